@@ -1,0 +1,16 @@
+// The codeanatomy._native extension module: conversion only; all logic lives in the core.
+#include "bindings/bindings.h"
+
+#include "engine/session_state.h"
+
+NB_MODULE(_native, m) {
+  using namespace codeanatomy::bindings;
+  Check(codeanatomy::engine::InitializeArrow());
+  m.attr("__version__") = codeanatomy::engine::kEngineVersion;
+  BindErrors(m);
+  BindArrow(m);
+  BindExpr(m);
+  BindSession(m);
+  BindDataFrame(m);
+  BindTracing(m);
+}

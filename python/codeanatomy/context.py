@@ -1,0 +1,96 @@
+"""SessionContext and SessionFactory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pyarrow as pa
+
+from . import _native
+from .dataframe import DataFrame
+
+
+class SessionFactory:
+    """Builds sessions deterministically from a profile: small, medium or large.
+
+    ============  ==========  ==========  ======
+    profile       partitions  batch size  memory
+    ============  ==========  ==========  ======
+    small         4           4096        512 MiB
+    medium        8           8192        2 GiB
+    large         16          16384       8 GiB
+    ============  ==========  ==========  ======
+    """
+
+    def __init__(self, profile: str = "medium") -> None:
+        self._factory = _native.SessionFactory.from_profile(profile)
+
+    @classmethod
+    def from_class(cls, name: str) -> "SessionFactory":
+        """A factory for a profile name (case-insensitive); unknown names raise ValueError."""
+        return cls(name)
+
+    def profile_json(self) -> str:
+        return self._factory.profile_json()
+
+    def profile_hash(self) -> str:
+        return self._factory.profile_hash()
+
+    def settings_hash(self) -> str:
+        return self._factory.settings_hash()
+
+    def settings_json(self) -> str:
+        return self._factory.settings_json()
+
+    def create_session(self) -> "SessionContext":
+        return SessionContext(_native_ctx=self._factory.create_session())
+
+
+class SessionContext:
+    """A session: a catalog of tables (``catalog.schema.table``; defaults
+    ``codeanatomy.public``), a function registry, a memory pool with a limit and a thread pool.
+    One session may be used from several Python threads at once."""
+
+    def __init__(self, profile: str | None = None, *, _native_ctx: Any = None) -> None:
+        if _native_ctx is not None:
+            self._ctx = _native_ctx
+        elif profile is not None:
+            self._ctx = _native.SessionFactory.from_profile(profile).create_session()
+        else:
+            self._ctx = _native.SessionContext.make()
+
+    def register_arrow(self, name: str, obj: Any, *, stream: bool = False) -> None:
+        """Registers any Arrow data: an object with ``__arrow_c_stream__`` or
+        ``__arrow_c_array__`` (pyarrow tables and batches, polars and duckdb results, ...).
+
+        By default the data is read into memory once and can be scanned any number of times.
+        With ``stream=True`` the stream is kept as is and can be scanned exactly once.
+        """
+        self._ctx.register_arrow(name, obj, stream)
+
+    def register_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
+        """Registers a Parquet file or a directory of Parquet files."""
+        self._ctx.register_parquet(name, os.fspath(path))
+
+    def deregister(self, name: str) -> None:
+        self._ctx.deregister(name)
+
+    def tables(self) -> list[str]:
+        """Registered table names (bare for the default catalog and schema)."""
+        return self._ctx.tables()
+
+    def table(self, name: str) -> DataFrame:
+        return DataFrame(self._ctx.table(name))
+
+    def schema(self, name: str) -> pa.Schema:
+        return self.table(name).schema()
+
+    def set_option(self, key: str, value: str) -> None:
+        self._ctx.set_option(key, value)
+
+    def get_option(self, key: str) -> str:
+        return self._ctx.get_option(key)
+
+    def config_json(self) -> str:
+        return self._ctx.config_json()

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test: set-up, build, the C++ suites (ctest) and the Python suites (pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+PYTHON=${PYTHON:-python3}
+BUILD_DIR=${BUILD_DIR:-build/ci}
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)"
+# Run from outside the source tree so that the installed package is the one imported.
+cd tests/python
+$PYTHON -m pytest -q -p no:cacheprovider "$@" .

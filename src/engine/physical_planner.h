@@ -1,0 +1,57 @@
+// Lowering a logical plan onto Acero declarations. Operators Acero lacks (joins without an
+// equality key, joins carrying nested columns, limits on unordered input) run as stream
+// operators fed back into Acero through record_batch_reader_source.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include <arrow/acero/exec_plan.h>
+
+#include "common/status.h"
+#include "engine/execution.h"
+#include "engine/logical_plan.h"
+#include "engine/session_state.h"
+
+namespace codeanatomy::engine {
+
+class PhysicalPlanner {
+ public:
+  /// `execute` is false for explain: sub-streams are then shown, not started.
+  PhysicalPlanner(std::shared_ptr<SessionState> state, ExecuteOptions options, bool execute = true)
+      : state_(std::move(state)), options_(std::move(options)), execute_(execute) {}
+
+  /// A declaration whose output columns are exactly `plan.schema`'s, in order and by name.
+  Result<arrow::acero::Declaration> Plan(const PlanNode& plan);
+
+ private:
+  Result<arrow::acero::Declaration> PlanScan(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanProjection(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanFilter(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanAggregate(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanJoin(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanHashJoin(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanGatherJoin(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanNestedLoopJoin(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanSort(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanLimit(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanUnion(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanDistinct(const PlanNode& node);
+
+  /// Feeds a lazily started stream back into Acero; for explain, a labelled placeholder.
+  Result<arrow::acero::Declaration> StreamSource(
+      std::shared_ptr<arrow::Schema> schema, std::string label,
+      std::function<Result<std::shared_ptr<arrow::RecordBatchReader>>()> start);
+  /// Runs a sub-plan to a stream / to a table.
+  Result<std::shared_ptr<arrow::RecordBatchReader>> RunToReader(const PlanNode& node);
+  Result<std::shared_ptr<arrow::Table>> RunToTable(const PlanNode& node);
+
+  std::shared_ptr<SessionState> state_;
+  ExecuteOptions options_;
+  bool execute_;
+};
+
+/// Whether Acero's hash join can carry a column of this type as payload.
+bool IsHashJoinPayloadType(const arrow::DataType& type);
+
+}  // namespace codeanatomy::engine

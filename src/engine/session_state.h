@@ -1,0 +1,59 @@
+// The state one session owns: settings, catalog, function registry, memory pool and executor.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <arrow/compute/registry.h>
+#include <arrow/memory_pool.h>
+#include <arrow/util/thread_pool.h>
+
+#include "common/status.h"
+#include "engine/catalog.h"
+#include "engine/expr.h"
+#include "engine/session_config.h"
+
+namespace codeanatomy::engine {
+
+/// Registers Arrow's compute kernels and the dataset exec nodes; idempotent and thread-safe.
+Status InitializeArrow();
+
+/// Shared by a SessionContext and every DataFrame made from it.
+class SessionState {
+ public:
+  static Result<std::shared_ptr<SessionState>> Make(SessionConfig config);
+
+  const SessionConfig& config() const { return config_; }
+  Catalog& catalog() { return catalog_; }
+  /// A child of Arrow's registry: session functions shadow nothing and vanish with it.
+  arrow::compute::FunctionRegistry* registry() const { return registry_.get(); }
+  FunctionResolver resolver() const { return FunctionResolver(registry_.get()); }
+  /// The session's pool; allocations beyond the memory limit fail with OutOfMemory.
+  arrow::MemoryPool* memory_pool() const { return capped_pool_; }
+  /// Bytes currently allocated through this session's pool.
+  int64_t bytes_allocated() const { return tracking_pool_->bytes_allocated(); }
+  arrow::internal::Executor* executor() const { return executor_.get(); }
+
+  /// Sets a free-form option; returns nothing (command).
+  void SetOption(const std::string& key, const std::string& value);
+  /// The value of an option, or an error naming the unknown key (query).
+  Result<std::string> GetOption(const std::string& key) const;
+
+ private:
+  explicit SessionState(SessionConfig config);
+
+  SessionConfig config_;
+  Catalog catalog_;
+  std::unique_ptr<arrow::compute::FunctionRegistry> registry_;
+  // Buffers allocated by a query may outlive the session (a result table handed to Python
+  // holds them), and each buffer frees through its pool: the pools are deliberately never
+  // destroyed. They are two small objects per session.
+  arrow::ProxyMemoryPool* tracking_pool_ = nullptr;
+  arrow::CappedMemoryPool* capped_pool_ = nullptr;
+  std::shared_ptr<arrow::internal::ThreadPool> executor_;
+  mutable std::mutex options_mutex_;
+};
+
+}  // namespace codeanatomy::engine
