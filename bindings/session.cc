@@ -1,3 +1,4 @@
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
@@ -10,6 +11,14 @@ void BindSession(nb::module_& m) {
   nb::class_<engine::SessionFactory>(m, "SessionFactory")
       .def_static("from_profile",
                   [](const std::string& name) { return Unwrap(engine::SessionFactory::FromProfile(name)); })
+      .def(
+          "with_overrides",
+          [](const engine::SessionFactory& f, std::optional<int> partitions,
+             std::optional<int64_t> batch_size, std::optional<int64_t> memory_limit_bytes) {
+            return Unwrap(f.WithOverrides(partitions, batch_size, memory_limit_bytes));
+          },
+          nb::arg("target_partitions").none(), nb::arg("batch_size").none(),
+          nb::arg("memory_limit_bytes").none())
       .def("profile_json", &engine::SessionFactory::ProfileJson)
       .def("profile_hash", &engine::SessionFactory::ProfileHash)
       .def("settings_hash", &engine::SessionFactory::SettingsHash)

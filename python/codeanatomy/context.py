@@ -23,8 +23,18 @@ class SessionFactory:
     ============  ==========  ==========  ======
     """
 
-    def __init__(self, profile: str = "medium") -> None:
-        self._factory = _native.SessionFactory.from_profile(profile)
+    def __init__(
+        self,
+        profile: str = "medium",
+        *,
+        target_partitions: int | None = None,
+        batch_size: int | None = None,
+        memory_limit_bytes: int | None = None,
+    ) -> None:
+        factory = _native.SessionFactory.from_profile(profile)
+        if target_partitions is not None or batch_size is not None or memory_limit_bytes is not None:
+            factory = factory.with_overrides(target_partitions, batch_size, memory_limit_bytes)
+        self._factory = factory
 
     @classmethod
     def from_class(cls, name: str) -> "SessionFactory":

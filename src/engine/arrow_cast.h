@@ -1,22 +1,19 @@
-// Access to Arrow's per-target-type cast functions.
+// The session's "cast" function.
 //
-// Arrow binds the "cast" meta function only against its default registry; with a session's
-// child registry, binding a cast fails ("Dispatch for a MetaFunction's Kernels"). The concrete
-// cast functions (e.g. "cast_double") are ordinary scalar functions that bind anywhere, but
-// Arrow 26 does not install their lookup in its public headers. This file is the one place
-// that reaches for it.
+// Arrow binds casts (explicit ones and those it inserts for implicit conversions, e.g.
+// int32 + int64) through the "cast" meta function, which only dispatches when the default
+// registry is in use: with a session's child registry, binding fails with "Dispatch for a
+// MetaFunction's Kernels". Each session therefore shadows "cast" in its child registry with
+// an ordinary scalar function that delegates to arrow::compute::Cast.
 #pragma once
 
-#include <memory>
-
-#include <arrow/compute/function.h>
-#include <arrow/type_fwd.h>
+#include <arrow/compute/registry.h>
 
 #include "common/status.h"
 
 namespace codeanatomy::engine {
 
-/// The scalar cast function producing `to_type` (named "cast_<type>").
-Result<std::shared_ptr<arrow::compute::ScalarFunction>> CastFunctionFor(const arrow::DataType& to_type);
+/// Registers the delegating "cast" scalar function in `registry` (a child registry).
+Status InstallCastFunction(arrow::compute::FunctionRegistry* registry);
 
 }  // namespace codeanatomy::engine

@@ -1,5 +1,7 @@
 #include "engine/execution.h"
 
+#include <chrono>
+
 #include <arrow/acero/options.h>
 #include <arrow/compute/exec.h>
 
@@ -37,6 +39,7 @@ class PlanStream : public arrow::RecordBatchReader {
         Stop();
         return interrupt;
       }
+      CA_RETURN_NOT_OK(CheckStuckAfterRefusal());
     }
     const auto& result = next.result();
     if (!result.ok()) {
@@ -45,7 +48,7 @@ class PlanStream : public arrow::RecordBatchReader {
     }
     if (!result->has_value()) {
       done_ = true;
-      plan_->finished().Wait();
+      if (!WaitFinished()) return AbandonedError();
       return plan_->finished().status();
     }
     CA_ASSIGN_OR_RAISE(*out, (*result)->ToRecordBatch(schema_, state_->memory_pool()));
@@ -64,10 +67,55 @@ class PlanStream : public arrow::RecordBatchReader {
     return Status::OK();
   }
 
+  // Some Arrow kernels (the hash grouper's table growth) do not recover from a refused
+  // allocation and spin forever. Once the pool has refused an allocation and the plan makes
+  // no progress for a grace period, the query fails with the memory error and the stuck plan
+  // is abandoned: it and its session's threads are deliberately kept alive, never joined.
+  Status CheckStuckAfterRefusal() {
+    int64_t refusals = state_->allocation_failures();
+    if (refusals == refusals_at_start_) return Status::OK();
+    auto now = std::chrono::steady_clock::now();
+    if (!refusal_seen_) {
+      refusal_seen_ = true;
+      refusal_time_ = now;
+      return Status::OK();
+    }
+    if (now - refusal_time_ < std::chrono::seconds(3)) return Status::OK();
+    done_ = true;
+    plan_->StopProducing();
+    Abandon();
+    return AbandonedError();
+  }
+
+  Status AbandonedError() const {
+    return EngineError(arrow::StatusCode::OutOfMemory, stage::kRuntime, "MEMORY_LIMIT_EXCEEDED",
+                       "the query exceeded the session memory limit of " +
+                           std::to_string(state_->config().memory_limit_bytes) +
+                           " bytes and was abandoned");
+  }
+
+  /// Waits for the plan to finish; false when it was abandoned after a refused allocation.
+  bool WaitFinished() {
+    auto start = std::chrono::steady_clock::now();
+    while (!plan_->finished().Wait(options_.poll_seconds)) {
+      bool refused = state_->allocation_failures() != refusals_at_start_;
+      if (refused && std::chrono::steady_clock::now() - start > std::chrono::seconds(3)) {
+        Abandon();
+        return false;
+      }
+    }
+    return true;
+  }
+
   void Stop() {
     done_ = true;
     plan_->StopProducing();
-    plan_->finished().Wait();
+    (void)WaitFinished();
+  }
+
+  void Abandon() {
+    new std::shared_ptr<ac::ExecPlan>(plan_);   // never destroyed: tasks may still run
+    new std::shared_ptr<SessionState>(state_);  // its threads may never return
   }
 
   std::shared_ptr<SessionState> state_;
@@ -77,6 +125,9 @@ class PlanStream : public arrow::RecordBatchReader {
   std::function<arrow::Future<std::optional<cp::ExecBatch>>()> generator_;
   ExecuteOptions options_;
   bool done_ = false;
+  int64_t refusals_at_start_ = state_->allocation_failures();
+  bool refusal_seen_ = false;
+  std::chrono::steady_clock::time_point refusal_time_;
 };
 
 class LimitReader : public arrow::RecordBatchReader {

@@ -9,7 +9,6 @@
 #include <arrow/compute/exec.h>
 
 #include "common/suggest.h"
-#include "engine/arrow_cast.h"
 
 namespace codeanatomy::engine {
 
@@ -308,14 +307,9 @@ bool FunctionResolver::IsAggregate(const std::string& name) const {
 
 Result<cp::Expression> MakeCast(cp::Expression arg, const std::shared_ptr<arrow::DataType>& type,
                                 cp::FunctionRegistry* registry, bool safe) {
+  (void)registry;  // sessions shadow "cast" with a bindable function (arrow_cast.h)
   auto options = safe ? cp::CastOptions::Safe(type) : cp::CastOptions::Unsafe(type);
-  if (registry == cp::GetFunctionRegistry()) return cp::call("cast", {std::move(arg)}, options);
-  CA_ASSIGN_OR_RAISE(auto fn, CastFunctionFor(*type));
-  if (!registry->GetFunction(fn->name()).ok()) {
-    Status st = registry->AddFunction(fn, /*allow_overwrite=*/false);
-    if (!st.ok() && !registry->GetFunction(fn->name()).ok()) return st;  // lost a race: fine
-  }
-  return cp::call(fn->name(), {std::move(arg)}, options);
+  return cp::call("cast", {std::move(arg)}, options);
 }
 
 bool ContainsAggregate(const Expr& expr, const FunctionResolver& resolver) {
@@ -613,6 +607,15 @@ Result<std::shared_ptr<arrow::Field>> ScalarField(const Expr& expr, const arrow:
     nullable = schema.field(index)->nullable();
   }
   return arrow::field(OutputName(expr), lowered.type()->GetSharedPtr(), nullable);
+}
+
+cp::Expression Unbind(const cp::Expression& expr) {
+  if (const auto* lit = expr.literal()) return cp::literal(*lit);
+  if (const auto* ref = expr.field_ref()) return cp::field_ref(*ref);
+  const auto* call = expr.call();
+  std::vector<cp::Expression> args;
+  for (const auto& a : call->arguments) args.push_back(Unbind(a));
+  return cp::call(call->function_name, std::move(args), call->options);
 }
 
 ExprPtr FoldConstants(const ExprPtr& expr, const FunctionResolver& resolver) {

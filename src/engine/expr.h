@@ -96,9 +96,8 @@ class FunctionResolver {
   arrow::compute::FunctionRegistry* registry_;
 };
 
-/// A cast of `arg` to `type` that binds with `registry`. Arrow binds the "cast" meta
-/// function only against its default registry, so the concrete cast function (e.g.
-/// "cast_double") is registered in the session's child registry and called by name.
+/// A cast of `arg` to `type` (binds with the default registry or a session registry, whose
+/// "cast" is shadowed by a bindable function: see arrow_cast.h).
 Result<arrow::compute::Expression> MakeCast(arrow::compute::Expression arg,
                                             const std::shared_ptr<arrow::DataType>& type,
                                             arrow::compute::FunctionRegistry* registry,
@@ -116,6 +115,10 @@ Result<arrow::compute::Expression> LowerScalar(const Expr& expr, const arrow::Sc
 /// Output field (name, type, nullability) of a scalar expression over `schema`.
 Result<std::shared_ptr<arrow::Field>> ScalarField(const Expr& expr, const arrow::Schema& schema,
                                                   const FunctionResolver& resolver);
+/// An unbound copy of a bound expression (same calls, options and by-name field refs), for
+/// Acero nodes that bind against a schema of their own (the hash join's residual filter).
+arrow::compute::Expression Unbind(const arrow::compute::Expression& expr);
+
 /// Evaluates calls over literals to literals (constant folding). Leaves the rest untouched.
 ExprPtr FoldConstants(const ExprPtr& expr, const FunctionResolver& resolver);
 

@@ -313,6 +313,7 @@ Result<ac::Declaration> PhysicalPlanner::PlanHashJoin(const PlanNode& node) {
       combined.push_back(right.schema->field(i)->WithName(node.right_names[static_cast<size_t>(i)]));
     }
     CA_ASSIGN_OR_RAISE(filter, LowerScalar(*node.join_filter, *arrow::schema(combined), state_->resolver()));
+    filter = Unbind(filter);  // Acero binds the residual filter against its own layout
   }
   ac::HashJoinNodeOptions options(AceroJoinType(node.join_type), l.keys, r.keys, filter);
   ac::Declaration join("hashjoin", {std::move(left_in), std::move(right_in)}, std::move(options));
@@ -398,6 +399,7 @@ Result<ac::Declaration> PhysicalPlanner::PlanGatherJoin(const PlanNode& node) {
       std::vector<std::shared_ptr<arrow::Field>> combined = lf;
       combined.insert(combined.end(), rf.begin(), rf.end());
       CA_ASSIGN_OR_RAISE(filter, LowerScalar(*self->join_filter, *arrow::schema(combined), state->resolver()));
+      filter = Unbind(filter);
     }
     ac::Declaration join(
         "hashjoin",

@@ -50,6 +50,31 @@ Result<SessionFactory> SessionFactory::FromProfile(const std::string& name) {
   return SessionFactory(std::move(config));
 }
 
+Result<SessionFactory> SessionFactory::WithOverrides(std::optional<int> target_partitions,
+                                                    std::optional<int64_t> batch_size,
+                                                    std::optional<int64_t> memory_limit_bytes) const {
+  SessionConfig config = config_;
+  if (target_partitions) {
+    if (*target_partitions < 1 || *target_partitions > 1024) {
+      return ArgumentError("target_partitions must be in 1..1024, got " +
+                           std::to_string(*target_partitions));
+    }
+    config.target_partitions = *target_partitions;
+  }
+  if (batch_size) {
+    if (*batch_size < 1) return ArgumentError("batch_size must be positive, got " + std::to_string(*batch_size));
+    config.batch_size = *batch_size;
+  }
+  if (memory_limit_bytes) {
+    if (*memory_limit_bytes < 1) {
+      return ArgumentError("memory_limit_bytes must be positive, got " +
+                           std::to_string(*memory_limit_bytes));
+    }
+    config.memory_limit_bytes = *memory_limit_bytes;
+  }
+  return SessionFactory(std::move(config));
+}
+
 std::string SessionFactory::ProfileJson() const {
   return "{\"batch_size\":" + std::to_string(config_.batch_size) +
          ",\"memory_limit_bytes\":" + std::to_string(config_.memory_limit_bytes) +

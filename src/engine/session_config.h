@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -32,6 +33,10 @@ class SessionFactory {
   explicit SessionFactory(SessionConfig config) : config_(std::move(config)) {}
 
   const SessionConfig& config() const { return config_; }
+  /// A factory with some settings replaced (each must be positive); the profile name stays.
+  Result<SessionFactory> WithOverrides(std::optional<int> target_partitions,
+                                       std::optional<int64_t> batch_size,
+                                       std::optional<int64_t> memory_limit_bytes) const;
   /// The profile as canonical JSON: {batch_size, memory_limit_bytes, name, target_partitions}.
   std::string ProfileJson() const;
   /// BLAKE2b-256 hex of ProfileJson().

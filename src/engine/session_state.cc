@@ -1,17 +1,83 @@
 #include "engine/session_state.h"
 
+#include <algorithm>
+#include <atomic>
+
+#include <arrow/acero/util.h>
 #include <arrow/compute/initialize.h>
 #include <arrow/dataset/plan.h>
+#include <arrow/io/interfaces.h>
+
+#include "engine/arrow_cast.h"
 
 namespace codeanatomy::engine {
+
+namespace {
+// Acero sizes per-thread state once per process (ThreadIndexer::Capacity(): CPU pool + IO
+// pool + 1, fixed at first use) and indexes every thread that runs a plan's tasks. A session
+// runs plans on its own pool, so the CPU pool is raised to the largest profile's parallelism
+// before that capacity is fixed; sessions never use more threads than it leaves room for.
+constexpr int kMaxSessionThreads = 16;
+}  // namespace
 
 Status InitializeArrow() {
   static const Status status = [] {
     Status st = arrow::compute::Initialize();
-    if (st.ok()) arrow::dataset::internal::Initialize();
+    if (!st.ok()) return st;
+    arrow::dataset::internal::Initialize();
+    if (arrow::GetCpuThreadPoolCapacity() < kMaxSessionThreads) {
+      st = arrow::SetCpuThreadPoolCapacity(kMaxSessionThreads);
+    }
+    (void)arrow::acero::ThreadIndexer::Capacity();
     return st;
   }();
   return status;
+}
+
+int SessionThreadCount(int target_partitions) {
+  int io = arrow::io::GetIOThreadPoolCapacity();
+  int room = static_cast<int>(arrow::acero::ThreadIndexer::Capacity()) - io - 1;
+  return std::max(1, std::min(target_partitions, room));
+}
+
+namespace {
+
+/// Forwards to the capped pool and counts refused allocations.
+class RefusalCountingPool : public arrow::MemoryPool {
+ public:
+  explicit RefusalCountingPool(arrow::MemoryPool* wrapped) : wrapped_(wrapped) {}
+  using arrow::MemoryPool::Allocate;
+  using arrow::MemoryPool::Reallocate;
+  Status Allocate(int64_t size, int64_t alignment, uint8_t** out) override {
+    return Count(wrapped_->Allocate(size, alignment, out));
+  }
+  Status Reallocate(int64_t old_size, int64_t new_size, int64_t alignment, uint8_t** ptr) override {
+    return Count(wrapped_->Reallocate(old_size, new_size, alignment, ptr));
+  }
+  void Free(uint8_t* buffer, int64_t size, int64_t alignment) override {
+    wrapped_->Free(buffer, size, alignment);
+  }
+  void ReleaseUnused() override { wrapped_->ReleaseUnused(); }
+  int64_t bytes_allocated() const override { return wrapped_->bytes_allocated(); }
+  int64_t max_memory() const override { return wrapped_->max_memory(); }
+  int64_t total_bytes_allocated() const override { return wrapped_->total_bytes_allocated(); }
+  int64_t num_allocations() const override { return wrapped_->num_allocations(); }
+  std::string backend_name() const override { return wrapped_->backend_name(); }
+  int64_t refusals() const { return refusals_.load(std::memory_order_relaxed); }
+
+ private:
+  Status Count(Status st) {
+    if (!st.ok()) refusals_.fetch_add(1, std::memory_order_relaxed);
+    return st;
+  }
+  arrow::MemoryPool* wrapped_;
+  std::atomic<int64_t> refusals_{0};
+};
+
+}  // namespace
+
+int64_t SessionState::allocation_failures() const {
+  return static_cast<const RefusalCountingPool*>(pool_)->refusals();
 }
 
 SessionState::SessionState(SessionConfig config)
@@ -27,11 +93,14 @@ Result<std::shared_ptr<SessionState>> SessionState::Make(SessionConfig config) {
   }
   std::shared_ptr<SessionState> state(new SessionState(std::move(config)));
   state->registry_ = arrow::compute::FunctionRegistry::Make(arrow::compute::GetFunctionRegistry());
+  CA_RETURN_NOT_OK(InstallCastFunction(state->registry_.get()));
   state->tracking_pool_ = new arrow::ProxyMemoryPool(arrow::default_memory_pool());
   state->capped_pool_ =
       new arrow::CappedMemoryPool(state->tracking_pool_, state->config_.memory_limit_bytes);
+  state->pool_ = new RefusalCountingPool(state->capped_pool_);
   CA_ASSIGN_OR_RAISE(state->executor_,
-                     arrow::internal::ThreadPool::Make(state->config_.target_partitions));
+                     arrow::internal::ThreadPool::Make(
+                         SessionThreadCount(state->config_.target_partitions)));
   return state;
 }
 

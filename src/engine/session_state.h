@@ -20,6 +20,10 @@ namespace codeanatomy::engine {
 /// Registers Arrow's compute kernels and the dataset exec nodes; idempotent and thread-safe.
 Status InitializeArrow();
 
+/// Threads a session with `target_partitions` runs plans on: the target, bounded by what
+/// Acero's per-process thread capacity leaves room for.
+int SessionThreadCount(int target_partitions);
+
 /// Shared by a SessionContext and every DataFrame made from it.
 class SessionState {
  public:
@@ -31,7 +35,9 @@ class SessionState {
   arrow::compute::FunctionRegistry* registry() const { return registry_.get(); }
   FunctionResolver resolver() const { return FunctionResolver(registry_.get()); }
   /// The session's pool; allocations beyond the memory limit fail with OutOfMemory.
-  arrow::MemoryPool* memory_pool() const { return capped_pool_; }
+  arrow::MemoryPool* memory_pool() const { return pool_; }
+  /// Allocations refused by the memory limit so far.
+  int64_t allocation_failures() const;
   /// Bytes currently allocated through this session's pool.
   int64_t bytes_allocated() const { return tracking_pool_->bytes_allocated(); }
   arrow::internal::Executor* executor() const { return executor_.get(); }
@@ -52,6 +58,7 @@ class SessionState {
   // destroyed. They are two small objects per session.
   arrow::ProxyMemoryPool* tracking_pool_ = nullptr;
   arrow::CappedMemoryPool* capped_pool_ = nullptr;
+  arrow::MemoryPool* pool_ = nullptr;  // counts refusals, over capped_pool_
   std::shared_ptr<arrow::internal::ThreadPool> executor_;
   mutable std::mutex options_mutex_;
 };
