@@ -114,8 +114,8 @@ class PlanStream : public arrow::RecordBatchReader {
   }
 
   void Abandon() {
-    new std::shared_ptr<ac::ExecPlan>(plan_);   // never destroyed: tasks may still run
-    new std::shared_ptr<SessionState>(state_);  // its threads may never return
+    new std::shared_ptr<ac::ExecPlan>(plan_);  // never destroyed: tasks may still run
+    state_->AbandonExecutor();                 // later queries get threads of their own
   }
 
   std::shared_ptr<SessionState> state_;

@@ -8,6 +8,7 @@
 
 #include "engine/aggregate_call.h"
 #include "engine/join_ops.h"
+#include "engine/topk.h"
 
 namespace codeanatomy::engine {
 
@@ -42,6 +43,55 @@ Status PhysicalError(std::string_view code, std::string message) {
 }
 
 }  // namespace
+
+int64_t EstimateRows(const PlanNode& node) {
+  auto input = [&](size_t i) { return EstimateRows(*node.inputs[i]); };
+  switch (node.kind) {
+    case PlanKind::kScan: {
+      int64_t rows = node.provider->estimated_rows();
+      if (rows < 0) return -1;
+      for (size_t i = 0; i < node.filters.size(); ++i) rows /= 2;
+      return rows;
+    }
+    case PlanKind::kProjection:
+    case PlanKind::kSort:
+      return input(0);
+    case PlanKind::kFilter: {
+      int64_t rows = input(0);
+      return rows < 0 ? -1 : rows / 2;
+    }
+    case PlanKind::kDistinct: {
+      int64_t rows = input(0);
+      return rows < 0 ? -1 : rows / 2;
+    }
+    case PlanKind::kAggregate: {
+      if (node.group_by.empty()) return 1;
+      int64_t rows = input(0);
+      return rows < 0 ? -1 : std::max<int64_t>(1, rows / 10);
+    }
+    case PlanKind::kLimit: {
+      int64_t rows = input(0);
+      if (node.fetch < 0) return rows < 0 ? -1 : std::max<int64_t>(0, rows - node.offset);
+      return rows < 0 ? node.fetch : std::min(node.fetch, rows);
+    }
+    case PlanKind::kJoin: {
+      int64_t l = input(0), r = input(1);
+      if (l < 0 || r < 0) return -1;
+      if (node.join_type == JoinType::kLeftSemi || node.join_type == JoinType::kLeftAnti) return l;
+      return std::max(l, r);
+    }
+    case PlanKind::kUnion: {
+      int64_t total = 0;
+      for (size_t i = 0; i < node.inputs.size(); ++i) {
+        int64_t rows = input(i);
+        if (rows < 0) return -1;
+        total += rows;
+      }
+      return total;
+    }
+  }
+  return -1;
+}
 
 bool IsHashJoinPayloadType(const arrow::DataType& type) {
   switch (type.id()) {
@@ -257,6 +307,19 @@ std::shared_ptr<arrow::DataType> CommonKeyType(const std::shared_ptr<arrow::Data
   return a;
 }
 
+/// The same join with its inputs exchanged.
+ac::JoinType SwappedJoinType(ac::JoinType type) {
+  switch (type) {
+    case ac::JoinType::LEFT_OUTER: return ac::JoinType::RIGHT_OUTER;
+    case ac::JoinType::RIGHT_OUTER: return ac::JoinType::LEFT_OUTER;
+    case ac::JoinType::LEFT_SEMI: return ac::JoinType::RIGHT_SEMI;
+    case ac::JoinType::RIGHT_SEMI: return ac::JoinType::LEFT_SEMI;
+    case ac::JoinType::LEFT_ANTI: return ac::JoinType::RIGHT_ANTI;
+    case ac::JoinType::RIGHT_ANTI: return ac::JoinType::LEFT_ANTI;
+    default: return type;  // inner and full are symmetric
+  }
+}
+
 /// Describes one side of a hash join: columns carried, keys (cast to the common type when the
 /// two sides differ) and the output names.
 struct JoinSide {
@@ -303,8 +366,16 @@ Result<ac::Declaration> PhysicalPlanner::PlanHashJoin(const PlanNode& node) {
     r.keys.emplace_back(rk);
     extra_keys = true;
   }
-  auto left_in = Project(std::move(left_decl), l.exprs, l.names);
-  auto right_in = Project(std::move(right_decl), r.exprs, r.names);
+  // Skip identity projections: only renames and key casts need one.
+  auto side_input = [](ac::Declaration decl, const arrow::Schema& schema, const JoinSide& side) {
+    bool identity = static_cast<int>(side.names.size()) == schema.num_fields();
+    for (size_t i = 0; identity && i < side.names.size(); ++i) {
+      identity = side.names[i] == schema.field(static_cast<int>(i))->name();
+    }
+    return identity ? decl : Project(std::move(decl), side.exprs, side.names);
+  };
+  auto left_in = side_input(std::move(left_decl), *left.schema, l);
+  auto right_in = side_input(std::move(right_decl), *right.schema, r);
   cp::Expression filter = cp::literal(true);
   if (node.join_filter) {
     std::vector<std::shared_ptr<arrow::Field>> combined;
@@ -315,10 +386,20 @@ Result<ac::Declaration> PhysicalPlanner::PlanHashJoin(const PlanNode& node) {
     CA_ASSIGN_OR_RAISE(filter, LowerScalar(*node.join_filter, *arrow::schema(combined), state_->resolver()));
     filter = Unbind(filter);  // Acero binds the residual filter against its own layout
   }
-  ac::HashJoinNodeOptions options(AceroJoinType(node.join_type), l.keys, r.keys, filter);
+  // Acero builds its hash table on the right input: put the smaller side there.
+  int64_t left_rows = EstimateRows(left);
+  int64_t right_rows = EstimateRows(right);
+  bool swap = left_rows >= 0 && (right_rows < 0 || left_rows < right_rows);
+  ac::JoinType type = AceroJoinType(node.join_type);
+  if (swap) {
+    type = SwappedJoinType(type);
+    std::swap(left_in, right_in);
+    std::swap(l.keys, r.keys);
+  }
+  ac::HashJoinNodeOptions options(type, l.keys, r.keys, filter);
   ac::Declaration join("hashjoin", {std::move(left_in), std::move(right_in)}, std::move(options));
   bool semi = node.join_type == JoinType::kLeftSemi || node.join_type == JoinType::kLeftAnti;
-  if (!extra_keys && !semi) return join;
+  if (!extra_keys && !semi && !swap) return join;
   std::vector<std::string> keep = node.schema->field_names();
   return Rename(std::move(join), keep, keep);
 }
@@ -507,6 +588,31 @@ Result<ac::Declaration> PhysicalPlanner::PlanSort(const PlanNode& node) {
 
 Result<ac::Declaration> PhysicalPlanner::PlanLimit(const PlanNode& node) {
   const auto& input = *node.inputs[0];
+  constexpr int64_t kTopKMaxRows = 1 << 20;
+  bool column_keys = input.kind == PlanKind::kSort &&
+                     std::all_of(input.sort_keys.begin(), input.sort_keys.end(), [](const SortKey& k) {
+                       return Unaliased(*k.expr).kind == ExprKind::kColumn;
+                     });
+  if (column_keys && node.fetch >= 0 && node.offset + node.fetch <= kTopKMaxRows) {
+    // ORDER BY columns LIMIT k: keep the best k rows while streaming instead of sorting all.
+    std::vector<cp::SortKey> keys;
+    for (const auto& k : input.sort_keys) {
+      keys.emplace_back(arrow::FieldRef(Unaliased(*k.expr).name),
+                        k.ascending ? cp::SortOrder::Ascending : cp::SortOrder::Descending,
+                        k.nulls_first ? cp::NullPlacement::AtStart : cp::NullPlacement::AtEnd);
+    }
+    auto child_plan = input.inputs[0];
+    auto state = state_;
+    auto options = options_;
+    int64_t offset = node.offset, fetch = node.fetch;
+    return StreamSource(node.schema, "top_k", [child_plan, state, options, keys, offset, fetch]()
+                                                  -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+      PhysicalPlanner planner(state, options);
+      CA_ASSIGN_OR_RAISE(auto reader, planner.RunToReader(*child_plan));
+      CA_ASSIGN_OR_RAISE(reader, RenameStream(std::move(reader), child_plan->schema));
+      return TopK(std::move(reader), keys, offset, fetch, state->memory_pool());
+    });
+  }
   if (input.kind == PlanKind::kSort) {
     CA_ASSIGN_OR_RAISE(auto child, Plan(input));
     int64_t count = node.fetch < 0 ? std::numeric_limits<int64_t>::max() : node.fetch;

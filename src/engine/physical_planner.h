@@ -51,6 +51,9 @@ class PhysicalPlanner {
   bool execute_;
 };
 
+/// A rough output row count of a plan (for choosing join build sides); -1 when unknown.
+int64_t EstimateRows(const PlanNode& node);
+
 /// Whether Acero's hash join can carry a column of this type as payload.
 bool IsHashJoinPayloadType(const arrow::DataType& type);
 

@@ -104,6 +104,18 @@ Result<std::shared_ptr<SessionState>> SessionState::Make(SessionConfig config) {
   return state;
 }
 
+arrow::internal::Executor* SessionState::executor() const {
+  std::lock_guard<std::mutex> lock(executor_mutex_);
+  return executor_.get();
+}
+
+void SessionState::AbandonExecutor() {
+  std::lock_guard<std::mutex> lock(executor_mutex_);
+  new std::shared_ptr<arrow::internal::ThreadPool>(executor_);  // deliberately never freed
+  auto fresh = arrow::internal::ThreadPool::Make(SessionThreadCount(config_.target_partitions));
+  if (fresh.ok()) executor_ = *fresh;
+}
+
 void SessionState::SetOption(const std::string& key, const std::string& value) {
   std::lock_guard<std::mutex> lock(options_mutex_);
   config_.options[key] = value;

@@ -40,7 +40,10 @@ class SessionState {
   int64_t allocation_failures() const;
   /// Bytes currently allocated through this session's pool.
   int64_t bytes_allocated() const { return tracking_pool_->bytes_allocated(); }
-  arrow::internal::Executor* executor() const { return executor_.get(); }
+  arrow::internal::Executor* executor() const;
+  /// Replaces the thread pool after a plan was abandoned with tasks that may never return
+  /// (see execution.cc); the old pool is kept alive and never joined.
+  void AbandonExecutor();
 
   /// Sets a free-form option; returns nothing (command).
   void SetOption(const std::string& key, const std::string& value);
@@ -59,6 +62,7 @@ class SessionState {
   arrow::ProxyMemoryPool* tracking_pool_ = nullptr;
   arrow::CappedMemoryPool* capped_pool_ = nullptr;
   arrow::MemoryPool* pool_ = nullptr;  // counts refusals, over capped_pool_
+  mutable std::mutex executor_mutex_;
   std::shared_ptr<arrow::internal::ThreadPool> executor_;
   mutable std::mutex options_mutex_;
 };

@@ -36,6 +36,8 @@ class TableProvider {
   virtual std::shared_ptr<arrow::Schema> schema() const = 0;
   /// Short provider kind for explain output ("memory", "stream", "parquet").
   virtual std::string kind() const = 0;
+  /// Rows in the table when cheaply known, else -1.
+  virtual int64_t estimated_rows() const { return -1; }
   /// Whether the provider uses the filter hint to skip data (reported by explain).
   virtual bool prunes_with_filter() const { return false; }
   /// An Acero declaration producing exactly `request.columns`, in order.
@@ -57,6 +59,7 @@ class MemoryTableProvider : public TableProvider {
   explicit MemoryTableProvider(std::shared_ptr<arrow::Table> table) : table_(std::move(table)) {}
   std::shared_ptr<arrow::Schema> schema() const override { return table_->schema(); }
   std::string kind() const override { return "memory"; }
+  int64_t estimated_rows() const override { return table_->num_rows(); }
   Result<arrow::acero::Declaration> Scan(const ScanRequest& request) override;
   const std::shared_ptr<arrow::Table>& table() const { return table_; }
 

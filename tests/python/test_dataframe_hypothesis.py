@@ -19,15 +19,12 @@ duckdb = pytest.importorskip("duckdb")
 ca = pytest.importorskip("codeanatomy")
 hypothesis = pytest.importorskip("hypothesis")
 
+from codeanatomy import col
+from codeanatomy import functions as F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codeanatomy import col
-from codeanatomy import functions as F
-
-SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 SMALL_INTS = st.one_of(st.none(), st.integers(-3, 3))
 WIDE_INTS = st.one_of(st.none(), st.integers(-(10**6), 10**6))
@@ -229,9 +226,7 @@ def test_random_group_by_matches_duckdb(table, keys):
         F.max(col("s")).alias("smax"),
         F.count_distinct(col("a")).alias("da"),
     ]
-    run_both(
-        {"t": table}, lambda ctx: ctx.table("t").aggregate(keys, aggs), sql, ordered=False
-    )
+    run_both({"t": table}, lambda ctx: ctx.table("t").aggregate(keys, aggs), sql, ordered=False)
 
 
 # ---- sorts ----------------------------------------------------------------------------------

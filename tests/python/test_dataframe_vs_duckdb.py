@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import decimal
 import math
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -184,42 +181,16 @@ CASES: list[Any] = []
 BUILDERS: dict[str, Query] = {}
 
 
-def case(case_id: str, sql: str, ordered: bool = False, marks: Any = (), isolate: bool = False):
-    """Registers a query and its DuckDB SQL. ``isolate`` runs the query in a child process
-    (for queries known to crash the engine, so a crash fails that case only)."""
+def case(case_id: str, sql: str, ordered: bool = False, marks: Any = ()):
+    """Registers a query builder and its DuckDB SQL as one parametrized case."""
 
     def register(build: Query) -> Query:
         assert case_id not in BUILDERS, case_id
         BUILDERS[case_id] = build
-        CASES.append(pytest.param(case_id, sql, ordered, isolate, id=case_id, marks=marks))
+        CASES.append(pytest.param(case_id, sql, ordered, id=case_id, marks=marks))
         return build
 
     return register
-
-
-_CHILD = """
-import importlib.util, sys
-import pyarrow as pa
-spec = importlib.util.spec_from_file_location("vs_duckdb_cases", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-table = module.BUILDERS[sys.argv[2]](module.make_session()).to_arrow()
-with pa.ipc.new_stream(sys.stdout.buffer, table.schema) as writer:
-    writer.write_table(table)
-"""
-
-
-def collect_in_child(case_id: str) -> pa.Table:
-    result = subprocess.run(
-        [sys.executable, "-c", _CHILD, __file__, case_id],
-        check=False,
-        capture_output=True,
-        timeout=120,
-    )
-    if result.returncode < 0:
-        pytest.fail(f"engine crashed: {signal.Signals(-result.returncode).name}")
-    assert result.returncode == 0, result.stderr.decode()[-2000:]
-    return pa.ipc.open_stream(result.stdout).read_all()
 
 
 ALL_T = "id, a, b, s, f"
@@ -421,9 +392,6 @@ def _(ctx):
 @case(
     "arithmetic_mixed_int_and_float_columns",
     "SELECT id, f * 2 + a AS x, a - 0.5 AS y, a + f AS z FROM t",
-    marks=pytest.mark.xfail(
-        strict=True, reason="engine bug: int64 (+-*/) float64 raises TYPE_MISMATCH at planning"
-    ),
 )
 def _(ctx):
     f, a = col("f"), col("a")
@@ -500,15 +468,6 @@ JOIN_COLS = "l.k, l.k2, l.lv, r.k AS k_right, r.k2 AS k2_right, r.rv"
 OUTER = ["inner", "left", "right", "full"]
 SEMI_ANTI = {"semi": "EXISTS", "anti": "NOT EXISTS"}
 
-# Acero's hash join segfaults in JoinResidualFilter::EvalFilter when a join has both keys and
-# a residual filter; run those queries in a child process so the crash fails one test only.
-RESIDUAL_FILTER_CRASH = {
-    "isolate": True,
-    "marks": pytest.mark.xfail(
-        strict=True, reason="engine bug: hash join with keys + residual filter segfaults"
-    ),
-}
-
 for _how in OUTER:
     case(
         f"join_single_key_null_and_duplicate_keys_{_how}",
@@ -523,7 +482,6 @@ for _how in OUTER:
     case(
         f"join_key_plus_residual_filter_{_how}",
         f"SELECT {JOIN_COLS} FROM l {_how.upper()} JOIN r ON l.k = r.k AND l.lv < r.rv",
-        **RESIDUAL_FILTER_CRASH,
     )(
         lambda ctx, how=_how: ctx.table("l").join(
             ctx.table("r"), on="k", how=how, filter=col("lv") < col("rv")
@@ -540,7 +498,6 @@ for _how, _exists in SEMI_ANTI.items():
         f"join_{_how}_multi_key_with_filter",
         f"SELECT k, k2, lv FROM l WHERE {_exists} "
         "(SELECT 1 FROM r WHERE r.k = l.k AND r.k2 = l.k2 AND l.lv < r.rv)",
-        **RESIDUAL_FILTER_CRASH,
     )(
         lambda ctx, how=_how: ctx.table("l").join(
             ctx.table("r"), how=how, on=["k", "k2"], filter=col("lv") < col("rv")
@@ -590,7 +547,6 @@ def _(ctx):
     "self_join_suffixes_every_clashing_column",
     "SELECT a.k, a.k2, a.lv, b.k AS k_right, b.k2 AS k2_right, b.lv AS lv_right "
     "FROM l a JOIN l b ON a.k2 = b.k2 AND a.lv < b.lv",
-    **RESIDUAL_FILTER_CRASH,
 )
 def _(ctx):
     return ctx.table("l").join(
@@ -921,7 +877,6 @@ def _(ctx):
     return ctx.table("t").aggregate("a", [F.count().alias("n")]).filter(col("n") > 1)
 
 
-@pytest.mark.parametrize("case_id, sql, ordered, isolate", CASES)
-def test_query_matches_duckdb(ctx, con, case_id, sql, ordered, isolate):
-    table = collect_in_child(case_id) if isolate else BUILDERS[case_id](ctx).to_arrow()
-    assert_same_result(table, con, sql, ordered)
+@pytest.mark.parametrize("case_id, sql, ordered", CASES)
+def test_query_matches_duckdb(ctx, con, case_id, sql, ordered):
+    assert_same_result(BUILDERS[case_id](ctx).to_arrow(), con, sql, ordered)
