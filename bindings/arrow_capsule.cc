@@ -18,9 +18,15 @@ Status NotArrow(nb::handle obj, const char* what) {
 
 template <typename T>
 T* CapsulePointer(nb::handle capsule, const char* name) {
-  void* ptr = PyCapsule_GetPointer(capsule.ptr(), name);
-  if (ptr == nullptr) throw nb::python_error();
-  return static_cast<T*>(ptr);
+  if (!PyCapsule_IsValid(capsule.ptr(), name)) {
+    std::string type_name = nb::borrow<nb::str>(nb::type_name(capsule.type())).c_str();
+    RaiseStatus(InvalidError(stage::kValidation, "INVALID_ARROW_CAPSULE",
+                             std::string("expected a PyCapsule named '") + name +
+                                 "' from the Arrow PyCapsule protocol, got '" + type_name + "'",
+                             "{\"expected\":" + JsonQuote(name) + ",\"type\":" +
+                                 JsonQuote(type_name) + "}"));
+  }
+  return static_cast<T*>(PyCapsule_GetPointer(capsule.ptr(), name));
 }
 
 }  // namespace
@@ -37,7 +43,11 @@ std::shared_ptr<arrow::RecordBatchReader> ImportArrowStream(nb::handle obj) {
     return *reader;
   }
   if (nb::hasattr(obj, "__arrow_c_array__")) {
-    nb::tuple pair = nb::cast<nb::tuple>(obj.attr("__arrow_c_array__")());
+    nb::object result = obj.attr("__arrow_c_array__")();
+    if (!nb::isinstance<nb::tuple>(result) || nb::len(result) != 2) {
+      RaiseStatus(NotArrow(result, "a (schema, array) capsule pair from __arrow_c_array__"));
+    }
+    nb::tuple pair = nb::borrow<nb::tuple>(result);
     auto* schema = CapsulePointer<ArrowSchema>(pair[0], "arrow_schema");
     auto* array = CapsulePointer<ArrowArray>(pair[1], "arrow_array");
     auto batch = arrow::ImportRecordBatch(array, schema);

@@ -40,12 +40,15 @@ void BindExpr(nb::module_& m) {
   m.def("cast", [](const PyExpr& e, nb::handle type) {
     return PyExpr{engine::Cast(e.expr, ImportArrowType(type))};
   });
-  m.def("case", [](const std::vector<std::pair<PyExpr, PyExpr>>& when_then, nb::object otherwise) {
-    std::vector<std::pair<engine::ExprPtr, engine::ExprPtr>> pairs;
-    for (const auto& [w, t] : when_then) pairs.emplace_back(w.expr, t.expr);
-    engine::ExprPtr other = otherwise.is_none() ? nullptr : nb::cast<PyExpr>(otherwise).expr;
-    return PyExpr{engine::Case(std::move(pairs), std::move(other))};
-  });
+  m.def(
+      "case",
+      [](const std::vector<std::pair<PyExpr, PyExpr>>& when_then, nb::object otherwise) {
+        std::vector<std::pair<engine::ExprPtr, engine::ExprPtr>> pairs;
+        for (const auto& [w, t] : when_then) pairs.emplace_back(w.expr, t.expr);
+        engine::ExprPtr other = otherwise.is_none() ? nullptr : nb::cast<PyExpr>(otherwise).expr;
+        return PyExpr{engine::Case(std::move(pairs), std::move(other))};
+      },
+      nb::arg("when_then"), nb::arg("otherwise").none());
   m.def("in_list", [](const PyExpr& e, const std::vector<PyExpr>& list, bool negated) {
     return PyExpr{engine::InList(e.expr, Unpack(list), negated)};
   });

@@ -43,7 +43,7 @@ void BindSession(nb::module_& m) {
             }
             Check(ctx.RegisterTable(name, *table));
           },
-          nb::arg("name"), nb::arg("obj"), nb::arg("stream") = false)
+          nb::arg("name"), nb::arg("obj").none(), nb::arg("stream") = false)
       .def("register_parquet",
            [](engine::SessionContext& ctx, const std::string& name, const std::string& path) {
              Check(WithoutGil([&] { return ctx.RegisterParquet(name, path); }));

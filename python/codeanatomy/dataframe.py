@@ -104,9 +104,11 @@ class DataFrame:
 
     order_by = sort
 
-    def limit(self, count: int, offset: int = 0) -> "DataFrame":
-        """At most ``count`` rows after skipping ``offset``."""
-        return DataFrame(self._df.limit(count, offset))
+    def limit(self, count: int | None, offset: int = 0) -> "DataFrame":
+        """At most ``count`` rows (``None``: all) after skipping ``offset``."""
+        if count is not None and count < 0:
+            raise ValueError(f"limit count must not be negative, got {count}")
+        return DataFrame(self._df.limit(-1 if count is None else count, offset))
 
     def union(self, other: "DataFrame", distinct: bool = False) -> "DataFrame":
         """``UNION ALL`` (or ``UNION`` with ``distinct=True``)."""

@@ -46,7 +46,7 @@ Result<ResolvedAggregate> ResolveAggregateCall(const Expr& expr, const arrow::Sc
                         "aggregate " + call.name + " takes " + std::to_string(expected) +
                             " argument(s), got " + std::to_string(call.args.size()),
                         "{\"function\":" + JsonQuote(call.name) + ",\"expected\":" +
-                            std::to_string(expected) + ",\"actual\":" +
+                            JsonQuote(std::to_string(expected)) + ",\"actual\":" +
                             std::to_string(call.args.size()) + "}");
   }
   for (const auto& a : call.args) {

@@ -33,6 +33,7 @@ class DataFrame {
                          std::vector<std::string> right_keys, ExprPtr filter = nullptr,
                          const std::string& suffix = "_right") const;
   Result<DataFrame> Sort(std::vector<SortKey> keys) const;
+  /// At most `fetch` rows (-1: no limit) after skipping `offset`.
   Result<DataFrame> Limit(int64_t fetch, int64_t offset = 0) const;
   Result<DataFrame> Union(const DataFrame& other, bool distinct) const;
   Result<DataFrame> Distinct() const;

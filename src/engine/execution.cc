@@ -17,13 +17,14 @@ class PlanStream : public arrow::RecordBatchReader {
   PlanStream(std::shared_ptr<SessionState> state, std::unique_ptr<cp::ExecContext> ctx,
              std::shared_ptr<ac::ExecPlan> plan, std::shared_ptr<arrow::Schema> schema,
              std::function<arrow::Future<std::optional<cp::ExecBatch>>()> generator,
-             ExecuteOptions options)
+             ExecuteOptions options, int64_t refusals_at_start)
       : state_(std::move(state)),
         ctx_(std::move(ctx)),
         plan_(std::move(plan)),
         schema_(std::move(schema)),
         generator_(std::move(generator)),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        refusals_at_start_(refusals_at_start) {}
 
   ~PlanStream() override { (void)Close(); }
 
@@ -125,7 +126,7 @@ class PlanStream : public arrow::RecordBatchReader {
   std::function<arrow::Future<std::optional<cp::ExecBatch>>()> generator_;
   ExecuteOptions options_;
   bool done_ = false;
-  int64_t refusals_at_start_ = state_->allocation_failures();
+  int64_t refusals_at_start_;
   bool refusal_seen_ = false;
   std::chrono::steady_clock::time_point refusal_time_;
 };
@@ -251,9 +252,10 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> ExecuteDeclaration(
                        .status());
   CA_RETURN_NOT_OK(plan->Validate());
   auto schema = last->output_schema();
+  int64_t refusals = state->allocation_failures();
   plan->StartProducing();
   return std::make_shared<PlanStream>(state, std::move(ctx), std::move(plan), std::move(schema),
-                                      std::move(generator), options);
+                                      std::move(generator), options, refusals);
 }
 
 std::shared_ptr<arrow::RecordBatchReader> MakeLimitReader(

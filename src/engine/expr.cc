@@ -434,6 +434,12 @@ class Lowerer {
     std::vector<std::string> names;
     for (size_t i = 0; i < pairs; ++i) {
       CA_ASSIGN_OR_RAISE(auto cond, Lower(*e.args[2 * i]));
+      if (cond.type() && cond.type()->id() != arrow::Type::BOOL && cond.type()->id() != arrow::Type::NA) {
+        return PlanningError("TYPE_MISMATCH",
+                             "CASE WHEN condition must be boolean, got " + cond.type()->ToString() +
+                                 ": " + ToString(*e.args[2 * i]),
+                             "{\"expression\":" + JsonQuote(ToString(*e.args[2 * i])) + "}");
+      }
       CA_ASSIGN_OR_RAISE(auto val, Lower(*e.args[2 * i + 1]));
       conditions.push_back(std::move(cond));
       values.push_back(std::move(val));
@@ -532,6 +538,24 @@ class Lowerer {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     std::shared_ptr<cp::FunctionOptions> options = e.options;
     size_t n_args = e.args.size();
+    // Functions whose trailing arguments become Arrow options: check the SQL signature.
+    struct Signature { const char* function; size_t min_args; size_t max_args; };
+    static constexpr Signature kSignatures[] = {
+        {"utf8_slice_codeunits", 2, 3}, {"round", 1, 2}, {"starts_with", 2, 2},
+        {"ends_with", 2, 2}, {"match_like", 2, 2}};
+    for (const auto& sig : kSignatures) {
+      if (fname != sig.function || (e.options && fname == std::string("match_like"))) continue;
+      if (n_args < sig.min_args || n_args > sig.max_args) {
+        std::string expected = sig.min_args == sig.max_args
+                                   ? std::to_string(sig.min_args)
+                                   : std::to_string(sig.min_args) + " to " + std::to_string(sig.max_args);
+        return PlanningError("WRONG_ARITY",
+                             "function " + e.name + " takes " + expected + " argument(s), got " +
+                                 std::to_string(n_args),
+                             "{\"function\":" + JsonQuote(e.name) + ",\"expected\":" +
+                                 JsonQuote(expected) + ",\"actual\":" + std::to_string(n_args) + "}");
+      }
+    }
     if (fname == "match_like") {
       n_args = 1;
       if (!options) {
@@ -540,7 +564,6 @@ class Lowerer {
       }
     } else if (fname == "utf8_slice_codeunits") {
       // substr(s, start[, length]) with 1-based start, as in SQL.
-      if (e.args.size() < 2 || e.args.size() > 3) return CheckArity(e, *fn, 99);
       CA_ASSIGN_OR_RAISE(int64_t start, IntLiteralArg(e, 1));
       int64_t begin = std::max<int64_t>(start - 1, 0);
       int64_t stop = std::numeric_limits<int64_t>::max();

@@ -123,8 +123,16 @@ Result<PlanPtr> Aggregate(PlanPtr input, std::vector<ExprPtr> group_by,
   }
   for (const auto& a : aggregates) {
     CA_ASSIGN_OR_RAISE(auto call, ResolveAggregateCall(*a, *input->schema, fr));
-    CA_ASSIGN_OR_RAISE(auto type, AggregateOutputType(call.function, call.arg_types, fr));
-    fields.push_back(arrow::field(OutputName(*a), type));
+    auto type = AggregateOutputType(call.function, call.arg_types, fr);
+    if (!type.ok()) {
+      std::string types;
+      for (const auto& t : call.arg_types) types += (types.empty() ? "" : ", ") + t->ToString();
+      return PlanningError("TYPE_MISMATCH",
+                           "aggregate " + ToString(*a) + " is not defined for argument type(s) (" +
+                               types + ")",
+                           "{\"expression\":" + JsonQuote(ToString(*a)) + "}");
+    }
+    fields.push_back(arrow::field(OutputName(*a), *type));
   }
   CA_RETURN_NOT_OK(CheckUniqueNames(fields));
   auto node = NewNode(PlanKind::kAggregate, {std::move(input)});

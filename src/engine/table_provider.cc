@@ -90,6 +90,30 @@ Result<ac::Declaration> MemoryTableProvider::Scan(const ScanRequest& request) {
                          ac::TableSourceNodeOptions(std::move(selected), request.batch_size));
 }
 
+namespace {
+
+/// Tags read failures of a registered stream with ARROW_STREAM_READ_FAILED and its table.
+class TaggedReader : public arrow::RecordBatchReader {
+ public:
+  TaggedReader(std::shared_ptr<arrow::RecordBatchReader> input, std::string table)
+      : input_(std::move(input)), table_(std::move(table)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return input_->schema(); }
+  Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    Status st = input_->ReadNext(out);
+    if (st.ok() || st.IsCancelled()) return st;
+    return EngineError(st.code(), stage::kExecution, "ARROW_STREAM_READ_FAILED",
+                       "reading stream table '" + table_ + "' failed: " + st.message(),
+                       "{\"table\":" + JsonQuote(table_) + "}");
+  }
+  Status Close() override { return input_->Close(); }
+
+ private:
+  std::shared_ptr<arrow::RecordBatchReader> input_;
+  std::string table_;
+};
+
+}  // namespace
+
 Result<ac::Declaration> StreamTableProvider::Scan(const ScanRequest& request) {
   std::shared_ptr<arrow::RecordBatchReader> reader;
   {
@@ -99,9 +123,12 @@ Result<ac::Declaration> StreamTableProvider::Scan(const ScanRequest& request) {
   }
   if (!reader) {
     return InvalidError(stage::kExecution, "STREAM_ALREADY_CONSUMED",
-                        "this table is a record batch stream that was already read; register "
-                        "it again or register materialized data to scan it more than once");
+                        "table '" + request.table_name +
+                            "' is a record batch stream that was already read; register it "
+                            "again, or register materialized data to scan it more than once",
+                        "{\"table\":" + JsonQuote(request.table_name) + "}");
   }
+  reader = std::make_shared<TaggedReader>(std::move(reader), request.table_name);
   ac::Declaration source("record_batch_reader_source",
                          ac::RecordBatchReaderSourceNodeOptions(
                              std::move(reader), arrow::io::default_io_context().executor()));

@@ -1,5 +1,6 @@
 #include "engine/topk.h"
 
+#include <arrow/compute/api_scalar.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/table.h>
 
@@ -26,6 +27,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> TopK(std::shared_ptr<arrow::Re
                                                       std::vector<cp::SortKey> keys, int64_t offset,
                                                       int64_t fetch, arrow::MemoryPool* pool) {
   const int64_t k = offset + fetch;
+  if (keys.empty()) return Status::Invalid("top-k needs at least one sort key");
   cp::ExecContext ctx(pool);
   auto schema = input->schema();
   std::shared_ptr<arrow::RecordBatch> best;
@@ -43,10 +45,29 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> TopK(std::shared_ptr<arrow::Re
     pending_rows = 0;
     return Status::OK();
   };
+  // Once k rows are known, a row whose first key is strictly worse than the k-th best
+  // can never enter the result: drop such rows before they are buffered.
+  const auto& first = keys[0];
+  CA_ASSIGN_OR_RAISE(auto first_path, first.target.FindOne(*schema));
+  int first_column = first_path[0];
+  auto prefilter = [&](std::shared_ptr<arrow::RecordBatch> batch)
+      -> Result<std::shared_ptr<arrow::RecordBatch>> {
+    if (!best || best->num_rows() < k || k == 0) return batch;
+    CA_ASSIGN_OR_RAISE(auto threshold, best->column(first_column)->GetScalar(k - 1));
+    if (!threshold->is_valid) return batch;  // nulls rank last here: anything may enter
+    const char* op = first.order == cp::SortOrder::Descending ? "greater_equal" : "less_equal";
+    CA_ASSIGN_OR_RAISE(auto keep, cp::CallFunction(op, {batch->column(first_column), threshold}, &ctx));
+    // A null key is better than the threshold only when nulls sort first.
+    bool nulls_first = first.null_placement == cp::NullPlacement::AtStart;
+    CA_ASSIGN_OR_RAISE(keep, cp::CallFunction("coalesce", {keep, arrow::Datum(nulls_first)}, &ctx));
+    CA_ASSIGN_OR_RAISE(auto kept, cp::Filter(arrow::Datum(batch), keep, cp::FilterOptions::Defaults(), &ctx));
+    return kept.record_batch();
+  };
   while (true) {
     std::shared_ptr<arrow::RecordBatch> batch;
     CA_RETURN_NOT_OK(input->ReadNext(&batch));
     if (!batch) break;
+    CA_ASSIGN_OR_RAISE(batch, prefilter(std::move(batch)));
     if (batch->num_rows() == 0) continue;
     pending.push_back(batch);
     pending_rows += batch->num_rows();

@@ -1,3 +1,5 @@
+// GCC 12 reports a false -Wrestrict inside std::string (GCC bug 105329) for this file.
+#pragma GCC diagnostic ignored "-Wrestrict"
 #include "engine/join_ops.h"
 
 #include <algorithm>
