@@ -334,9 +334,6 @@ def _(ctx):
 @case(
     "case_when_no_else",
     "SELECT id, CASE WHEN b > 2 THEN b * 10 END AS c FROM t",
-    marks=pytest.mark.xfail(
-        strict=True, reason="engine bug: when(...).end() passes None; native case() rejects it"
-    ),
 )
 def _(ctx):
     return ctx.table("t").select(col("id"), when(col("b") > 2, col("b") * 10).end().alias("c"))
