@@ -45,11 +45,13 @@ class PlanStream : public arrow::RecordBatchReader {
     const auto& result = next.result();
     if (!result.ok()) {
       Stop();
+      RetireExecutorAfterRefusal();
       return result.status();
     }
     if (!result->has_value()) {
       done_ = true;
       if (!WaitFinished()) return AbandonedError();
+      if (!plan_->finished().status().ok()) RetireExecutorAfterRefusal();
       return plan_->finished().status();
     }
     CA_ASSIGN_OR_RAISE(*out, (*result)->ToRecordBatch(schema_, state_->memory_pool()));
@@ -114,7 +116,16 @@ class PlanStream : public arrow::RecordBatchReader {
     (void)WaitFinished();
   }
 
+  // A plan that failed after a refused allocation may leave kernel tasks spinning on the
+  // session's pool even though the plan reports finished: later queries get a fresh pool.
+  void RetireExecutorAfterRefusal() {
+    if (!abandoned_ && state_->allocation_failures() != refusals_at_start_) {
+      state_->AbandonExecutor();
+    }
+  }
+
   void Abandon() {
+    abandoned_ = true;
     new std::shared_ptr<ac::ExecPlan>(plan_);  // never destroyed: tasks may still run
     state_->AbandonExecutor();                 // later queries get threads of their own
   }
@@ -127,6 +138,7 @@ class PlanStream : public arrow::RecordBatchReader {
   ExecuteOptions options_;
   bool done_ = false;
   int64_t refusals_at_start_;
+  bool abandoned_ = false;
   bool refusal_seen_ = false;
   std::chrono::steady_clock::time_point refusal_time_;
 };

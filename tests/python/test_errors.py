@@ -640,12 +640,6 @@ def test_new_session_answers_after_a_query_was_abandoned():
     assert lines[1] == "answers"
 
 
-# Not strict: the hang is intermittent (about 1 run in 15 here), so this test usually passes.
-@pytest.mark.xfail(
-    strict=False,
-    reason="engine bug (intermittent): after a query is abandoned over the memory limit, its "
-    "spinning threads can hold the session's pool so the session's next query hangs",
-)
 def test_same_session_answers_after_a_query_was_abandoned():
     lines = _run_memory_child("aggregate", "same_session", timeout=40)
     if lines == ["never abandoned"]:
