@@ -35,13 +35,11 @@ import gc
 import json
 import math
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 import time
-import traceback
 from typing import Any, Callable
 
 import numpy as np
@@ -561,7 +559,8 @@ class Ours(Engine):
 
     def setup(self, tables, args):
         import codeanatomy as ca
-        from codeanatomy import col, lit, functions as F
+        from codeanatomy import col, lit
+        from codeanatomy import functions as F
         self.ca, self.col, self.lit, self.F = ca, col, lit, F
         self.factory = ca.SessionFactory(args.profile)
         self.ctx = self.factory.create_session()
@@ -792,7 +791,6 @@ def run_child(args, engine: str, queries: list[str], mode: str, outdir: str,
               on_done: Callable[[str, dict], None]) -> dict:
     """Runs queries for one engine in child processes, restarting after a crash.
     Returns {"load": {...}, "results": {q: rec}}."""
-    import subprocess
     import tempfile
     import threading
     base = [sys.executable, os.path.abspath(__file__), "--_child", mode, "--scale", str(args.scale),

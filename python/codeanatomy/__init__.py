@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pyarrow as _pa  # loads the wheel's Arrow C++ before our module links to it
 
-from . import _native
-from . import functions
+from . import _native, functions
 from .context import SessionContext, SessionFactory
 from .dataframe import DataFrame
 from .errors import EngineExecutionError

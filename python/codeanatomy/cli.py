@@ -32,7 +32,8 @@ def _demo_tables(n_nodes: int) -> tuple[pa.Table, pa.Table]:
 
 def _demo(args: argparse.Namespace) -> int:
     import codeanatomy as ca
-    from codeanatomy import col, functions as F
+    from codeanatomy import col
+    from codeanatomy import functions as F
 
     ctx = ca.SessionFactory(args.profile).create_session()
     nodes, edges = _demo_tables(args.nodes)

@@ -19,10 +19,11 @@ duckdb = pytest.importorskip("duckdb")
 ca = pytest.importorskip("codeanatomy")
 hypothesis = pytest.importorskip("hypothesis")
 
-from codeanatomy import col
-from codeanatomy import functions as F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from codeanatomy import col
+from codeanatomy import functions as F
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

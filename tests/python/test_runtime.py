@@ -12,7 +12,8 @@ import pyarrow as pa
 import pytest
 
 import codeanatomy as ca
-from codeanatomy import col, functions as F
+from codeanatomy import col
+from codeanatomy import functions as F
 
 
 def _slow_stream(n_batches: int, delay: float) -> pa.RecordBatchReader:
