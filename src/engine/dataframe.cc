@@ -17,16 +17,19 @@ Status DataFrame::CheckSameSession(const DataFrame& other) const {
 }
 
 Result<DataFrame> DataFrame::Select(std::vector<ExprPtr> exprs) const {
+  tracing::Span span("DataFrame.select");
   CA_ASSIGN_OR_RAISE(auto p, plan::Projection(plan_, std::move(exprs), state_->resolver()));
   return DataFrame(state_, std::move(p));
 }
 
 Result<DataFrame> DataFrame::Filter(ExprPtr predicate) const {
+  tracing::Span span("DataFrame.filter");
   CA_ASSIGN_OR_RAISE(auto p, plan::Filter(plan_, std::move(predicate), state_->resolver()));
   return DataFrame(state_, std::move(p));
 }
 
 Result<DataFrame> DataFrame::WithColumn(const std::string& name, ExprPtr expr) const {
+  tracing::Span span("DataFrame.with_column");
   std::vector<ExprPtr> exprs;
   bool replaced = false;
   for (const auto& f : plan_->schema->fields()) {
@@ -43,6 +46,7 @@ Result<DataFrame> DataFrame::WithColumn(const std::string& name, ExprPtr expr) c
 
 Result<DataFrame> DataFrame::Aggregate(std::vector<ExprPtr> group_by,
                                        std::vector<ExprPtr> aggregates) const {
+  tracing::Span span("DataFrame.aggregate");
   CA_ASSIGN_OR_RAISE(auto p, plan::Aggregate(plan_, std::move(group_by), std::move(aggregates),
                                              state_->resolver()));
   return DataFrame(state_, std::move(p));
@@ -52,6 +56,7 @@ Result<DataFrame> DataFrame::Join(const DataFrame& right, JoinType type,
                                   std::vector<std::string> left_keys,
                                   std::vector<std::string> right_keys, ExprPtr filter,
                                   const std::string& suffix) const {
+  tracing::Span span("DataFrame.join");
   CA_RETURN_NOT_OK(CheckSameSession(right));
   CA_ASSIGN_OR_RAISE(auto p, plan::Join(plan_, right.plan_, type, std::move(left_keys),
                                         std::move(right_keys), std::move(filter),
@@ -60,11 +65,13 @@ Result<DataFrame> DataFrame::Join(const DataFrame& right, JoinType type,
 }
 
 Result<DataFrame> DataFrame::Sort(std::vector<SortKey> keys) const {
+  tracing::Span span("DataFrame.sort");
   CA_ASSIGN_OR_RAISE(auto p, plan::Sort(plan_, std::move(keys), state_->resolver()));
   return DataFrame(state_, std::move(p));
 }
 
 Result<DataFrame> DataFrame::Limit(int64_t fetch, int64_t offset) const {
+  tracing::Span span("DataFrame.limit");
   if (fetch < -1 || offset < 0) {
     return InvalidError(stage::kPlanning, "INVALID_LIMIT", "limit and offset must not be negative",
                         "{\"offset\":" + std::to_string(offset) + ",\"fetch\":" +
@@ -75,12 +82,14 @@ Result<DataFrame> DataFrame::Limit(int64_t fetch, int64_t offset) const {
 }
 
 Result<DataFrame> DataFrame::Union(const DataFrame& other, bool distinct) const {
+  tracing::Span span("DataFrame.union");
   CA_RETURN_NOT_OK(CheckSameSession(other));
   CA_ASSIGN_OR_RAISE(auto p, plan::Union({plan_, other.plan_}, distinct));
   return DataFrame(state_, std::move(p));
 }
 
 Result<DataFrame> DataFrame::Distinct() const {
+  tracing::Span span("DataFrame.distinct");
   CA_ASSIGN_OR_RAISE(auto p, plan::Distinct(plan_));
   return DataFrame(state_, std::move(p));
 }

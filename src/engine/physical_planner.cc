@@ -26,13 +26,34 @@ Status PhysicalError(std::string_view code, std::string message) {
 
 }  // namespace
 
+namespace {
+
+// Heuristic selectivity of a predicate, as "keeps 1 row in N": equality 10, ranges and
+// other conditions 3, conjunctions multiply, disjunctions keep the weaker side.
+int64_t SelectivityDivisor(const Expr& predicate) {
+  const Expr& e = Unaliased(predicate);
+  if (e.kind == ExprKind::kCall) {
+    if (e.name == "and" && e.args.size() == 2) {
+      return std::min<int64_t>(1000, SelectivityDivisor(*e.args[0]) * SelectivityDivisor(*e.args[1]));
+    }
+    if (e.name == "or" && e.args.size() == 2) {
+      return std::min(SelectivityDivisor(*e.args[0]), SelectivityDivisor(*e.args[1]));
+    }
+    if (e.name == "=" || e.name == "equal" || e.name == "is_null") return 10;
+  }
+  if (e.kind == ExprKind::kInList && !e.negated) return 5;
+  return 3;
+}
+
+}  // namespace
+
 int64_t EstimateRows(const PlanNode& node) {
   auto input = [&](size_t i) { return EstimateRows(*node.inputs[i]); };
   switch (node.kind) {
     case PlanKind::kScan: {
       int64_t rows = node.provider->estimated_rows();
       if (rows < 0) return -1;
-      for (size_t i = 0; i < node.filters.size(); ++i) rows /= 2;
+      for (const auto& f : node.filters) rows /= SelectivityDivisor(*f);
       return rows;
     }
     case PlanKind::kProjection:
@@ -40,7 +61,7 @@ int64_t EstimateRows(const PlanNode& node) {
       return input(0);
     case PlanKind::kFilter: {
       int64_t rows = input(0);
-      return rows < 0 ? -1 : rows / 2;
+      return rows < 0 ? -1 : rows / SelectivityDivisor(*node.predicate);
     }
     case PlanKind::kDistinct: {
       int64_t rows = input(0);
