@@ -38,7 +38,7 @@ def test_top_k_equals_duckdb(data, ascending, nulls_first, limit, offset):
     ref = con.sql(
         f"SELECT id, v FROM t ORDER BY v {direction} NULLS {nulls}, id "
         f"LIMIT {limit} OFFSET {offset}"
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     assert ours.column("id").to_pylist() == ref.column("id").to_pylist()
     assert ours.column("v").to_pylist() == ref.column("v").to_pylist()
 
