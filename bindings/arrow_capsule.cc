@@ -132,19 +132,10 @@ nb::object ExportSchemaCapsule(const std::shared_ptr<arrow::Schema>& schema) {
   return nb::steal(PyCapsule_New(c_schema, "arrow_schema", ReleaseSchemaCapsule));
 }
 
-namespace {
-
-/// Holds a reader until Python asks for it through the PyCapsule protocol (once).
-struct StreamHolder {
-  std::shared_ptr<arrow::RecordBatchReader> reader;
-};
-
-}  // namespace
-
 void BindArrow(nb::module_& m) {
-  nb::class_<StreamHolder>(m, "_ArrowStream")
+  nb::class_<ArrowStreamHolder>(m, "_ArrowStream")
       .def("__arrow_c_stream__",
-           [](StreamHolder& self, nb::object requested_schema) {
+           [](ArrowStreamHolder& self, nb::object requested_schema) {
              if (!self.reader) {
                RaiseStatus(InvalidError(stage::kExecution, "STREAM_ALREADY_CONSUMED",
                                         "this Arrow stream was already exported"));
@@ -163,7 +154,7 @@ void BindArrow(nb::module_& m) {
         auto table = *result;
         auto out = Unwrap(arrow::RecordBatchReader::Make(
             Unwrap(arrow::TableBatchReader(*table).ToRecordBatches()), table->schema()));
-        return StreamHolder{std::move(out)};
+        return ArrowStreamHolder{std::move(out)};
       },
       nb::arg("obj"),
       "Reads any Arrow stream or array object fully (GIL released) and returns an object "

@@ -45,6 +45,11 @@ nb::object ExportStreamCapsule(std::shared_ptr<arrow::RecordBatchReader> reader)
 /// A capsule "arrow_schema" for a schema.
 nb::object ExportSchemaCapsule(const std::shared_ptr<arrow::Schema>& schema);
 
+/// Exposes a reader to Python through __arrow_c_stream__ (exported once), as "_ArrowStream".
+struct ArrowStreamHolder {
+  std::shared_ptr<arrow::RecordBatchReader> reader;
+};
+
 void BindErrors(nb::module_& m);
 void BindArrow(nb::module_& m);
 void BindExpr(nb::module_& m);

@@ -10,20 +10,9 @@ namespace codeanatomy::bindings {
 
 namespace {
 
-std::vector<engine::ExprPtr> Unpack(const std::vector<PyExpr>& exprs) {
-  std::vector<engine::ExprPtr> out;
-  for (const auto& e : exprs) out.push_back(e.expr);
-  return out;
-}
-
 /// Exposes a schema through __arrow_c_schema__.
 struct SchemaHolder {
   std::shared_ptr<arrow::Schema> schema;
-};
-
-/// Exposes a reader through __arrow_c_stream__ (once).
-struct ResultStream {
-  std::shared_ptr<arrow::RecordBatchReader> reader;
 };
 
 using Frame = engine::DataFrame;
@@ -33,18 +22,6 @@ using Frame = engine::DataFrame;
 void BindDataFrame(nb::module_& m) {
   nb::class_<SchemaHolder>(m, "_ArrowSchema")
       .def("__arrow_c_schema__", [](const SchemaHolder& s) { return ExportSchemaCapsule(s.schema); });
-  nb::class_<ResultStream>(m, "_ResultStream")
-      .def(
-          "__arrow_c_stream__",
-          [](ResultStream& self, nb::object requested_schema) {
-            if (!self.reader) {
-              RaiseStatus(InvalidError(stage::kExecution, "STREAM_ALREADY_CONSUMED",
-                                       "this result stream was already exported"));
-            }
-            return ExportStreamCapsule(std::move(self.reader));
-          },
-          nb::arg("requested_schema") = nb::none());
-
   nb::class_<Frame>(m, "DataFrame")
       .def("schema", [](const Frame& df) { return SchemaHolder{df.schema()}; })
       .def("select",
@@ -95,14 +72,14 @@ void BindDataFrame(nb::module_& m) {
       .def("logical_plan", [](const Frame& df) { return engine::ExplainLogical(*df.plan()); })
       .def("execute_stream",
            [](const Frame& df) {
-             return ResultStream{Unwrap(WithoutGil([&] { return df.ExecuteStream(); }))};
+             return ArrowStreamHolder{Unwrap(WithoutGil([&] { return df.ExecuteStream(); }))};
            })
       .def("collect", [](const Frame& df) {
         auto options = InterruptibleOptions();
         auto table = Unwrap(WithoutGil([&] { return df.Collect(options); }));
         auto reader = Unwrap(arrow::RecordBatchReader::Make(
             Unwrap(arrow::TableBatchReader(*table).ToRecordBatches()), table->schema()));
-        return ResultStream{std::move(reader)};
+        return ArrowStreamHolder{std::move(reader)};
       });
 }
 

@@ -7,17 +7,6 @@
 
 namespace codeanatomy::bindings {
 
-namespace {
-
-std::vector<engine::ExprPtr> Unpack(const std::vector<PyExpr>& exprs) {
-  std::vector<engine::ExprPtr> out;
-  out.reserve(exprs.size());
-  for (const auto& e : exprs) out.push_back(e.expr);
-  return out;
-}
-
-}  // namespace
-
 void BindExpr(nb::module_& m) {
   nb::class_<PyExpr>(m, "Expr")
       .def("__repr__", [](const PyExpr& e) { return engine::ToString(*e.expr); })

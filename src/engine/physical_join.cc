@@ -175,8 +175,6 @@ Result<ac::Declaration> PhysicalPlanner::PlanHashJoin(const PlanNode& node) {
 
 Result<ac::Declaration> PhysicalPlanner::PlanGatherJoin(const PlanNode& node) {
   // Join on keys and row indices only, then take the nested columns by row index.
-  auto left_node = node.inputs[0];
-  auto right_node = node.inputs[1];
   auto self = std::make_shared<PlanNode>(node);
   auto schema = node.schema;
   auto state = state_;
@@ -191,7 +189,7 @@ Result<ac::Declaration> PhysicalPlanner::PlanGatherJoin(const PlanNode& node) {
     std::vector<GatherOutput> outputs;
     // Build the slim inputs: flat columns plus a row index when the side has nested ones.
     auto slim = [&](const std::shared_ptr<arrow::Table>& table, const std::string& index_name,
-                    int source_id, bool emit, const std::vector<std::string>& out_names,
+                    const std::vector<std::string>& out_names,
                     std::vector<std::shared_ptr<arrow::Field>>* slim_fields)
         -> Result<std::shared_ptr<arrow::Table>> {
       std::vector<std::shared_ptr<arrow::ChunkedArray>> columns;
@@ -214,14 +212,12 @@ Result<ac::Declaration> PhysicalPlanner::PlanGatherJoin(const PlanNode& node) {
         slim_fields->push_back(arrow::field(index_name, arrow::int64()));
         sources.push_back({index_name, table});
       }
-      (void)source_id;
-      (void)emit;
       return arrow::Table::Make(arrow::schema(*slim_fields), columns, table->num_rows());
     };
     std::vector<std::shared_ptr<arrow::Field>> lf, rf;
-    CA_ASSIGN_OR_RAISE(auto lslim, slim(left_table, "__rowid_l", 0, true, left.schema->field_names(), &lf));
+    CA_ASSIGN_OR_RAISE(auto lslim, slim(left_table, "__rowid_l", left.schema->field_names(), &lf));
     size_t left_sources = sources.size();
-    CA_ASSIGN_OR_RAISE(auto rslim, slim(right_table, "__rowid_r", 1, true, self->right_names, &rf));
+    CA_ASSIGN_OR_RAISE(auto rslim, slim(right_table, "__rowid_r", self->right_names, &rf));
     bool semi = self->join_type == JoinType::kLeftSemi || self->join_type == JoinType::kLeftAnti;
     std::vector<arrow::FieldRef> lkeys, rkeys;
     for (size_t i = 0; i < self->left_keys.size(); ++i) {
