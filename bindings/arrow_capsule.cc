@@ -10,21 +10,21 @@ namespace {
 
 Status NotArrow(nb::handle obj, const char* what) {
   std::string type_name = nb::borrow<nb::str>(nb::type_name(obj.type())).c_str();
-  return InvalidError(stage::kValidation, "NOT_ARROW_DATA",
-                      std::string("expected ") + what + ", got an object of type '" + type_name +
-                          "'",
-                      "{\"type\":" + JsonQuote(type_name) + "}");
+  return InvalidError(
+      stage::kValidation, "NOT_ARROW_DATA",
+      std::string("expected ") + what + ", got an object of type '" + type_name + "'",
+      "{\"type\":" + JsonQuote(type_name) + "}");
 }
 
 template <typename T>
 T* CapsulePointer(nb::handle capsule, const char* name) {
   if (!PyCapsule_IsValid(capsule.ptr(), name)) {
     std::string type_name = nb::borrow<nb::str>(nb::type_name(capsule.type())).c_str();
-    RaiseStatus(InvalidError(stage::kValidation, "INVALID_ARROW_CAPSULE",
-                             std::string("expected a PyCapsule named '") + name +
-                                 "' from the Arrow PyCapsule protocol, got '" + type_name + "'",
-                             "{\"expected\":" + JsonQuote(name) + ",\"type\":" +
-                                 JsonQuote(type_name) + "}"));
+    RaiseStatus(InvalidError(
+        stage::kValidation, "INVALID_ARROW_CAPSULE",
+        std::string("expected a PyCapsule named '") + name +
+            "' from the Arrow PyCapsule protocol, got '" + type_name + "'",
+        "{\"expected\":" + JsonQuote(name) + ",\"type\":" + JsonQuote(type_name) + "}"));
   }
   return static_cast<T*>(PyCapsule_GetPointer(capsule.ptr(), name));
 }
@@ -54,7 +54,8 @@ std::shared_ptr<arrow::RecordBatchReader> ImportArrowStream(nb::handle obj) {
     if (!batch.ok()) {
       RaiseStatus(InvalidError(stage::kValidation, "INVALID_ARROW_ARRAY",
                                "cannot import the Arrow array (it must be a struct array or "
-                               "record batch): " + batch.status().message()));
+                               "record batch): " +
+                                   batch.status().message()));
     }
     auto reader = arrow::RecordBatchReader::Make({*batch}, (*batch)->schema());
     return Unwrap(std::move(reader));
@@ -134,15 +135,16 @@ nb::object ExportSchemaCapsule(const std::shared_ptr<arrow::Schema>& schema) {
 
 void BindArrow(nb::module_& m) {
   nb::class_<ArrowStreamHolder>(m, "_ArrowStream")
-      .def("__arrow_c_stream__",
-           [](ArrowStreamHolder& self, nb::object requested_schema) {
-             if (!self.reader) {
-               RaiseStatus(InvalidError(stage::kExecution, "STREAM_ALREADY_CONSUMED",
-                                        "this Arrow stream was already exported"));
-             }
-             return ExportStreamCapsule(std::move(self.reader));
-           },
-           nb::arg("requested_schema") = nb::none());
+      .def(
+          "__arrow_c_stream__",
+          [](ArrowStreamHolder& self, nb::object requested_schema) {
+            if (!self.reader) {
+              RaiseStatus(InvalidError(stage::kExecution, "STREAM_ALREADY_CONSUMED",
+                                       "this Arrow stream was already exported"));
+            }
+            return ExportStreamCapsule(std::move(self.reader));
+          },
+          nb::arg("requested_schema") = nb::none());
   m.def(
       "arrow_stream_to_batches",
       [](nb::handle obj) {

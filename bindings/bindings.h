@@ -3,9 +3,9 @@
 
 #include <memory>
 
-#include <nanobind/nanobind.h>
 #include <arrow/record_batch.h>
 #include <arrow/table.h>
+#include <nanobind/nanobind.h>
 
 #include "common/status.h"
 #include "engine/execution.h"

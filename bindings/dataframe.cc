@@ -20,8 +20,9 @@ using Frame = engine::DataFrame;
 }  // namespace
 
 void BindDataFrame(nb::module_& m) {
-  nb::class_<SchemaHolder>(m, "_ArrowSchema")
-      .def("__arrow_c_schema__", [](const SchemaHolder& s) { return ExportSchemaCapsule(s.schema); });
+  nb::class_<SchemaHolder>(m, "_ArrowSchema").def("__arrow_c_schema__", [](const SchemaHolder& s) {
+    return ExportSchemaCapsule(s.schema);
+  });
   nb::class_<Frame>(m, "DataFrame")
       .def("schema", [](const Frame& df) { return SchemaHolder{df.schema()}; })
       .def("select",
@@ -36,10 +37,12 @@ void BindDataFrame(nb::module_& m) {
            [](const Frame& df, const std::string& name, const PyExpr& e) {
              return Unwrap(WithoutGil([&] { return df.WithColumn(name, e.expr); }));
            })
-      .def("aggregate",
-           [](const Frame& df, const std::vector<PyExpr>& group_by, const std::vector<PyExpr>& aggs) {
-             return Unwrap(WithoutGil([&] { return df.Aggregate(Unpack(group_by), Unpack(aggs)); }));
-           })
+      .def(
+          "aggregate",
+          [](const Frame& df, const std::vector<PyExpr>& group_by,
+             const std::vector<PyExpr>& aggs) {
+            return Unwrap(WithoutGil([&] { return df.Aggregate(Unpack(group_by), Unpack(aggs)); }));
+          })
       .def(
           "join",
           [](const Frame& df, const Frame& right, const std::string& how,
@@ -56,7 +59,8 @@ void BindDataFrame(nb::module_& m) {
       .def("sort",
            [](const Frame& df, const std::vector<std::tuple<PyExpr, bool, bool>>& keys) {
              std::vector<engine::SortKey> sort_keys;
-             for (const auto& [e, asc, nulls_first] : keys) sort_keys.push_back({e.expr, asc, nulls_first});
+             for (const auto& [e, asc, nulls_first] : keys)
+               sort_keys.push_back({e.expr, asc, nulls_first});
              return Unwrap(WithoutGil([&] { return df.Sort(std::move(sort_keys)); }));
            })
       .def("limit",
@@ -67,8 +71,10 @@ void BindDataFrame(nb::module_& m) {
            [](const Frame& df, const Frame& other, bool distinct) {
              return Unwrap(WithoutGil([&] { return df.Union(other, distinct); }));
            })
-      .def("distinct", [](const Frame& df) { return Unwrap(WithoutGil([&] { return df.Distinct(); })); })
-      .def("explain", [](const Frame& df) { return Unwrap(WithoutGil([&] { return df.Explain(); })); })
+      .def("distinct",
+           [](const Frame& df) { return Unwrap(WithoutGil([&] { return df.Distinct(); })); })
+      .def("explain",
+           [](const Frame& df) { return Unwrap(WithoutGil([&] { return df.Explain(); })); })
       .def("logical_plan", [](const Frame& df) { return engine::ExplainLogical(*df.plan()); })
       .def("execute_stream",
            [](const Frame& df) {

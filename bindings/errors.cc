@@ -29,10 +29,10 @@ engine::ExecuteOptions InterruptibleOptions() {
 }
 
 void BindErrors(nb::module_& m) {
-  m.def("_raise_test_error", [](std::string stage, std::string code, std::string message,
-                                std::string details) {
-    RaiseStatus(EngineError(arrow::StatusCode::Invalid, stage, code, message, details));
-  });
+  m.def("_raise_test_error",
+        [](std::string stage, std::string code, std::string message, std::string details) {
+          RaiseStatus(EngineError(arrow::StatusCode::Invalid, stage, code, message, details));
+        });
 }
 
 }  // namespace codeanatomy::bindings

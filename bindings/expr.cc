@@ -15,8 +15,9 @@ void BindExpr(nb::module_& m) {
            [](const PyExpr& e) { return engine::ReferencedColumns(*e.expr); });
 
   m.def("col", [](std::string name) { return PyExpr{engine::Column(std::move(name))}; });
-  m.def("lit", [](nb::handle array) { return PyExpr{engine::Literal(ImportArrowScalar(array))}; },
-        "A literal from a length-1 Arrow array.");
+  m.def(
+      "lit", [](nb::handle array) { return PyExpr{engine::Literal(ImportArrowScalar(array))}; },
+      "A literal from a length-1 Arrow array.");
   m.def(
       "call",
       [](std::string name, const std::vector<PyExpr>& args, bool distinct) {

@@ -9,8 +9,9 @@ namespace codeanatomy::bindings {
 
 void BindSession(nb::module_& m) {
   nb::class_<engine::SessionFactory>(m, "SessionFactory")
-      .def_static("from_profile",
-                  [](const std::string& name) { return Unwrap(engine::SessionFactory::FromProfile(name)); })
+      .def_static(
+          "from_profile",
+          [](const std::string& name) { return Unwrap(engine::SessionFactory::FromProfile(name)); })
       .def(
           "with_overrides",
           [](const engine::SessionFactory& f, std::optional<int> partitions,
@@ -48,22 +49,19 @@ void BindSession(nb::module_& m) {
            [](engine::SessionContext& ctx, const std::string& name, const std::string& path) {
              Check(WithoutGil([&] { return ctx.RegisterParquet(name, path); }));
            })
-      .def("deregister",
-           [](engine::SessionContext& ctx, const std::string& name) { Check(ctx.Deregister(name)); })
+      .def("deregister", [](engine::SessionContext& ctx,
+                            const std::string& name) { Check(ctx.Deregister(name)); })
       .def("tables", &engine::SessionContext::Tables)
       .def("table",
            [](const engine::SessionContext& ctx, const std::string& name) {
              return Unwrap(WithoutGil([&] { return ctx.Table(name); }));
            })
-      .def("set_option",
-           [](engine::SessionContext& ctx, const std::string& key, const std::string& value) {
-             ctx.state()->SetOption(key, value);
-           })
-      .def("get_option",
-           [](engine::SessionContext& ctx, const std::string& key) {
-             return Unwrap(ctx.state()->GetOption(key));
-           })
-      .def("config_json", [](engine::SessionContext& ctx) { return ctx.state()->config().ToJson(); })
+      .def("set_option", [](engine::SessionContext& ctx, const std::string& key,
+                            const std::string& value) { ctx.state()->SetOption(key, value); })
+      .def("get_option", [](engine::SessionContext& ctx,
+                            const std::string& key) { return Unwrap(ctx.state()->GetOption(key)); })
+      .def("config_json",
+           [](engine::SessionContext& ctx) { return ctx.state()->config().ToJson(); })
       .def("bytes_allocated",
            [](engine::SessionContext& ctx) { return ctx.state()->bytes_allocated(); });
 }

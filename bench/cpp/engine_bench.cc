@@ -18,7 +18,8 @@ std::shared_ptr<arrow::Table> MakeTable(int64_t rows) {
     k.UnsafeAppend(i % 1000);
     v.UnsafeAppend(i);
   }
-  auto schema = arrow::schema({arrow::field("k", arrow::int64()), arrow::field("v", arrow::int64())});
+  auto schema =
+      arrow::schema({arrow::field("k", arrow::int64()), arrow::field("v", arrow::int64())});
   return arrow::Table::Make(schema, {*k.Finish(), *v.Finish()});
 }
 
@@ -32,8 +33,10 @@ void BM_PlanFilterAggregate(benchmark::State& state) {
   auto ctx = MakeSession(1000);
   for (auto _ : state) {
     auto df = *ctx.Table("t");
-    auto filtered = *df.Filter(ca::Call(">", {ca::Column("v"), ca::Literal(arrow::MakeScalar(int64_t{10}))}));
-    auto agg = *filtered.Aggregate({ca::Column("k")}, {ca::Alias(ca::AggregateCall("count", {}), "n")});
+    auto filtered =
+        *df.Filter(ca::Call(">", {ca::Column("v"), ca::Literal(arrow::MakeScalar(int64_t{10}))}));
+    auto agg =
+        *filtered.Aggregate({ca::Column("k")}, {ca::Alias(ca::AggregateCall("count", {}), "n")});
     benchmark::DoNotOptimize(agg.OptimizedPlan());
   }
 }
@@ -42,8 +45,10 @@ BENCHMARK(BM_PlanFilterAggregate);
 void BM_ExecuteFilterAggregate(benchmark::State& state) {
   auto ctx = MakeSession(state.range(0));
   auto df = *ctx.Table("t");
-  auto filtered = *df.Filter(ca::Call(">", {ca::Column("v"), ca::Literal(arrow::MakeScalar(int64_t{10}))}));
-  auto agg = *filtered.Aggregate({ca::Column("k")}, {ca::Alias(ca::AggregateCall("sum", {ca::Column("v")}), "s")});
+  auto filtered =
+      *df.Filter(ca::Call(">", {ca::Column("v"), ca::Literal(arrow::MakeScalar(int64_t{10}))}));
+  auto agg = *filtered.Aggregate({ca::Column("k")},
+                                 {ca::Alias(ca::AggregateCall("sum", {ca::Column("v")}), "s")});
   for (auto _ : state) {
     auto table = agg.Collect();
     if (!table.ok()) state.SkipWithError(table.status().ToString().c_str());

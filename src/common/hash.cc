@@ -57,9 +57,8 @@ Blake2bHasher::Blake2bHasher(Blake2bHasher&&) noexcept = default;
 Blake2bHasher& Blake2bHasher::operator=(Blake2bHasher&&) noexcept = default;
 
 void Blake2bHasher::Update(std::string_view data) {
-  ARROW_CHECK_EQ(blake2b_update(&state_->s, reinterpret_cast<const uint8_t*>(data.data()),
-                                data.size()),
-                 0)
+  ARROW_CHECK_EQ(
+      blake2b_update(&state_->s, reinterpret_cast<const uint8_t*>(data.data()), data.size()), 0)
       << "blake2b_update failed";
 }
 
@@ -67,8 +66,7 @@ std::string Blake2bHasher::FinalBytes() {
   // blake2b_final marks its state finished; finalize a copy to stay reusable.
   blake2b_state copy = state_->s;
   std::string out(state_->digest_size, '\0');
-  ARROW_CHECK_EQ(
-      blake2b_final(&copy, reinterpret_cast<uint8_t*>(out.data()), out.size()), 0)
+  ARROW_CHECK_EQ(blake2b_final(&copy, reinterpret_cast<uint8_t*>(out.data()), out.size()), 0)
       << "blake2b_final failed";
   return out;
 }

@@ -38,8 +38,7 @@ namespace {
 template <typename T, typename Variant>
 auto& CheckedGet(Variant& v, JsonType expected) {
   auto* p = std::get_if<T>(&v);
-  ARROW_CHECK(p != nullptr) << "JsonValue holds "
-                            << JsonTypeName(static_cast<JsonType>(v.index()))
+  ARROW_CHECK(p != nullptr) << "JsonValue holds " << JsonTypeName(static_cast<JsonType>(v.index()))
                             << ", not " << JsonTypeName(expected);
   return *p;
 }
@@ -48,13 +47,9 @@ auto& CheckedGet(Variant& v, JsonType expected) {
 
 bool JsonValue::bool_value() const { return CheckedGet<bool>(value_, JsonType::kBool); }
 
-int64_t JsonValue::int_value() const {
-  return CheckedGet<int64_t>(value_, JsonType::kInt);
-}
+int64_t JsonValue::int_value() const { return CheckedGet<int64_t>(value_, JsonType::kInt); }
 
-double JsonValue::double_value() const {
-  return CheckedGet<double>(value_, JsonType::kDouble);
-}
+double JsonValue::double_value() const { return CheckedGet<double>(value_, JsonType::kDouble); }
 
 double JsonValue::number_value() const {
   if (is_int()) return static_cast<double>(int_value());

@@ -50,8 +50,7 @@ class JsonValue {
   JsonValue(bool b) : value_(b) {}  // NOLINT(runtime/explicit)
   /// \brief An integer. Unsigned values above INT64_MAX become doubles.
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  JsonValue(T i) {  // NOLINT(runtime/explicit)
+  requires(!std::same_as<T, bool>) JsonValue(T i) {  // NOLINT(runtime/explicit)
     if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t)) {
       if (i > static_cast<T>(std::numeric_limits<int64_t>::max())) {
         value_ = static_cast<double>(i);
@@ -152,8 +151,7 @@ class JsonValue {
 
  private:
   // Alternative order must match JsonType.
-  std::variant<std::monostate, bool, int64_t, double, std::string, JsonArray, JsonObject>
-      value_;
+  std::variant<std::monostate, bool, int64_t, double, std::string, JsonArray, JsonObject> value_;
 };
 
 /// \brief The JSON path of a document's root, `$`.

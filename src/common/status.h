@@ -73,7 +73,7 @@ struct ErrorInfo {
   std::string stage;
   std::string code;
   std::string message;
-  std::string details_json;  ///< empty when there are no details
+  std::string details_json;          ///< empty when there are no details
   bool is_invalid_argument = false;  ///< a plain argument error (ValueError in Python)
 };
 

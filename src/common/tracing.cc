@@ -68,9 +68,7 @@ void SetSpanCapacityForTesting(size_t capacity) {
 }
 }  // namespace internal
 
-void EnableTracing(bool on) {
-  internal::g_tracing_enabled.store(on, std::memory_order_relaxed);
-}
+void EnableTracing(bool on) { internal::g_tracing_enabled.store(on, std::memory_order_relaxed); }
 
 bool TracingEnabled() { return internal::g_tracing_enabled.load(std::memory_order_relaxed); }
 
@@ -240,8 +238,7 @@ std::string ExportOtlpJson() {
   scope_spans.Set("scope", JsonValue().Set("name", kServiceName));
   scope_spans.Set("spans", std::move(otlp_spans));
   JsonValue resource;
-  resource.Set("attributes",
-               JsonValue().Append(OtlpStringAttribute("service.name", kServiceName)));
+  resource.Set("attributes", JsonValue().Append(OtlpStringAttribute("service.name", kServiceName)));
   JsonValue resource_spans;
   resource_spans.Set("resource", std::move(resource));
   resource_spans.Set("scopeSpans", JsonValue().Append(std::move(scope_spans)));

@@ -91,8 +91,7 @@ class Span {
   /// \brief Sets an integer attribute (int64_t and every other integer
   /// type), stored as decimal text (no-op when inactive).
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  void SetAttribute(std::string_view key, T value) {
+  requires(!std::same_as<T, bool>) void SetAttribute(std::string_view key, T value) {
     if (record_) SetAttributeText(key, std::to_string(value));
   }
   /// \brief Sets a double attribute, stored as shortest round-trip text

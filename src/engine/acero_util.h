@@ -15,14 +15,14 @@ namespace cp = arrow::compute;
 
 /// A projection of `input` to `exprs` named `names`.
 inline ac::Declaration Project(ac::Declaration input, std::vector<cp::Expression> exprs,
-                        std::vector<std::string> names) {
+                               std::vector<std::string> names) {
   return ac::Declaration::Sequence(
       {std::move(input), {"project", ac::ProjectNodeOptions(std::move(exprs), std::move(names))}});
 }
 
 /// Keeps the columns `keep` of `input`, renamed to `names_out`.
 inline ac::Declaration Rename(ac::Declaration input, const std::vector<std::string>& keep,
-                       const std::vector<std::string>& names_out) {
+                              const std::vector<std::string>& names_out) {
   std::vector<cp::Expression> exprs;
   for (const auto& k : keep) exprs.push_back(cp::field_ref(k));
   return Project(std::move(input), std::move(exprs), names_out);

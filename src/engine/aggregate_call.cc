@@ -15,7 +15,7 @@ std::shared_ptr<cp::FunctionOptions> DefaultAggregateOptions(const std::string& 
 }
 
 Result<ResolvedAggregate> ResolveAggregateCall(const Expr& expr, const arrow::Schema& input,
-                                           const FunctionResolver& fr) {
+                                               const FunctionResolver& fr) {
   const Expr& call = Unaliased(expr);
   std::string text = ToString(expr);
   if (call.kind != ExprKind::kCall || !fr.IsAggregate(call.name)) {
@@ -45,14 +45,14 @@ Result<ResolvedAggregate> ResolveAggregateCall(const Expr& expr, const arrow::Sc
     return InvalidError(stage::kPlanning, "WRONG_ARITY",
                         "aggregate " + call.name + " takes " + std::to_string(expected) +
                             " argument(s), got " + std::to_string(call.args.size()),
-                        "{\"function\":" + JsonQuote(call.name) + ",\"expected\":" +
-                            JsonQuote(std::to_string(expected)) + ",\"actual\":" +
-                            std::to_string(call.args.size()) + "}");
+                        "{\"function\":" + JsonQuote(call.name) +
+                            ",\"expected\":" + JsonQuote(std::to_string(expected)) +
+                            ",\"actual\":" + std::to_string(call.args.size()) + "}");
   }
   for (const auto& a : call.args) {
     if (ContainsAggregate(*a, fr)) {
-      return InvalidError(stage::kPlanning, "AGGREGATE_NOT_ALLOWED",
-                          "nested aggregate in " + text, "{\"expression\":" + JsonQuote(text) + "}");
+      return InvalidError(stage::kPlanning, "AGGREGATE_NOT_ALLOWED", "nested aggregate in " + text,
+                          "{\"expression\":" + JsonQuote(text) + "}");
     }
     CA_ASSIGN_OR_RAISE(auto field, ScalarField(*a, input, fr));
     out.args.push_back(a);

@@ -17,14 +17,17 @@ struct CastState : public cp::KernelState {
   cp::CastOptions options;
 };
 
-Result<std::unique_ptr<cp::KernelState>> InitCast(cp::KernelContext*, const cp::KernelInitArgs& args) {
-  if (args.options == nullptr) return Status::Invalid("cast requires CastOptions with a target type");
+Result<std::unique_ptr<cp::KernelState>> InitCast(cp::KernelContext*,
+                                                  const cp::KernelInitArgs& args) {
+  if (args.options == nullptr)
+    return Status::Invalid("cast requires CastOptions with a target type");
   const auto& options = static_cast<const cp::CastOptions&>(*args.options);
   if (options.to_type.type == nullptr) return Status::Invalid("cast requires a target type");
   return std::make_unique<CastState>(options);
 }
 
-Result<arrow::TypeHolder> ResolveCastType(cp::KernelContext* ctx, const std::vector<arrow::TypeHolder>&) {
+Result<arrow::TypeHolder> ResolveCastType(cp::KernelContext* ctx,
+                                          const std::vector<arrow::TypeHolder>&) {
   return static_cast<const CastState*>(ctx->state())->options.to_type;
 }
 
@@ -34,8 +37,8 @@ Status ExecCast(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecResul
                                    : arrow::Datum(batch[0].scalar->GetSharedPtr());
   CA_ASSIGN_OR_RAISE(auto cast, cp::Cast(input, options, ctx->exec_context()));
   if (cast.is_scalar()) {
-    CA_ASSIGN_OR_RAISE(auto array, arrow::MakeArrayFromScalar(*cast.scalar(), batch.length,
-                                                              ctx->memory_pool()));
+    CA_ASSIGN_OR_RAISE(
+        auto array, arrow::MakeArrayFromScalar(*cast.scalar(), batch.length, ctx->memory_pool()));
     out->value = array->data();
   } else {
     out->value = cast.array();
@@ -43,12 +46,11 @@ Status ExecCast(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecResul
   return Status::OK();
 }
 
-const cp::FunctionDoc kCastDoc{
-    "Cast a value to another type (delegates to Arrow's cast)",
-    "The target type and safety flags come from CastOptions.",
-    {"value"},
-    "CastOptions",
-    /*options_required=*/true};
+const cp::FunctionDoc kCastDoc{"Cast a value to another type (delegates to Arrow's cast)",
+                               "The target type and safety flags come from CastOptions.",
+                               {"value"},
+                               "CastOptions",
+                               /*options_required=*/true};
 
 }  // namespace
 

@@ -19,8 +19,9 @@ Result<TableReference> TableReference::Parse(const std::string& name,
   for (const auto& p : parts) empty_part = empty_part || p.empty();
   if (parts.size() > 3 || empty_part) {
     return InvalidError(stage::kPlanning, "INVALID_TABLE_NAME",
-                        "invalid table name '" + name + "': expected table, schema.table or "
-                        "catalog.schema.table",
+                        "invalid table name '" + name +
+                            "': expected table, schema.table or "
+                            "catalog.schema.table",
                         "{\"table\":" + JsonQuote(name) + "}");
   }
   TableReference ref{default_catalog, default_schema, parts.back()};
@@ -63,10 +64,10 @@ Result<std::shared_ptr<TableProvider>> Catalog::Lookup(const std::string& name) 
   std::vector<std::string> names;
   for (const auto& [key, entry] : tables_) names.push_back(ShortName(entry.first));
   auto candidates = ClosestNames(name, names, 3);
-  return InvalidError(stage::kPlanning, "UNKNOWN_TABLE",
-                      "unknown table '" + name + "'" + SuggestionText(candidates),
-                      "{\"table\":" + JsonQuote(name) +
-                          ",\"candidates\":" + JsonStringArray(candidates) + "}");
+  return InvalidError(
+      stage::kPlanning, "UNKNOWN_TABLE",
+      "unknown table '" + name + "'" + SuggestionText(candidates),
+      "{\"table\":" + JsonQuote(name) + ",\"candidates\":" + JsonStringArray(candidates) + "}");
 }
 
 std::vector<std::string> Catalog::List() const {

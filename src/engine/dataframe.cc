@@ -58,9 +58,9 @@ Result<DataFrame> DataFrame::Join(const DataFrame& right, JoinType type,
                                   const std::string& suffix) const {
   tracing::Span span("DataFrame.join");
   CA_RETURN_NOT_OK(CheckSameSession(right));
-  CA_ASSIGN_OR_RAISE(auto p, plan::Join(plan_, right.plan_, type, std::move(left_keys),
-                                        std::move(right_keys), std::move(filter),
-                                        state_->resolver(), suffix));
+  CA_ASSIGN_OR_RAISE(
+      auto p, plan::Join(plan_, right.plan_, type, std::move(left_keys), std::move(right_keys),
+                         std::move(filter), state_->resolver(), suffix));
   return DataFrame(state_, std::move(p));
 }
 
@@ -73,9 +73,9 @@ Result<DataFrame> DataFrame::Sort(std::vector<SortKey> keys) const {
 Result<DataFrame> DataFrame::Limit(int64_t fetch, int64_t offset) const {
   tracing::Span span("DataFrame.limit");
   if (fetch < -1 || offset < 0) {
-    return InvalidError(stage::kPlanning, "INVALID_LIMIT", "limit and offset must not be negative",
-                        "{\"offset\":" + std::to_string(offset) + ",\"fetch\":" +
-                            std::to_string(fetch) + "}");
+    return InvalidError(
+        stage::kPlanning, "INVALID_LIMIT", "limit and offset must not be negative",
+        "{\"offset\":" + std::to_string(offset) + ",\"fetch\":" + std::to_string(fetch) + "}");
   }
   CA_ASSIGN_OR_RAISE(auto p, plan::Limit(plan_, offset, fetch));
   return DataFrame(state_, std::move(p));
@@ -94,9 +94,7 @@ Result<DataFrame> DataFrame::Distinct() const {
   return DataFrame(state_, std::move(p));
 }
 
-Result<PlanPtr> DataFrame::OptimizedPlan() const {
-  return Optimize(plan_, state_->resolver());
-}
+Result<PlanPtr> DataFrame::OptimizedPlan() const { return Optimize(plan_, state_->resolver()); }
 
 Result<std::string> DataFrame::Explain() const {
   tracing::Span span("DataFrame.explain");

@@ -206,7 +206,8 @@ class LazyReader : public arrow::RecordBatchReader {
 
 class RenamedReader : public arrow::RecordBatchReader {
  public:
-  RenamedReader(std::shared_ptr<arrow::RecordBatchReader> input, std::shared_ptr<arrow::Schema> schema)
+  RenamedReader(std::shared_ptr<arrow::RecordBatchReader> input,
+                std::shared_ptr<arrow::Schema> schema)
       : input_(std::move(input)), schema_(std::move(schema)) {}
   std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
   Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
@@ -250,8 +251,8 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> RenameStream(
 Result<std::shared_ptr<arrow::RecordBatchReader>> ExecuteDeclaration(
     ac::Declaration declaration, const std::shared_ptr<SessionState>& state,
     const ExecuteOptions& options) {
-  auto ctx = std::make_unique<cp::ExecContext>(state->memory_pool(), state->executor(),
-                                               state->registry());
+  auto ctx =
+      std::make_unique<cp::ExecContext>(state->memory_pool(), state->executor(), state->registry());
   ac::QueryOptions query_options;
   query_options.memory_pool = state->memory_pool();
   query_options.function_registry = state->registry();
@@ -259,9 +260,9 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> ExecuteDeclaration(
   CA_ASSIGN_OR_RAISE(auto plan, ac::ExecPlan::Make(query_options, *ctx));
   CA_ASSIGN_OR_RAISE(ac::ExecNode * last, declaration.AddToPlan(plan.get()));
   std::function<arrow::Future<std::optional<cp::ExecBatch>>()> generator;
-  CA_RETURN_NOT_OK(ac::MakeExecNode("sink", plan.get(), {last},
-                                    ac::SinkNodeOptions(&generator, nullptr))
-                       .status());
+  CA_RETURN_NOT_OK(
+      ac::MakeExecNode("sink", plan.get(), {last}, ac::SinkNodeOptions(&generator, nullptr))
+          .status());
   CA_RETURN_NOT_OK(plan->Validate());
   auto schema = last->output_schema();
   int64_t refusals = state->allocation_failures();

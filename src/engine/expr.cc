@@ -81,7 +81,8 @@ ExprPtr InList(ExprPtr value, std::vector<ExprPtr> list, bool negated) {
 }
 
 ExprPtr Between(ExprPtr value, ExprPtr low, ExprPtr high, bool negated) {
-  auto both = Call("and", {Call(">=", {value, std::move(low)}), Call("<=", {value, std::move(high)})});
+  auto both =
+      Call("and", {Call(">=", {value, std::move(low)}), Call("<=", {value, std::move(high)})});
   return negated ? Call("not", {both}) : both;
 }
 
@@ -107,13 +108,15 @@ namespace {
 
 const std::unordered_map<std::string, std::string>& InfixOperators() {
   static const std::unordered_map<std::string, std::string> ops = {
-      {"+", "+"},        {"add", "+"},        {"-", "-"},          {"subtract", "-"},
-      {"*", "*"},        {"multiply", "*"},   {"/", "/"},          {"divide", "/"},
-      {"=", "="},        {"equal", "="},      {"!=", "!="},        {"<>", "!="},
-      {"not_equal", "!="}, {"<", "<"},        {"less", "<"},       {"<=", "<="},
-      {"less_equal", "<="}, {">", ">"},       {"greater", ">"},    {">=", ">="},
-      {"greater_equal", ">="}, {"and", "AND"}, {"or", "OR"},       {"||", "||"},
-      {"like", "LIKE"},  {"ilike", "ILIKE"}};
+      {"+", "+"},          {"add", "+"},         {"-", "-"},
+      {"subtract", "-"},   {"*", "*"},           {"multiply", "*"},
+      {"/", "/"},          {"divide", "/"},      {"=", "="},
+      {"equal", "="},      {"!=", "!="},         {"<>", "!="},
+      {"not_equal", "!="}, {"<", "<"},           {"less", "<"},
+      {"<=", "<="},        {"less_equal", "<="}, {">", ">"},
+      {"greater", ">"},    {">=", ">="},         {"greater_equal", ">="},
+      {"and", "AND"},      {"or", "OR"},         {"||", "||"},
+      {"like", "LIKE"},    {"ilike", "ILIKE"}};
   return ops;
 }
 
@@ -292,10 +295,9 @@ Result<std::string> FunctionResolver::Resolve(const std::string& name) const {
   if (registry_->GetFunction(name).ok()) return name;
   if (registry_->GetFunction(lowered).ok()) return lowered;
   auto candidates = ClosestNames(lowered, registry_->GetFunctionNames(), 3);
-  return PlanningError("UNKNOWN_FUNCTION", "unknown function '" + name + "'" +
-                                               SuggestionText(candidates),
-                       "{\"function\":" + JsonQuote(name) +
-                           ",\"candidates\":" + JsonStringArray(candidates) + "}");
+  return PlanningError(
+      "UNKNOWN_FUNCTION", "unknown function '" + name + "'" + SuggestionText(candidates),
+      "{\"function\":" + JsonQuote(name) + ",\"candidates\":" + JsonStringArray(candidates) + "}");
 }
 
 bool FunctionResolver::IsAggregate(const std::string& name) const {
@@ -325,10 +327,9 @@ Result<int> ResolveColumn(const arrow::Schema& schema, const std::string& name) 
   if (indices.size() == 1) return indices[0];
   if (indices.empty()) {
     auto candidates = ClosestNames(name, schema.field_names(), 3);
-    return PlanningError("UNKNOWN_COLUMN",
-                         "unknown column '" + name + "'" + SuggestionText(candidates),
-                         "{\"column\":" + JsonQuote(name) +
-                             ",\"candidates\":" + JsonStringArray(candidates) + "}");
+    return PlanningError(
+        "UNKNOWN_COLUMN", "unknown column '" + name + "'" + SuggestionText(candidates),
+        "{\"column\":" + JsonQuote(name) + ",\"candidates\":" + JsonStringArray(candidates) + "}");
   }
   return PlanningError("AMBIGUOUS_COLUMN", "column reference '" + name + "' is ambiguous",
                        "{\"column\":" + JsonQuote(name) + "}");

@@ -25,14 +25,14 @@ Status PlanningError(std::string_view code, std::string message, std::string det
 
 }  // namespace
 
-
 namespace {
 
 class Lowerer {
  public:
   Lowerer(const arrow::Schema& schema, const FunctionResolver& resolver)
-      : schema_(schema), resolver_(resolver), ctx_(arrow::default_memory_pool(), nullptr,
-                                                   resolver.registry()) {}
+      : schema_(schema),
+        resolver_(resolver),
+        ctx_(arrow::default_memory_pool(), nullptr, resolver.registry()) {}
 
   /// Lowers and binds; the returned expression is bound to schema_.
   Result<cp::Expression> Lower(const Expr& e) {
@@ -72,10 +72,10 @@ class Lowerer {
   Result<cp::Expression> Bind(cp::Expression expr, const Expr& source) {
     auto bound = expr.Bind(schema_, &ctx_);
     if (!bound.ok()) {
-      return PlanningError("TYPE_MISMATCH",
-                           "cannot plan expression " + ToString(source) + ": " +
-                               bound.status().message(),
-                           "{\"expression\":" + JsonQuote(ToString(source)) + "}");
+      return PlanningError(
+          "TYPE_MISMATCH",
+          "cannot plan expression " + ToString(source) + ": " + bound.status().message(),
+          "{\"expression\":" + JsonQuote(ToString(source)) + "}");
     }
     return bound.MoveValueUnsafe();
   }
@@ -124,7 +124,8 @@ class Lowerer {
     std::vector<std::string> names;
     for (size_t i = 0; i < pairs; ++i) {
       CA_ASSIGN_OR_RAISE(auto cond, Lower(*e.args[2 * i]));
-      if (cond.type() && cond.type()->id() != arrow::Type::BOOL && cond.type()->id() != arrow::Type::NA) {
+      if (cond.type() && cond.type()->id() != arrow::Type::BOOL &&
+          cond.type()->id() != arrow::Type::NA) {
         return PlanningError("TYPE_MISMATCH",
                              "CASE WHEN condition must be boolean, got " + cond.type()->ToString() +
                                  ": " + ToString(*e.args[2 * i]),
@@ -187,10 +188,10 @@ class Lowerer {
 
   Result<std::shared_ptr<arrow::Scalar>> LiteralArg(const Expr& e, size_t i) {
     if (i >= e.args.size() || e.args[i]->kind != ExprKind::kLiteral) {
-      return PlanningError("LITERAL_ARGUMENT_REQUIRED",
-                           "argument " + std::to_string(i + 1) + " of " + e.name +
-                               " must be a constant",
-                           "{\"function\":" + JsonQuote(e.name) + "}");
+      return PlanningError(
+          "LITERAL_ARGUMENT_REQUIRED",
+          "argument " + std::to_string(i + 1) + " of " + e.name + " must be a constant",
+          "{\"function\":" + JsonQuote(e.name) + "}");
     }
     return e.args[i]->literal;
   }
@@ -208,11 +209,11 @@ class Lowerer {
                                : actual == static_cast<size_t>(arity.num_args);
     if (ok) return Status::OK();
     std::string expected = std::to_string(arity.num_args) + (arity.is_varargs ? " or more" : "");
-    return PlanningError("WRONG_ARITY",
-                         "function " + e.name + " takes " + expected + " argument(s), got " +
-                             std::to_string(actual),
-                         "{\"function\":" + JsonQuote(e.name) + ",\"expected\":" +
-                             JsonQuote(expected) + ",\"actual\":" + std::to_string(actual) + "}");
+    return PlanningError(
+        "WRONG_ARITY",
+        "function " + e.name + " takes " + expected + " argument(s), got " + std::to_string(actual),
+        "{\"function\":" + JsonQuote(e.name) + ",\"expected\":" + JsonQuote(expected) +
+            ",\"actual\":" + std::to_string(actual) + "}");
   }
 
   Result<cp::Expression> LowerCall(const Expr& e) {
@@ -229,28 +230,37 @@ class Lowerer {
     std::shared_ptr<cp::FunctionOptions> options = e.options;
     size_t n_args = e.args.size();
     // Functions whose trailing arguments become Arrow options: check the SQL signature.
-    struct Signature { const char* function; size_t min_args; size_t max_args; };
-    static constexpr Signature kSignatures[] = {
-        {"utf8_slice_codeunits", 2, 3}, {"round", 1, 2}, {"starts_with", 2, 2},
-        {"ends_with", 2, 2}, {"match_like", 2, 2}};
+    struct Signature {
+      const char* function;
+      size_t min_args;
+      size_t max_args;
+    };
+    static constexpr Signature kSignatures[] = {{"utf8_slice_codeunits", 2, 3},
+                                                {"round", 1, 2},
+                                                {"starts_with", 2, 2},
+                                                {"ends_with", 2, 2},
+                                                {"match_like", 2, 2}};
     for (const auto& sig : kSignatures) {
       if (fname != sig.function || (e.options && fname == std::string("match_like"))) continue;
       if (n_args < sig.min_args || n_args > sig.max_args) {
-        std::string expected = sig.min_args == sig.max_args
-                                   ? std::to_string(sig.min_args)
-                                   : std::to_string(sig.min_args) + " to " + std::to_string(sig.max_args);
+        std::string expected =
+            sig.min_args == sig.max_args
+                ? std::to_string(sig.min_args)
+                : std::to_string(sig.min_args) + " to " + std::to_string(sig.max_args);
         return PlanningError("WRONG_ARITY",
                              "function " + e.name + " takes " + expected + " argument(s), got " +
                                  std::to_string(n_args),
-                             "{\"function\":" + JsonQuote(e.name) + ",\"expected\":" +
-                                 JsonQuote(expected) + ",\"actual\":" + std::to_string(n_args) + "}");
+                             "{\"function\":" + JsonQuote(e.name) +
+                                 ",\"expected\":" + JsonQuote(expected) +
+                                 ",\"actual\":" + std::to_string(n_args) + "}");
       }
     }
     if (fname == "match_like") {
       n_args = 1;
       if (!options) {
         CA_ASSIGN_OR_RAISE(auto pattern, LiteralArg(e, 1));
-        options = std::make_shared<cp::MatchSubstringOptions>(pattern->ToString(), lname == "ilike");
+        options =
+            std::make_shared<cp::MatchSubstringOptions>(pattern->ToString(), lname == "ilike");
       }
     } else if (fname == "utf8_slice_codeunits") {
       // substr(s, start[, length]) with 1-based start, as in SQL.
@@ -341,7 +351,8 @@ ExprPtr FoldConstants(const ExprPtr& expr, const FunctionResolver& resolver) {
   }
   bool foldable = (copy->kind == ExprKind::kCall || copy->kind == ExprKind::kCast ||
                    copy->kind == ExprKind::kCase || copy->kind == ExprKind::kInList) &&
-                  all_literal && !(copy->kind == ExprKind::kCall && resolver.IsAggregate(copy->name));
+                  all_literal &&
+                  !(copy->kind == ExprKind::kCall && resolver.IsAggregate(copy->name));
   if (!foldable) return copy;
   arrow::Schema empty({});
   auto lowered = LowerScalar(*copy, empty, resolver);

@@ -135,10 +135,7 @@ class NestedLoopJoinReader final : public arrow::RecordBatchReader {
 
   NestedLoopJoinReader(std::shared_ptr<arrow::RecordBatchReader> left, JoinType type,
                        JoinExecOptions options)
-      : left_(std::move(left)),
-        type_(type),
-        options_(std::move(options)),
-        ctx_(options_.pool) {}
+      : left_(std::move(left)), type_(type), options_(std::move(options)), ctx_(options_.pool) {}
 
   Status Init(const arrow::Table& right, const Expression& filter) {
     const auto& left_fields = left_->schema()->fields();
@@ -189,8 +186,8 @@ class NestedLoopJoinReader final : public arrow::RecordBatchReader {
 
     // With no right rows these joins produce nothing, so the left input need
     // not be read at all.
-    if (num_right_rows_ == 0 && (type_ == JoinType::kInner || type_ == JoinType::kRight ||
-                                 type_ == JoinType::kLeftSemi)) {
+    if (num_right_rows_ == 0 &&
+        (type_ == JoinType::kInner || type_ == JoinType::kRight || type_ == JoinType::kLeftSemi)) {
       phase_ = Phase::kDone;
     }
     return Status::OK();
@@ -271,8 +268,8 @@ class NestedLoopJoinReader final : public arrow::RecordBatchReader {
     } else if (selection.is_array()) {
       arrow::BooleanArray mask(selection.array());
       if (mask.length() != pairs) {
-        return Status::Invalid("NestedLoopJoin: filter returned ", mask.length(),
-                               " values for ", pairs, " candidate pairs");
+        return Status::Invalid("NestedLoopJoin: filter returned ", mask.length(), " values for ",
+                               pairs, " candidate pairs");
       }
       for (int64_t pair = 0; pair < pairs; ++pair) {
         if (mask.IsValid(pair) && mask.Value(pair)) select(pair);
@@ -312,9 +309,8 @@ class NestedLoopJoinReader final : public arrow::RecordBatchReader {
           for (int64_t p = 0; p < pairs; ++p) rows[p] = chunk_start + p % chunk;
           ARROW_ASSIGN_OR_RAISE(right_pair_rows, MakeIndexArray(rows, options_.pool));
         }
-        ARROW_ASSIGN_OR_RAISE(values[i],
-                              TakeArray(right_->column(column - num_left_columns_),
-                                        right_pair_rows, no_bounds_check, &ctx_));
+        ARROW_ASSIGN_OR_RAISE(values[i], TakeArray(right_->column(column - num_left_columns_),
+                                                   right_pair_rows, no_bounds_check, &ctx_));
       }
     }
     arrow::compute::ExecBatch batch(std::move(values), pairs);
@@ -350,8 +346,8 @@ class NestedLoopJoinReader final : public arrow::RecordBatchReader {
         ARROW_ASSIGN_OR_RAISE(auto indices, MakeIndexArray(rows, options_.pool));
         left_rows_out = SideRows::Take(std::move(indices));
       }
-      ARROW_ASSIGN_OR_RAISE(result, Assemble(left_rows_out, SideRows::AllNull(),
-                                             static_cast<int64_t>(rows.size())));
+      ARROW_ASSIGN_OR_RAISE(
+          result, Assemble(left_rows_out, SideRows::AllNull(), static_cast<int64_t>(rows.size())));
     }
     left_slice_.reset();
     return result;
@@ -375,8 +371,7 @@ class NestedLoopJoinReader final : public arrow::RecordBatchReader {
   }
 
   arrow::Result<std::shared_ptr<RecordBatch>> Assemble(const SideRows& left_rows,
-                                                       const SideRows& right_rows,
-                                                       int64_t length) {
+                                                       const SideRows& right_rows, int64_t length) {
     std::vector<std::shared_ptr<Array>> columns;
     columns.reserve(output_schema_->num_fields());
     auto add_side = [&](const SideRows& rows, const RecordBatch* source,
@@ -397,9 +392,9 @@ class NestedLoopJoinReader final : public arrow::RecordBatchReader {
             column = source->column(i);
             break;
           case SideRows::Kind::kTake: {
-            ARROW_ASSIGN_OR_RAISE(
-                column, TakeArray(source->column(i), rows.indices,
-                                  arrow::compute::TakeOptions::NoBoundsCheck(), &ctx_));
+            ARROW_ASSIGN_OR_RAISE(column,
+                                  TakeArray(source->column(i), rows.indices,
+                                            arrow::compute::TakeOptions::NoBoundsCheck(), &ctx_));
             break;
           }
         }
@@ -526,8 +521,8 @@ class GatherReader final : public arrow::RecordBatchReader {
     for (size_t i = 0; i < outputs_.size(); ++i) {
       const GatherOutput& output = outputs_[i];
       if (output.source < -1 || output.source >= static_cast<int>(sources.size())) {
-        return Status::Invalid("GatherJoinedColumns: output '", output.name,
-                               "' names source ", output.source, " of ", sources.size());
+        return Status::Invalid("GatherJoinedColumns: output '", output.name, "' names source ",
+                               output.source, " of ", sources.size());
       }
       if (output.source == -1) {
         if (output.column < 0 || output.column >= input_schema.num_fields()) {

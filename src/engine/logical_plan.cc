@@ -49,8 +49,8 @@ bool IsBooleanOrNull(const arrow::DataType& t) {
 }  // namespace
 
 Result<std::shared_ptr<arrow::DataType>> AggregateOutputType(
-    const std::string& arrow_function, const std::vector<std::shared_ptr<arrow::DataType>>& arg_types,
-    const FunctionResolver& fr) {
+    const std::string& arrow_function,
+    const std::vector<std::shared_ptr<arrow::DataType>>& arg_types, const FunctionResolver& fr) {
   std::vector<std::shared_ptr<arrow::Field>> fields;
   std::vector<arrow::FieldRef> targets;
   for (size_t i = 0; i < arg_types.size(); ++i) {
@@ -127,10 +127,10 @@ Result<PlanPtr> Aggregate(PlanPtr input, std::vector<ExprPtr> group_by,
     if (!type.ok()) {
       std::string types;
       for (const auto& t : call.arg_types) types += (types.empty() ? "" : ", ") + t->ToString();
-      return PlanningError("TYPE_MISMATCH",
-                           "aggregate " + ToString(*a) + " is not defined for argument type(s) (" +
-                               types + ")",
-                           "{\"expression\":" + JsonQuote(ToString(*a)) + "}");
+      return PlanningError(
+          "TYPE_MISMATCH",
+          "aggregate " + ToString(*a) + " is not defined for argument type(s) (" + types + ")",
+          "{\"expression\":" + JsonQuote(ToString(*a)) + "}");
     }
     fields.push_back(arrow::field(OutputName(*a), *type));
   }
@@ -146,18 +146,18 @@ Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type, std::vector<std
                      std::vector<std::string> right_keys, ExprPtr filter,
                      const FunctionResolver& fr, const std::string& suffix) {
   if (left_keys.size() != right_keys.size()) {
-    return PlanningError("JOIN_KEY_MISMATCH",
-                         "join needs as many left keys as right keys (" +
-                             std::to_string(left_keys.size()) + " vs " +
-                             std::to_string(right_keys.size()) + ")");
+    return PlanningError("JOIN_KEY_MISMATCH", "join needs as many left keys as right keys (" +
+                                                  std::to_string(left_keys.size()) + " vs " +
+                                                  std::to_string(right_keys.size()) + ")");
   }
   for (size_t i = 0; i < left_keys.size(); ++i) {
     CA_ASSIGN_OR_RAISE(int li, ResolveColumn(*left->schema, left_keys[i]));
     CA_ASSIGN_OR_RAISE(int ri, ResolveColumn(*right->schema, right_keys[i]));
     const auto& lt = left->schema->field(li)->type();
     const auto& rt = right->schema->field(ri)->type();
-    bool comparable = lt->Equals(*rt) || (arrow::is_numeric(lt->id()) && arrow::is_numeric(rt->id())) ||
-                      (arrow::is_base_binary_like(lt->id()) && arrow::is_base_binary_like(rt->id()));
+    bool comparable =
+        lt->Equals(*rt) || (arrow::is_numeric(lt->id()) && arrow::is_numeric(rt->id())) ||
+        (arrow::is_base_binary_like(lt->id()) && arrow::is_base_binary_like(rt->id()));
     if (!comparable) {
       return PlanningError("TYPE_MISMATCH",
                            "join keys " + left_keys[i] + " (" + lt->ToString() + ") and " +
@@ -215,9 +215,9 @@ Result<PlanPtr> Sort(PlanPtr input, std::vector<SortKey> keys, const FunctionRes
 
 Result<PlanPtr> Limit(PlanPtr input, int64_t offset, int64_t fetch) {
   if (offset < 0 || fetch < -1) {
-    return PlanningError("INVALID_LIMIT", "limit and offset must not be negative",
-                         "{\"offset\":" + std::to_string(offset) +
-                             ",\"fetch\":" + std::to_string(fetch) + "}");
+    return PlanningError(
+        "INVALID_LIMIT", "limit and offset must not be negative",
+        "{\"offset\":" + std::to_string(offset) + ",\"fetch\":" + std::to_string(fetch) + "}");
   }
   auto node = NewNode(PlanKind::kLimit, {input});
   node->offset = offset;
@@ -239,13 +239,12 @@ Result<PlanPtr> Union(std::vector<PlanPtr> inputs, bool distinct) {
     }
     for (int c = 0; c < first.num_fields(); ++c) {
       if (!first.field(c)->type()->Equals(*other.field(c)->type())) {
-        return PlanningError("UNION_SCHEMA_MISMATCH",
-                             "union column " + std::to_string(c + 1) + " ('" +
-                                 first.field(c)->name() + "') is " +
-                                 first.field(c)->type()->ToString() + " in the first input but " +
-                                 other.field(c)->type()->ToString() + " in input " +
-                                 std::to_string(i + 1),
-                             "{\"column\":" + JsonQuote(first.field(c)->name()) + "}");
+        return PlanningError(
+            "UNION_SCHEMA_MISMATCH",
+            "union column " + std::to_string(c + 1) + " ('" + first.field(c)->name() + "') is " +
+                first.field(c)->type()->ToString() + " in the first input but " +
+                other.field(c)->type()->ToString() + " in input " + std::to_string(i + 1),
+            "{\"column\":" + JsonQuote(first.field(c)->name()) + "}");
       }
       if (other.field(c)->nullable()) fields[c] = fields[c]->WithNullable(true);
     }
@@ -280,9 +279,10 @@ Result<JoinType> ParseJoinType(const std::string& name) {
   if (n == "full" || n == "outer" || n == "full_outer") return JoinType::kFull;
   if (n == "semi" || n == "left_semi" || n == "leftsemi") return JoinType::kLeftSemi;
   if (n == "anti" || n == "left_anti" || n == "leftanti") return JoinType::kLeftAnti;
-  return InvalidError(stage::kPlanning, "INVALID_JOIN_TYPE",
-                      "unknown join type '" + name + "'; expected inner, left, right, full, semi or anti",
-                      "{\"join_type\":" + JsonQuote(name) + "}");
+  return InvalidError(
+      stage::kPlanning, "INVALID_JOIN_TYPE",
+      "unknown join type '" + name + "'; expected inner, left, right, full, semi or anti",
+      "{\"join_type\":" + JsonQuote(name) + "}");
 }
 
 namespace {
@@ -316,14 +316,16 @@ void Explain(const PlanNode& p, int depth, std::string* out) {
       *out += "Filter: " + ToString(*p.predicate);
       break;
     case PlanKind::kAggregate:
-      *out += "Aggregate: groupBy=[" + JoinList(p.group_by) + "] aggr=[" + JoinList(p.aggregates) + "]";
+      *out +=
+          "Aggregate: groupBy=[" + JoinList(p.group_by) + "] aggr=[" + JoinList(p.aggregates) + "]";
       break;
     case PlanKind::kJoin: {
       *out += std::string(JoinTypeName(p.join_type)) + " join: on=[";
       for (size_t i = 0; i < p.left_keys.size(); ++i) {
         if (i > 0) *out += ", ";
-        *out += p.left_keys[i] + " = " + p.right_names[static_cast<size_t>(
-                                              p.inputs[1]->schema->GetFieldIndex(p.right_keys[i]))];
+        *out +=
+            p.left_keys[i] + " = " +
+            p.right_names[static_cast<size_t>(p.inputs[1]->schema->GetFieldIndex(p.right_keys[i]))];
       }
       *out += "]";
       if (p.join_filter) *out += " filter=" + ToString(*p.join_filter);

@@ -15,7 +15,17 @@
 
 namespace codeanatomy::engine {
 
-enum class PlanKind { kScan, kProjection, kFilter, kAggregate, kJoin, kSort, kLimit, kUnion, kDistinct };
+enum class PlanKind {
+  kScan,
+  kProjection,
+  kFilter,
+  kAggregate,
+  kJoin,
+  kSort,
+  kLimit,
+  kUnion,
+  kDistinct
+};
 
 struct PlanNode;
 using PlanPtr = std::shared_ptr<const PlanNode>;
@@ -42,8 +52,8 @@ struct PlanNode {
   JoinType join_type = JoinType::kInner;
   std::vector<std::string> left_keys;
   std::vector<std::string> right_keys;
-  ExprPtr join_filter;                    ///< residual condition over left + renamed right, or null
-  std::vector<std::string> right_names;   ///< output names of the right input's columns
+  ExprPtr join_filter;                   ///< residual condition over left + renamed right, or null
+  std::vector<std::string> right_names;  ///< output names of the right input's columns
   // kSort
   std::vector<SortKey> sort_keys;
   // kLimit
@@ -81,8 +91,8 @@ PlanPtr WithInputs(const PlanNode& node, std::vector<PlanPtr> inputs);
 
 /// The output type of an aggregate call over arguments of `arg_types` (grouped or not).
 Result<std::shared_ptr<arrow::DataType>> AggregateOutputType(
-    const std::string& arrow_function, const std::vector<std::shared_ptr<arrow::DataType>>& arg_types,
-    const FunctionResolver& fr);
+    const std::string& arrow_function,
+    const std::vector<std::shared_ptr<arrow::DataType>>& arg_types, const FunctionResolver& fr);
 
 /// Indented text of the logical plan, one operator per line.
 std::string ExplainLogical(const PlanNode& plan);

@@ -62,7 +62,8 @@ bool IsTrueLiteral(const Expr& e) {
 }
 
 bool AllIn(const std::vector<std::string>& cols, const Names& names) {
-  return std::all_of(cols.begin(), cols.end(), [&](const std::string& c) { return names.count(c) > 0; });
+  return std::all_of(cols.begin(), cols.end(),
+                     [&](const std::string& c) { return names.count(c) > 0; });
 }
 
 Names FieldNames(const arrow::Schema& schema) {
@@ -88,15 +89,19 @@ class FilterPushdown {
         }
         return PlanPtr(node);
       }
-      case PlanKind::kProjection: return PushProjection(p, std::move(conjuncts));
+      case PlanKind::kProjection:
+        return PushProjection(p, std::move(conjuncts));
       case PlanKind::kSort:
       case PlanKind::kDistinct: {
         CA_ASSIGN_OR_RAISE(auto input, Push(p->inputs[0], std::move(conjuncts)));
         return plan::WithInputs(*p, {input});
       }
-      case PlanKind::kJoin: return PushJoin(p, std::move(conjuncts));
-      case PlanKind::kAggregate: return PushAggregate(p, std::move(conjuncts));
-      case PlanKind::kUnion: return PushUnion(p, std::move(conjuncts));
+      case PlanKind::kJoin:
+        return PushJoin(p, std::move(conjuncts));
+      case PlanKind::kAggregate:
+        return PushAggregate(p, std::move(conjuncts));
+      case PlanKind::kUnion:
+        return PushUnion(p, std::move(conjuncts));
       case PlanKind::kLimit: {
         CA_ASSIGN_OR_RAISE(auto input, Push(p->inputs[0], {}));
         return Wrap(plan::WithInputs(*p, {input}), conjuncts);
@@ -141,7 +146,8 @@ class FilterPushdown {
     Names right_out(p->right_names.begin(), p->right_names.end());
     std::vector<std::pair<std::string, ExprPtr>> to_right_input;
     for (size_t i = 0; i < p->right_names.size(); ++i) {
-      to_right_input.emplace_back(p->right_names[i], Column(right->schema->field(static_cast<int>(i))->name()));
+      to_right_input.emplace_back(p->right_names[i],
+                                  Column(right->schema->field(static_cast<int>(i))->name()));
     }
     bool push_left = p->join_type == JoinType::kInner || p->join_type == JoinType::kLeft ||
                      p->join_type == JoinType::kLeftSemi || p->join_type == JoinType::kLeftAnti;
@@ -238,7 +244,8 @@ class ColumnPruner {
   /// same names.
   Result<PlanPtr> Prune(const PlanPtr& p, const std::optional<Names>& required) {
     switch (p->kind) {
-      case PlanKind::kScan: return PruneScan(p, required);
+      case PlanKind::kScan:
+        return PruneScan(p, required);
       case PlanKind::kProjection: {
         std::vector<ExprPtr> kept;
         Names need;
@@ -285,7 +292,8 @@ class ColumnPruner {
         CA_ASSIGN_OR_RAISE(auto input, Prune(p->inputs[0], need));
         return plan::Aggregate(input, p->group_by, std::move(aggs), fr_);
       }
-      case PlanKind::kJoin: return PruneJoin(p, required);
+      case PlanKind::kJoin:
+        return PruneJoin(p, required);
       case PlanKind::kUnion:
       case PlanKind::kDistinct: {
         std::vector<PlanPtr> inputs;
@@ -367,7 +375,8 @@ class ColumnPruner {
     if (any_rename) {
       CA_ASSIGN_OR_RAISE(new_right, plan::Projection(new_right, std::move(renames), fr_));
     }
-    return plan::Join(new_left, new_right, p->join_type, p->left_keys, right_keys, p->join_filter, fr_);
+    return plan::Join(new_left, new_right, p->join_type, p->left_keys, right_keys, p->join_filter,
+                      fr_);
   }
 
   const FunctionResolver& fr_;

@@ -6,8 +6,8 @@
 #include <arrow/table.h>
 #include <arrow/util/thread_pool.h>
 
-#include "engine/aggregate_call.h"
 #include "engine/acero_util.h"
+#include "engine/aggregate_call.h"
 #include "engine/topk.h"
 
 namespace codeanatomy::engine {
@@ -34,7 +34,8 @@ int64_t SelectivityDivisor(const Expr& predicate) {
   const Expr& e = Unaliased(predicate);
   if (e.kind == ExprKind::kCall) {
     if (e.name == "and" && e.args.size() == 2) {
-      return std::min<int64_t>(1000, SelectivityDivisor(*e.args[0]) * SelectivityDivisor(*e.args[1]));
+      return std::min<int64_t>(1000,
+                               SelectivityDivisor(*e.args[0]) * SelectivityDivisor(*e.args[1]));
     }
     if (e.name == "or" && e.args.size() == 2) {
       return std::min(SelectivityDivisor(*e.args[0]), SelectivityDivisor(*e.args[1]));
@@ -121,15 +122,24 @@ bool IsHashJoinPayloadType(const arrow::DataType& type) {
 
 Result<ac::Declaration> PhysicalPlanner::Plan(const PlanNode& node) {
   switch (node.kind) {
-    case PlanKind::kScan: return PlanScan(node);
-    case PlanKind::kProjection: return PlanProjection(node);
-    case PlanKind::kFilter: return PlanFilter(node);
-    case PlanKind::kAggregate: return PlanAggregate(node);
-    case PlanKind::kJoin: return PlanJoin(node);
-    case PlanKind::kSort: return PlanSort(node);
-    case PlanKind::kLimit: return PlanLimit(node);
-    case PlanKind::kUnion: return PlanUnion(node);
-    case PlanKind::kDistinct: return PlanDistinct(node);
+    case PlanKind::kScan:
+      return PlanScan(node);
+    case PlanKind::kProjection:
+      return PlanProjection(node);
+    case PlanKind::kFilter:
+      return PlanFilter(node);
+    case PlanKind::kAggregate:
+      return PlanAggregate(node);
+    case PlanKind::kJoin:
+      return PlanJoin(node);
+    case PlanKind::kSort:
+      return PlanSort(node);
+    case PlanKind::kLimit:
+      return PlanLimit(node);
+    case PlanKind::kUnion:
+      return PlanUnion(node);
+    case PlanKind::kDistinct:
+      return PlanDistinct(node);
   }
   return Status::Invalid("unknown plan node");
 }
@@ -151,7 +161,8 @@ Result<ac::Declaration> PhysicalPlanner::StreamSource(
   return source;
 }
 
-Result<std::shared_ptr<arrow::RecordBatchReader>> PhysicalPlanner::RunToReader(const PlanNode& node) {
+Result<std::shared_ptr<arrow::RecordBatchReader>> PhysicalPlanner::RunToReader(
+    const PlanNode& node) {
   CA_ASSIGN_OR_RAISE(auto decl, Plan(node));
   return ExecuteDeclaration(std::move(decl), state_, options_);
 }
@@ -238,7 +249,8 @@ Result<ac::Declaration> PhysicalPlanner::PlanAggregate(const PlanNode& node) {
       targets.emplace_back(pre_names.back());
     }
     std::string out = "__o" + std::to_string(i);
-    aggs.emplace_back((grouped ? "hash_" : "") + call.function, call.options, std::move(targets), out);
+    aggs.emplace_back((grouped ? "hash_" : "") + call.function, call.options, std::move(targets),
+                      out);
     post_refs.push_back(out);
   }
   if (pre.empty()) {  // count(*) alone: keep one column so batches carry their length
@@ -247,7 +259,8 @@ Result<ac::Declaration> PhysicalPlanner::PlanAggregate(const PlanNode& node) {
   }
   auto projected = Project(std::move(child), std::move(pre), std::move(pre_names));
   auto aggregated = ac::Declaration::Sequence(
-      {std::move(projected), {"aggregate", ac::AggregateNodeOptions(std::move(aggs), std::move(keys))}});
+      {std::move(projected),
+       {"aggregate", ac::AggregateNodeOptions(std::move(aggs), std::move(keys))}});
   return Rename(std::move(aggregated), post_refs, node.schema->field_names());
 }
 
@@ -293,10 +306,10 @@ Result<ac::Declaration> PhysicalPlanner::PlanSort(const PlanNode& node) {
 Result<ac::Declaration> PhysicalPlanner::PlanLimit(const PlanNode& node) {
   const auto& input = *node.inputs[0];
   constexpr int64_t kTopKMaxRows = 1 << 20;
-  bool column_keys = input.kind == PlanKind::kSort &&
-                     std::all_of(input.sort_keys.begin(), input.sort_keys.end(), [](const SortKey& k) {
-                       return Unaliased(*k.expr).kind == ExprKind::kColumn;
-                     });
+  bool column_keys =
+      input.kind == PlanKind::kSort &&
+      std::all_of(input.sort_keys.begin(), input.sort_keys.end(),
+                  [](const SortKey& k) { return Unaliased(*k.expr).kind == ExprKind::kColumn; });
   if (column_keys && node.fetch >= 0 && node.offset + node.fetch <= kTopKMaxRows) {
     // ORDER BY columns LIMIT k: keep the best k rows while streaming instead of sorting all.
     std::vector<cp::SortKey> keys;
@@ -309,13 +322,15 @@ Result<ac::Declaration> PhysicalPlanner::PlanLimit(const PlanNode& node) {
     auto state = state_;
     auto options = options_;
     int64_t offset = node.offset, fetch = node.fetch;
-    return StreamSource(node.schema, "top_k", [child_plan, state, options, keys, offset, fetch]()
-                                                  -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
-      PhysicalPlanner planner(state, options);
-      CA_ASSIGN_OR_RAISE(auto reader, planner.RunToReader(*child_plan));
-      CA_ASSIGN_OR_RAISE(reader, RenameStream(std::move(reader), child_plan->schema));
-      return TopK(std::move(reader), keys, offset, fetch, state->memory_pool());
-    });
+    return StreamSource(node.schema, "top_k",
+                        [child_plan, state, options, keys, offset,
+                         fetch]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+                          PhysicalPlanner planner(state, options);
+                          CA_ASSIGN_OR_RAISE(auto reader, planner.RunToReader(*child_plan));
+                          CA_ASSIGN_OR_RAISE(reader,
+                                             RenameStream(std::move(reader), child_plan->schema));
+                          return TopK(std::move(reader), keys, offset, fetch, state->memory_pool());
+                        });
   }
   if (input.kind == PlanKind::kSort) {
     CA_ASSIGN_OR_RAISE(auto child, Plan(input));
@@ -327,12 +342,13 @@ Result<ac::Declaration> PhysicalPlanner::PlanLimit(const PlanNode& node) {
   auto state = state_;
   auto options = options_;
   int64_t offset = node.offset, fetch = node.fetch;
-  return StreamSource(node.schema, "limit", [child_plan, state, options, offset, fetch]()
-                                                -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
-    PhysicalPlanner planner(state, options);
-    CA_ASSIGN_OR_RAISE(auto reader, planner.RunToReader(*child_plan));
-    return MakeLimitReader(std::move(reader), offset, fetch);
-  });
+  return StreamSource(node.schema, "limit",
+                      [child_plan, state, options, offset,
+                       fetch]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+                        PhysicalPlanner planner(state, options);
+                        CA_ASSIGN_OR_RAISE(auto reader, planner.RunToReader(*child_plan));
+                        return MakeLimitReader(std::move(reader), offset, fetch);
+                      });
 }
 
 Result<ac::Declaration> PhysicalPlanner::PlanUnion(const PlanNode& node) {

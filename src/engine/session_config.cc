@@ -50,9 +50,9 @@ Result<SessionFactory> SessionFactory::FromProfile(const std::string& name) {
   return SessionFactory(std::move(config));
 }
 
-Result<SessionFactory> SessionFactory::WithOverrides(std::optional<int> target_partitions,
-                                                    std::optional<int64_t> batch_size,
-                                                    std::optional<int64_t> memory_limit_bytes) const {
+Result<SessionFactory> SessionFactory::WithOverrides(
+    std::optional<int> target_partitions, std::optional<int64_t> batch_size,
+    std::optional<int64_t> memory_limit_bytes) const {
   SessionConfig config = config_;
   if (target_partitions) {
     if (*target_partitions < 1 || *target_partitions > 1024) {
@@ -62,7 +62,8 @@ Result<SessionFactory> SessionFactory::WithOverrides(std::optional<int> target_p
     config.target_partitions = *target_partitions;
   }
   if (batch_size) {
-    if (*batch_size < 1) return ArgumentError("batch_size must be positive, got " + std::to_string(*batch_size));
+    if (*batch_size < 1)
+      return ArgumentError("batch_size must be positive, got " + std::to_string(*batch_size));
     config.batch_size = *batch_size;
   }
   if (memory_limit_bytes) {

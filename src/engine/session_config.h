@@ -13,9 +13,9 @@ namespace codeanatomy::engine {
 /// Every setting that affects how a session plans and runs queries.
 struct SessionConfig {
   std::string profile = "medium";
-  int target_partitions = 8;                  ///< executor threads; scan and write partitions
-  int64_t batch_size = 8192;                  ///< rows per source batch
-  int64_t memory_limit_bytes = 2LL << 30;     ///< session memory pool limit
+  int target_partitions = 8;               ///< executor threads; scan and write partitions
+  int64_t batch_size = 8192;               ///< rows per source batch
+  int64_t memory_limit_bytes = 2LL << 30;  ///< session memory pool limit
   std::string default_catalog = "codeanatomy";
   std::string default_schema = "public";
   std::map<std::string, std::string> options;  ///< free-form options (set/get by key)

@@ -20,7 +20,9 @@ class SessionContext {
   /// A session with the given settings (the "medium" profile by default).
   static Result<SessionContext> Make(SessionConfig config = {});
   /// A session from a factory's settings.
-  static Result<SessionContext> Make(const SessionFactory& factory) { return Make(factory.config()); }
+  static Result<SessionContext> Make(const SessionFactory& factory) {
+    return Make(factory.config());
+  }
 
   /// Registers in-memory data; scannable any number of times.
   Status RegisterTable(const std::string& name, std::shared_ptr<arrow::Table> table);

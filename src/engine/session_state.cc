@@ -98,9 +98,8 @@ Result<std::shared_ptr<SessionState>> SessionState::Make(SessionConfig config) {
   state->capped_pool_ =
       new arrow::CappedMemoryPool(state->tracking_pool_, state->config_.memory_limit_bytes);
   state->pool_ = new RefusalCountingPool(state->capped_pool_);
-  CA_ASSIGN_OR_RAISE(state->executor_,
-                     arrow::internal::ThreadPool::Make(
-                         SessionThreadCount(state->config_.target_partitions)));
+  CA_ASSIGN_OR_RAISE(state->executor_, arrow::internal::ThreadPool::Make(
+                                           SessionThreadCount(state->config_.target_partitions)));
   return state;
 }
 

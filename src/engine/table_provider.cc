@@ -46,7 +46,8 @@ std::shared_ptr<arrow::DataType> WithoutViewTypes(const std::shared_ptr<arrow::D
       return arrow::large_list(type->field(0)->WithType(WithoutViewTypes(type->field(0)->type())));
     case arrow::Type::STRUCT: {
       std::vector<std::shared_ptr<arrow::Field>> fields;
-      for (const auto& f : type->fields()) fields.push_back(f->WithType(WithoutViewTypes(f->type())));
+      for (const auto& f : type->fields())
+        fields.push_back(f->WithType(WithoutViewTypes(f->type())));
       return arrow::struct_(fields);
     }
     default:
@@ -174,8 +175,8 @@ Result<std::shared_ptr<ParquetTableProvider>> ParquetTableProvider::Open(const s
     selector.recursive = true;
     factory = ds::FileSystemDatasetFactory::Make(fs, selector, format, options);
   } else {
-    factory = ds::FileSystemDatasetFactory::Make(fs, std::vector<std::string>{path}, format,
-                                                 options);
+    factory =
+        ds::FileSystemDatasetFactory::Make(fs, std::vector<std::string>{path}, format, options);
   }
   auto tag = [&](const Status& st) {
     return InvalidError(stage::kExecution, "PARQUET_OPEN_FAILED",

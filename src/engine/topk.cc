@@ -12,9 +12,10 @@ namespace {
 
 /// The first `k` rows of `batch` in `keys` order (stable sort).
 Result<std::shared_ptr<arrow::RecordBatch>> Best(const std::shared_ptr<arrow::RecordBatch>& batch,
-                                                const std::vector<cp::SortKey>& keys, int64_t k,
-                                                cp::ExecContext* ctx) {
-  CA_ASSIGN_OR_RAISE(auto indices, cp::SortIndices(arrow::Datum(batch), cp::SortOptions(keys), ctx));
+                                                 const std::vector<cp::SortKey>& keys, int64_t k,
+                                                 cp::ExecContext* ctx) {
+  CA_ASSIGN_OR_RAISE(auto indices,
+                     cp::SortIndices(arrow::Datum(batch), cp::SortOptions(keys), ctx));
   if (indices->length() > k) indices = indices->Slice(0, k);
   CA_ASSIGN_OR_RAISE(auto taken, cp::Take(arrow::Datum(batch), arrow::Datum(indices),
                                           cp::TakeOptions::NoBoundsCheck(), ctx));
@@ -23,9 +24,9 @@ Result<std::shared_ptr<arrow::RecordBatch>> Best(const std::shared_ptr<arrow::Re
 
 }  // namespace
 
-Result<std::shared_ptr<arrow::RecordBatchReader>> TopK(std::shared_ptr<arrow::RecordBatchReader> input,
-                                                      std::vector<cp::SortKey> keys, int64_t offset,
-                                                      int64_t fetch, arrow::MemoryPool* pool) {
+Result<std::shared_ptr<arrow::RecordBatchReader>> TopK(
+    std::shared_ptr<arrow::RecordBatchReader> input, std::vector<cp::SortKey> keys, int64_t offset,
+    int64_t fetch, arrow::MemoryPool* pool) {
   const int64_t k = offset + fetch;
   if (keys.empty()) return Status::Invalid("top-k needs at least one sort key");
   cp::ExecContext ctx(pool);
@@ -56,11 +57,13 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> TopK(std::shared_ptr<arrow::Re
     CA_ASSIGN_OR_RAISE(auto threshold, best->column(first_column)->GetScalar(k - 1));
     if (!threshold->is_valid) return batch;  // nulls rank last here: anything may enter
     const char* op = first.order == cp::SortOrder::Descending ? "greater_equal" : "less_equal";
-    CA_ASSIGN_OR_RAISE(auto keep, cp::CallFunction(op, {batch->column(first_column), threshold}, &ctx));
+    CA_ASSIGN_OR_RAISE(auto keep,
+                       cp::CallFunction(op, {batch->column(first_column), threshold}, &ctx));
     // A null key is better than the threshold only when nulls sort first.
     bool nulls_first = first.null_placement == cp::NullPlacement::AtStart;
     CA_ASSIGN_OR_RAISE(keep, cp::CallFunction("coalesce", {keep, arrow::Datum(nulls_first)}, &ctx));
-    CA_ASSIGN_OR_RAISE(auto kept, cp::Filter(arrow::Datum(batch), keep, cp::FilterOptions::Defaults(), &ctx));
+    CA_ASSIGN_OR_RAISE(auto kept,
+                       cp::Filter(arrow::Datum(batch), keep, cp::FilterOptions::Defaults(), &ctx));
     return kept.record_batch();
   };
   while (true) {

@@ -14,9 +14,8 @@ namespace codeanatomy::engine {
 /// Reads `input` once, keeping only the best `offset + fetch` rows by `keys` (column refs,
 /// with direction and null placement), and yields rows offset .. offset+fetch in order.
 /// Memory is O(offset + fetch + one batch).
-Result<std::shared_ptr<arrow::RecordBatchReader>> TopK(std::shared_ptr<arrow::RecordBatchReader> input,
-                                                      std::vector<arrow::compute::SortKey> keys,
-                                                      int64_t offset, int64_t fetch,
-                                                      arrow::MemoryPool* pool);
+Result<std::shared_ptr<arrow::RecordBatchReader>> TopK(
+    std::shared_ptr<arrow::RecordBatchReader> input, std::vector<arrow::compute::SortKey> keys,
+    int64_t offset, int64_t fetch, arrow::MemoryPool* pool);
 
 }  // namespace codeanatomy::engine

@@ -12,8 +12,7 @@ namespace {
 //   python3 -c "import hashlib; print(hashlib.blake2b(b'abc', digest_size=32).hexdigest())"
 
 TEST(Blake2bTest, EmptyInputMatchesHashlib) {
-  EXPECT_EQ(Blake2bHex("", 32),
-            "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
+  EXPECT_EQ(Blake2bHex("", 32), "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
   EXPECT_EQ(Blake2bHex("", 64),
             "786a02f742015903c6c6fd852552d272912f4740e15847618a86e217f71f5419"
             "d25e1031afee585313896444934eb04b903a685b1448b755d56f701afe9be2ce");
@@ -22,8 +21,7 @@ TEST(Blake2bTest, EmptyInputMatchesHashlib) {
 TEST(Blake2bTest, AbcMatchesHashlibForEachDigestSize) {
   EXPECT_EQ(Blake2bHex("abc", 8), "d8bb14d833d59559");
   EXPECT_EQ(Blake2bHex("abc", 16), "cf4ab791c62b8d2b2109c90275287816");
-  EXPECT_EQ(Blake2bHex("abc"),
-            "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+  EXPECT_EQ(Blake2bHex("abc"), "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
   EXPECT_EQ(Blake2bHex("abc", 64),
             "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1"
             "7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923");
@@ -56,8 +54,7 @@ std::string OneMebibytePattern() {
 
 TEST(Blake2bHasherTest, IncrementalOneMebibyteMatchesOneShotAndHashlib) {
   const std::string data = OneMebibytePattern();
-  const std::string expected =
-      "8a5a7a9dc3cf203ed374b0a1eea930601ad2acbfe2b4bc62cf83de4ee536528b";
+  const std::string expected = "8a5a7a9dc3cf203ed374b0a1eea930601ad2acbfe2b4bc62cf83de4ee536528b";
   ASSERT_EQ(Blake2bHex(data), expected);
 
   Blake2bHasher hasher;

@@ -81,7 +81,8 @@ TEST(JsonWriterTest, KeysSortByUnsignedBytes) {
 }
 
 TEST(JsonWriterTest, SameMeaningGivesSameBytes) {
-  const std::string a = ParseOk(R"( { "b" : [1, 2.50, {"y":null,"x":true}], "a":"\u0041" } )").ToJson();
+  const std::string a =
+      ParseOk(R"( { "b" : [1, 2.50, {"y":null,"x":true}], "a":"\u0041" } )").ToJson();
   const std::string b = ParseOk(R"({"a":"A","b":[1,25e-1,{"x":true,"y":null}]})").ToJson();
   EXPECT_EQ(a, b);
   EXPECT_EQ(a, R"({"a":"A","b":[1,2.5,{"x":true,"y":null}]})");
@@ -171,9 +172,7 @@ TEST(JsonParseTest, LongDecimalsParseCorrectly) {
   EXPECT_EQ(ParseOk("2.2250738585072011e-308").ToJson(), "2.225073858507201e-308");
 }
 
-TEST(JsonParseTest, UnderflowingNumbersBecomeZero) {
-  EXPECT_EQ(ParseOk("1e-400").ToJson(), "0.0");
-}
+TEST(JsonParseTest, UnderflowingNumbersBecomeZero) { EXPECT_EQ(ParseOk("1e-400").ToJson(), "0.0"); }
 
 TEST(JsonParseTest, DuplicateKeysLastOneWins) {
   EXPECT_EQ(ParseOk(R"({"a":1,"b":2,"a":3})").ToJson(), R"({"a":3,"b":2})");
@@ -207,8 +206,8 @@ TEST(JsonParseTest, TrailingContentIsAnErrorAtItsOffset) {
 
 TEST(JsonParseTest, RejectsMalformedDocuments) {
   for (const char* text :
-       {"", "   ", "[1,2", "[1,]", "[,1]", "{,}", "{1:2}", "x", "nul", "[truex]", "1.",
-        "-", "1e400", "\"unterminated", "\"tab\there\"", "\"\xff\"", "{\"a\":}", "'a'"}) {
+       {"", "   ", "[1,2", "[1,]", "[,1]", "{,}", "{1:2}", "x", "nul", "[truex]", "1.", "-",
+        "1e400", "\"unterminated", "\"tab\there\"", "\"\xff\"", "{\"a\":}", "'a'"}) {
     const std::string message = ParseError(text);
     EXPECT_NE(message.find("JSON parse error"), std::string::npos) << text;
   }

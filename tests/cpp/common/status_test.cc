@@ -128,9 +128,7 @@ TEST(WithStageTest, LeavesEngineErrorsUnchanged) {
   EXPECT_EQ(info.details_json, "{\"column\":\"c\"}");
 }
 
-TEST(WithStageTest, LeavesOkAlone) {
-  EXPECT_TRUE(WithStage(Status::OK(), stage::kSql, "X").ok());
-}
+TEST(WithStageTest, LeavesOkAlone) { EXPECT_TRUE(WithStage(Status::OK(), stage::kSql, "X").ok()); }
 
 TEST(WithStageTest, MemoryAndCancellationKeepTheirUniformClassification) {
   Status oom = WithStage(Status::OutOfMemory("cap"), stage::kDelta, "DELTA_WRITE");

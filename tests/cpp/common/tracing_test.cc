@@ -132,8 +132,13 @@ TEST_F(TracingTest, AttributesOfEachTypeAreStoredAsTextAndLastSetWins) {
   const std::vector<SpanRecord> spans = CollectSpans();
   ASSERT_EQ(spans.size(), 1u);
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"s", "replaced"}, {"lit", "literal"}, {"i", "-42"},  {"small", "7"},
-      {"size", "18446744073709551615"}, {"d", "0.1"}, {"b", "true"}};
+      {"s", "replaced"},
+      {"lit", "literal"},
+      {"i", "-42"},
+      {"small", "7"},
+      {"size", "18446744073709551615"},
+      {"d", "0.1"},
+      {"b", "true"}};
   EXPECT_EQ(spans[0].attributes, expected);
 }
 
@@ -207,8 +212,8 @@ TEST_F(TracingTest, ChromeTraceParsesBackWithCompleteEvents) {
     EXPECT_EQ(e.Get("pid")->int_value(), 1);
     EXPECT_EQ(static_cast<uint64_t>(e.Get("tid")->int_value()), spans[i].thread_id);
     EXPECT_NEAR(e.Get("ts")->number_value(), static_cast<double>(spans[i].start_ns) / 1e3, 1.0);
-    EXPECT_NEAR(e.Get("dur")->number_value(), static_cast<double>(spans[i].end_ns - spans[i].start_ns) / 1e3,
-                1e-3);
+    EXPECT_NEAR(e.Get("dur")->number_value(),
+                static_cast<double>(spans[i].end_ns - spans[i].start_ns) / 1e3, 1e-3);
     EXPECT_TRUE(e.Get("args")->is_object());
   }
   EXPECT_EQ(events->array_value()[0].Get("args")->ToJson(), R"({"rows":"12"})");

@@ -26,22 +26,22 @@ class DataFrameTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(auto ctx, SessionContext::Make());
     ctx_ = std::make_unique<SessionContext>(std::move(ctx));
-    auto orders = arrow::schema({arrow::field("order_id", arrow::int64()),
-                                 arrow::field("customer", arrow::int32()),
-                                 arrow::field("amount", arrow::float64()),
-                                 arrow::field("status", arrow::utf8())});
-    ASSERT_OK(ctx_->RegisterTable(
-        "orders", TableFromJSON(orders, {R"([
+    auto orders = arrow::schema(
+        {arrow::field("order_id", arrow::int64()), arrow::field("customer", arrow::int32()),
+         arrow::field("amount", arrow::float64()), arrow::field("status", arrow::utf8())});
+    ASSERT_OK(ctx_->RegisterTable("orders", TableFromJSON(orders, {R"([
             {"order_id": 1, "customer": 10, "amount": 5.0, "status": "open"},
             {"order_id": 2, "customer": 10, "amount": 7.5, "status": "closed"},
             {"order_id": 3, "customer": 20, "amount": 1.0, "status": "open"}])",
-                                         R"([
+                                                                   R"([
             {"order_id": 4, "customer": 30, "amount": null, "status": "open"},
             {"order_id": 5, "customer": null, "amount": 2.0, "status": null}])"})));
     // customers.id is int64 while orders.customer is int32: keys of different integer types.
-    auto customers = arrow::schema({arrow::field("id", arrow::int64()), arrow::field("name", arrow::utf8())});
+    auto customers =
+        arrow::schema({arrow::field("id", arrow::int64()), arrow::field("name", arrow::utf8())});
     ASSERT_OK(ctx_->RegisterTable(
-        "customers", TableFromJSON(customers, {R"([{"id": 10, "name": "ann"}, {"id": 20, "name": "bob"},
+        "customers",
+        TableFromJSON(customers, {R"([{"id": 10, "name": "ann"}, {"id": 20, "name": "bob"},
                                                     {"id": 40, "name": "eve"}])"})));
   }
 
@@ -51,9 +51,11 @@ class DataFrameTest : public ::testing::Test {
 };
 
 TEST_F(DataFrameTest, SelectComputesExpressions) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("orders").Select({Column("order_id"),
-                                                        Alias(Call("*", {Column("amount"), Literal(arrow::MakeScalar(2.0))}), "double"),
-                                                        Alias(Call("upper", {Column("status")}), "s")}));
+  ASSERT_OK_AND_ASSIGN(
+      auto df, Table("orders").Select(
+                   {Column("order_id"),
+                    Alias(Call("*", {Column("amount"), Literal(arrow::MakeScalar(2.0))}), "double"),
+                    Alias(Call("upper", {Column("status")}), "s")}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(result->schema()->field_names(), (std::vector<std::string>{"order_id", "double", "s"}));
   EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"1|10|OPEN", "2|15|CLOSED", "3|2|OPEN",
@@ -69,42 +71,51 @@ TEST_F(DataFrameTest, FilterKeepsOnlyTrueRows) {
 }
 
 TEST_F(DataFrameTest, WithColumnReplacesInPlaceOrAppends) {
-  ASSERT_OK_AND_ASSIGN(auto replaced, Table("orders").WithColumn("customer", Call("+", {Column("customer"), Int32(1)})));
+  ASSERT_OK_AND_ASSIGN(auto replaced, Table("orders").WithColumn(
+                                          "customer", Call("+", {Column("customer"), Int32(1)})));
   EXPECT_EQ(replaced.schema()->field_names(),
             (std::vector<std::string>{"order_id", "customer", "amount", "status"}));
-  ASSERT_OK_AND_ASSIGN(auto appended, replaced.WithColumn("big", Call(">", {Column("amount"), Literal(arrow::MakeScalar(4.0))})));
+  ASSERT_OK_AND_ASSIGN(
+      auto appended,
+      replaced.WithColumn("big", Call(">", {Column("amount"), Literal(arrow::MakeScalar(4.0))})));
   EXPECT_EQ(appended.schema()->field_names(),
             (std::vector<std::string>{"order_id", "customer", "amount", "status", "big"}));
-  ASSERT_OK_AND_ASSIGN(auto df, appended.Select({Column("order_id"), Column("customer"), Column("big")}));
+  ASSERT_OK_AND_ASSIGN(auto df,
+                       appended.Select({Column("order_id"), Column("customer"), Column("big")}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"1|11|true", "2|11|true", "3|21|false",
                                                            "4|31|null", "5|null|false"}));
 }
 
 TEST_F(DataFrameTest, GroupedAggregateResults) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("orders").Aggregate(
-                                    {Column("customer")},
-                                    {Alias(AggregateCall("count", {}), "n"), Alias(AggregateCall("sum", {Column("amount")}), "total"),
-                                     Alias(AggregateCall("count", {Column("amount")}), "priced"),
-                                     Alias(AggregateCall("count", {Column("status")}, true), "statuses")}));
+  ASSERT_OK_AND_ASSIGN(auto df,
+                       Table("orders").Aggregate(
+                           {Column("customer")},
+                           {Alias(AggregateCall("count", {}), "n"),
+                            Alias(AggregateCall("sum", {Column("amount")}), "total"),
+                            Alias(AggregateCall("count", {Column("amount")}), "priced"),
+                            Alias(AggregateCall("count", {Column("status")}, true), "statuses")}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(result->schema()->field_names(),
             (std::vector<std::string>{"customer", "n", "total", "priced", "statuses"}));
-  EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"10|2|12.5|2|2", "20|1|1|1|1", "30|1|null|0|1",
-                                                           "null|1|2|1|0"}));
+  EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"10|2|12.5|2|2", "20|1|1|1|1",
+                                                           "30|1|null|0|1", "null|1|2|1|0"}));
 }
 
 TEST_F(DataFrameTest, UngroupedAggregateOverExpressions) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("orders").Aggregate(
-                                    {}, {Alias(AggregateCall("sum", {Call("*", {Column("customer"), Int32(2)})}), "s"),
-                                         Alias(AggregateCall("min", {Column("status")}), "lo"),
-                                         Alias(AggregateCall("avg", {Column("amount")}), "mean")}));
+  ASSERT_OK_AND_ASSIGN(
+      auto df,
+      Table("orders").Aggregate(
+          {}, {Alias(AggregateCall("sum", {Call("*", {Column("customer"), Int32(2)})}), "s"),
+               Alias(AggregateCall("min", {Column("status")}), "lo"),
+               Alias(AggregateCall("avg", {Column("amount")}), "mean")}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(Rows(*result), (std::vector<std::string>{"140|closed|3.875"}));
 }
 
 TEST_F(DataFrameTest, HashJoinOnKeysOfDifferentIntegerTypes) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("orders").Join(Table("customers"), JoinType::kInner, {"customer"}, {"id"}));
+  ASSERT_OK_AND_ASSIGN(
+      auto df, Table("orders").Join(Table("customers"), JoinType::kInner, {"customer"}, {"id"}));
   ASSERT_OK_AND_ASSIGN(df, df.Select({Column("order_id"), Column("name")}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"1|ann", "2|ann", "3|bob"}));
@@ -119,23 +130,27 @@ TEST_F(DataFrameTest, HashJoinTypes) {
     auto result = df->Collect();
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     if (!result.ok()) return {};
-    EXPECT_TRUE((*result)->schema()->Equals(*df->schema(), false)) << (*result)->schema()->ToString();
+    EXPECT_TRUE((*result)->schema()->Equals(*df->schema(), false))
+        << (*result)->schema()->ToString();
     return SortedRows(**result);
   };
-  EXPECT_EQ(run(JoinType::kLeft), (std::vector<std::string>{"1|10|10|ann", "2|10|10|ann", "3|20|20|bob",
-                                                            "4|30|null|null", "5|null|null|null"}));
-  EXPECT_EQ(run(JoinType::kRight), (std::vector<std::string>{"1|10|10|ann", "2|10|10|ann", "3|20|20|bob",
-                                                             "null|null|40|eve"}));
-  EXPECT_EQ(run(JoinType::kFull), (std::vector<std::string>{"1|10|10|ann", "2|10|10|ann", "3|20|20|bob",
-                                                            "4|30|null|null", "5|null|null|null",
-                                                            "null|null|40|eve"}));
+  EXPECT_EQ(run(JoinType::kLeft),
+            (std::vector<std::string>{"1|10|10|ann", "2|10|10|ann", "3|20|20|bob", "4|30|null|null",
+                                      "5|null|null|null"}));
+  EXPECT_EQ(run(JoinType::kRight), (std::vector<std::string>{"1|10|10|ann", "2|10|10|ann",
+                                                             "3|20|20|bob", "null|null|40|eve"}));
+  EXPECT_EQ(run(JoinType::kFull),
+            (std::vector<std::string>{"1|10|10|ann", "2|10|10|ann", "3|20|20|bob", "4|30|null|null",
+                                      "5|null|null|null", "null|null|40|eve"}));
   EXPECT_EQ(run(JoinType::kLeftSemi), (std::vector<std::string>{"1|10", "2|10", "3|20"}));
   EXPECT_EQ(run(JoinType::kLeftAnti), (std::vector<std::string>{"4|30", "5|null"}));
 }
 
 TEST_F(DataFrameTest, HashJoinWithResidualFilter) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("orders").Join(Table("customers"), JoinType::kInner, {"customer"}, {"id"},
-                                                     Call(">", {Column("amount"), Literal(arrow::MakeScalar(6.0))})));
+  ASSERT_OK_AND_ASSIGN(
+      auto df,
+      Table("orders").Join(Table("customers"), JoinType::kInner, {"customer"}, {"id"},
+                           Call(">", {Column("amount"), Literal(arrow::MakeScalar(6.0))})));
   ASSERT_OK_AND_ASSIGN(df, df.Select({Column("order_id")}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"2"}));
@@ -147,15 +162,17 @@ TEST_F(DataFrameTest, LeftJoinResidualFilterKeepsUnmatchedLeftRows) {
   ASSERT_OK_AND_ASSIGN(auto df, left.Join(Table("customers"), JoinType::kLeft, {"customer"}, {"id"},
                                           Call("=", {Column("name"), Str("bob")})));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
-  EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"1|10|null|null", "2|10|null|null", "3|20|20|bob",
-                                                           "4|30|null|null", "5|null|null|null"}));
+  EXPECT_EQ(SortedRows(*result),
+            (std::vector<std::string>{"1|10|null|null", "2|10|null|null", "3|20|20|bob",
+                                      "4|30|null|null", "5|null|null|null"}));
 }
 
 // Crashes (SIGSEGV in acero::JoinResidualFilter): a residual filter over both sides of an inner
 // hash join.
 TEST_F(DataFrameTest, InnerHashJoinWithTwoSidedResidualFilter) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("orders").Join(Table("customers"), JoinType::kInner, {"customer"}, {"id"},
-                                                     Call("!=", {Column("status"), Column("name")})));
+  ASSERT_OK_AND_ASSIGN(
+      auto df, Table("orders").Join(Table("customers"), JoinType::kInner, {"customer"}, {"id"},
+                                    Call("!=", {Column("status"), Column("name")})));
   ASSERT_OK_AND_ASSIGN(df, df.Select({Column("order_id"), Column("name")}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"1|ann", "2|ann", "3|bob"}));
@@ -164,15 +181,18 @@ TEST_F(DataFrameTest, InnerHashJoinWithTwoSidedResidualFilter) {
 TEST_F(DataFrameTest, SelfJoinSuffixesTheRightSide) {
   ASSERT_OK_AND_ASSIGN(auto c, Table("customers").Select({Column("id"), Column("name")}));
   ASSERT_OK_AND_ASSIGN(auto df, c.Join(c, JoinType::kInner, {"id"}, {"id"}));
-  EXPECT_EQ(df.schema()->field_names(), (std::vector<std::string>{"id", "name", "id_right", "name_right"}));
+  EXPECT_EQ(df.schema()->field_names(),
+            (std::vector<std::string>{"id", "name", "id_right", "name_right"}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
-  EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"10|ann|10|ann", "20|bob|20|bob", "40|eve|40|eve"}));
+  EXPECT_EQ(SortedRows(*result),
+            (std::vector<std::string>{"10|ann|10|ann", "20|bob|20|bob", "40|eve|40|eve"}));
 }
 
 TEST_F(DataFrameTest, DataFramesFromDifferentSessionsDoNotMix) {
   ASSERT_OK_AND_ASSIGN(auto other, SessionContext::Make());
-  ASSERT_OK(other.RegisterTable("customers", TableFromJSON(arrow::schema({arrow::field("id", arrow::int64())}),
-                                                          {R"([{"id": 1}])"})));
+  ASSERT_OK(other.RegisterTable(
+      "customers",
+      TableFromJSON(arrow::schema({arrow::field("id", arrow::int64())}), {R"([{"id": 1}])"})));
   ASSERT_OK_AND_ASSIGN(auto foreign, other.Table("customers"));
   auto join = Table("customers").Join(foreign, JoinType::kInner, {"id"}, {"id"});
   EXPECT_EQ(ErrorCode(join.status()), "SESSION_MISMATCH");
@@ -200,7 +220,8 @@ TEST_F(DataFrameTest, RuntimeErrorsSurfaceFromCollect) {
 }
 
 TEST_F(DataFrameTest, ExecuteStreamYieldsTheLogicalSchema) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("orders").Aggregate({Column("status")}, {AggregateCall("count", {})}));
+  ASSERT_OK_AND_ASSIGN(auto df,
+                       Table("orders").Aggregate({Column("status")}, {AggregateCall("count", {})}));
   ASSERT_OK_AND_ASSIGN(auto reader, df.ExecuteStream());
   EXPECT_TRUE(reader->schema()->Equals(*df.schema(), false)) << reader->schema()->ToString();
   int64_t rows = 0;
@@ -224,20 +245,23 @@ TEST_F(DataFrameTest, ClosingAStreamEarlyIsSafe) {
 }
 
 TEST_F(DataFrameTest, ExplainShowsAllThreePlans) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("orders").Filter(Call(">", {Column("amount"), Literal(arrow::MakeScalar(2.0))})));
+  ASSERT_OK_AND_ASSIGN(auto df, Table("orders").Filter(Call(
+                                    ">", {Column("amount"), Literal(arrow::MakeScalar(2.0))})));
   ASSERT_OK_AND_ASSIGN(df, df.Select({Column("order_id")}));
   ASSERT_OK_AND_ASSIGN(auto text, df.Explain());
   EXPECT_NE(text.find("== Logical Plan =="), std::string::npos) << text;
   EXPECT_NE(text.find("== Optimized Logical Plan =="), std::string::npos) << text;
   EXPECT_NE(text.find("== Physical Plan (Acero) =="), std::string::npos) << text;
   EXPECT_NE(text.find("Filter: (amount > 2)"), std::string::npos) << text;
-  EXPECT_NE(text.find("TableScan: orders [memory] projection=[order_id, amount] filters=[(amount > 2)]"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("TableScan: orders [memory] projection=[order_id, amount] filters=[(amount > 2)]"),
+      std::string::npos)
       << text;
 }
 
 TEST_F(DataFrameTest, ExplainDoesNotConsumeStreams) {
-  auto table = TableFromJSON(arrow::schema({arrow::field("v", arrow::int64())}), {R"([{"v": 1}, {"v": 2}])"});
+  auto table = TableFromJSON(arrow::schema({arrow::field("v", arrow::int64())}),
+                             {R"([{"v": 1}, {"v": 2}])"});
   ASSERT_OK(ctx_->RegisterReader("s", std::make_shared<arrow::TableBatchReader>(table)));
   ASSERT_OK_AND_ASSIGN(auto s, ctx_->Table("s"));
   ASSERT_OK_AND_ASSIGN(auto a, s.Limit(1));
@@ -248,8 +272,9 @@ TEST_F(DataFrameTest, ExplainDoesNotConsumeStreams) {
 }
 
 TEST_F(DataFrameTest, ExplainOfANestedLoopJoinDoesNotRunIt) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("customers").Join(Table("customers"), JoinType::kInner, {}, {},
-                                                        Call("<", {Column("id"), Column("id_right")})));
+  ASSERT_OK_AND_ASSIGN(auto df, Table("customers")
+                                    .Join(Table("customers"), JoinType::kInner, {}, {},
+                                          Call("<", {Column("id"), Column("id_right")})));
   ASSERT_OK_AND_ASSIGN(auto text, df.Explain());
   EXPECT_NE(text.find("nested_loop_join"), std::string::npos) << text;
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());

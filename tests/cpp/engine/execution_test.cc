@@ -117,7 +117,8 @@ class ExecutionTest : public ::testing::Test {
 TEST_F(ExecutionTest, StopSourceCancelsARunningAggregatePromptly) {
   auto reader = std::make_shared<GeneratedReader>(64 * 1024, 1'000'000);
   ASSERT_OK(ctx_->RegisterReader("big", reader));
-  ASSERT_OK_AND_ASSIGN(auto df, Table("big").Aggregate({Column("g")}, {AggregateCall("sum", {Column("x")})}));
+  ASSERT_OK_AND_ASSIGN(
+      auto df, Table("big").Aggregate({Column("g")}, {AggregateCall("sum", {Column("x")})}));
   arrow::StopSource stop;
   ExecuteOptions options;
   options.stop_token = stop.token();
@@ -129,8 +130,8 @@ TEST_F(ExecutionTest, StopSourceCancelsARunningAggregatePromptly) {
   auto result = df.Collect(options);
   double elapsed = SecondsSince(start);
   canceller.join();
-  ASSERT_FALSE(result.ok()) << "query finished despite cancellation (rows "
-                            << (*result)->num_rows() << ")";
+  ASSERT_FALSE(result.ok()) << "query finished despite cancellation (rows " << (*result)->num_rows()
+                            << ")";
   EXPECT_TRUE(result.status().IsCancelled()) << result.status().ToString();
   EXPECT_EQ(ErrorCode(result.status()), "CANCELLED");
   EXPECT_LT(elapsed, 5.0);
@@ -179,8 +180,10 @@ TEST_F(ExecutionTest, StopSourceCancelsANestedLoopJoin) {
   // 20k x 20k candidate pairs with a filter that matches almost nothing.
   ASSERT_OK(ctx_->RegisterTable("l", BigTable(20000, 100)));
   ASSERT_OK(ctx_->RegisterTable("r", BigTable(20000, 100)));
-  ASSERT_OK_AND_ASSIGN(auto df, Table("l").Join(Table("r"), JoinType::kInner, {}, {},
-                                                Call("=", {Call("+", {Column("x"), Column("x_right")}), Int64(-1)})));
+  ASSERT_OK_AND_ASSIGN(
+      auto df,
+      Table("l").Join(Table("r"), JoinType::kInner, {}, {},
+                      Call("=", {Call("+", {Column("x"), Column("x_right")}), Int64(-1)})));
   arrow::StopSource stop;
   ExecuteOptions options;
   options.stop_token = stop.token();
@@ -199,7 +202,8 @@ TEST_F(ExecutionTest, StopSourceCancelsANestedLoopJoin) {
 
 TEST_F(ExecutionTest, InterruptCheckErrorStopsTheQuery) {
   ASSERT_OK(ctx_->RegisterReader("big", std::make_shared<GeneratedReader>(64 * 1024, 1'000'000)));
-  ASSERT_OK_AND_ASSIGN(auto df, Table("big").Aggregate({Column("g")}, {AggregateCall("max", {Column("x")})}));
+  ASSERT_OK_AND_ASSIGN(
+      auto df, Table("big").Aggregate({Column("g")}, {AggregateCall("max", {Column("x")})}));
   std::atomic<int> calls{0};
   ExecuteOptions options;
   options.poll_seconds = 0.01;
@@ -229,7 +233,8 @@ TEST_F(ExecutionTest, InterruptCheckErrorOfAnyKindIsReturnedAsIs) {
 
 TEST_F(ExecutionTest, InterruptCheckThatNeverFailsLetsTheQueryFinish) {
   ASSERT_OK(ctx_->RegisterReader("s", std::make_shared<GeneratedReader>(1000, 10)));
-  ASSERT_OK_AND_ASSIGN(auto df, Table("s").Aggregate({}, {AggregateCall("count", {}), AggregateCall("sum", {Column("x")})}));
+  ASSERT_OK_AND_ASSIGN(auto df, Table("s").Aggregate({}, {AggregateCall("count", {}),
+                                                          AggregateCall("sum", {Column("x")})}));
   ExecuteOptions options;
   options.interrupt_check = [] { return Status::OK(); };
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect(options));
@@ -390,12 +395,12 @@ class JoinExecutionTest : public ExecutionTest {
  protected:
   void SetUp() override {
     ExecutionTest::SetUp();
-    ASSERT_OK(ctx_->RegisterTable(
-        "a", TableFromJSON(arrow::schema({arrow::field("a", arrow::int64())}),
-                           {R"([{"a": 1}, {"a": 2}, {"a": 3}])"})));
-    ASSERT_OK(ctx_->RegisterTable(
-        "b", TableFromJSON(arrow::schema({arrow::field("b", arrow::int64())}),
-                           {R"([{"b": 1}, {"b": 2}, {"b": 3}, {"b": 4}])"})));
+    ASSERT_OK(
+        ctx_->RegisterTable("a", TableFromJSON(arrow::schema({arrow::field("a", arrow::int64())}),
+                                               {R"([{"a": 1}, {"a": 2}, {"a": 3}])"})));
+    ASSERT_OK(
+        ctx_->RegisterTable("b", TableFromJSON(arrow::schema({arrow::field("b", arrow::int64())}),
+                                               {R"([{"b": 1}, {"b": 2}, {"b": 3}, {"b": 4}])"})));
   }
 
   std::vector<std::string> Run(JoinType type, ExprPtr filter) {
@@ -405,7 +410,8 @@ class JoinExecutionTest : public ExecutionTest {
     auto result = df->Collect();
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     if (!result.ok()) return {};
-    EXPECT_TRUE((*result)->schema()->Equals(*df->schema(), false)) << (*result)->schema()->ToString();
+    EXPECT_TRUE((*result)->schema()->Equals(*df->schema(), false))
+        << (*result)->schema()->ToString();
     return SortedRows(**result);
   }
 };
@@ -464,7 +470,8 @@ class NestedPayloadJoinTest : public ExecutionTest {
     return arrow::schema({arrow::field("id", arrow::int64()), arrow::field("s", StructType())});
   }
   static std::shared_ptr<arrow::Schema> RightSchema() {
-    return arrow::schema({arrow::field("id", arrow::int64()), arrow::field("l", arrow::list(arrow::int32()))});
+    return arrow::schema(
+        {arrow::field("id", arrow::int64()), arrow::field("l", arrow::list(arrow::int32()))});
   }
   static std::shared_ptr<arrow::Schema> JoinedSchema() {
     return arrow::schema({arrow::field("id", arrow::int64()), arrow::field("s", StructType()),
@@ -475,7 +482,8 @@ class NestedPayloadJoinTest : public ExecutionTest {
   /// Runs the join and compares with rows given as JSON over JoinedSchema() (or `schema`).
   void ExpectJoin(JoinType type, ExprPtr filter, const std::string& expected_json,
                   std::shared_ptr<arrow::Schema> schema = JoinedSchema()) {
-    ASSERT_OK_AND_ASSIGN(auto df, Table("left").Join(Table("right"), type, {"id"}, {"id"}, std::move(filter)));
+    ASSERT_OK_AND_ASSIGN(
+        auto df, Table("left").Join(Table("right"), type, {"id"}, {"id"}, std::move(filter)));
     ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
     ASSERT_OK(result->ValidateFull());
     EXPECT_EQ(result->schema()->field_names(), schema->field_names());
@@ -527,7 +535,8 @@ TEST_F(NestedPayloadJoinTest, ResidualFilterOnANestedColumn) {
 }
 
 TEST_F(NestedPayloadJoinTest, ProjectionOfAStructFieldAfterTheJoin) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("left").Join(Table("right"), JoinType::kInner, {"id"}, {"id"}));
+  ASSERT_OK_AND_ASSIGN(auto df,
+                       Table("left").Join(Table("right"), JoinType::kInner, {"id"}, {"id"}));
   ASSERT_OK_AND_ASSIGN(df, df.Select({Column("id"), Column("l")}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(result->num_rows(), 3);
@@ -539,11 +548,13 @@ class SetOpsTest : public ExecutionTest {
  protected:
   void SetUp() override {
     ExecutionTest::SetUp();
-    auto schema = arrow::schema({arrow::field("k", arrow::int64()), arrow::field("s", arrow::utf8())});
+    auto schema =
+        arrow::schema({arrow::field("k", arrow::int64()), arrow::field("s", arrow::utf8())});
     ASSERT_OK(ctx_->RegisterTable(
         "t1", TableFromJSON(schema, {R"([{"k": 1, "s": "a"}, {"k": 2, "s": "b"}, {"k": 2, "s": "b"},
                                          {"k": null, "s": null}])"})));
-    auto other = arrow::schema({arrow::field("kk", arrow::int64()), arrow::field("ss", arrow::utf8())});
+    auto other =
+        arrow::schema({arrow::field("kk", arrow::int64()), arrow::field("ss", arrow::utf8())});
     ASSERT_OK(ctx_->RegisterTable(
         "t2", TableFromJSON(other, {R"([{"kk": 2, "ss": "b"}, {"kk": 3, "ss": "c"},
                                         {"kk": null, "ss": null}])"})));
@@ -587,7 +598,8 @@ class SortTest : public ExecutionTest {
  protected:
   void SetUp() override {
     ExecutionTest::SetUp();
-    auto schema = arrow::schema({arrow::field("v", arrow::int64()), arrow::field("t", arrow::utf8())});
+    auto schema =
+        arrow::schema({arrow::field("v", arrow::int64()), arrow::field("t", arrow::utf8())});
     ASSERT_OK(ctx_->RegisterTable(
         "t", TableFromJSON(schema, {R"([{"v": 3, "t": "c"}, {"v": null, "t": "n"}])",
                                     R"([{"v": 1, "t": "a"}, {"v": 2, "t": "b"}])"})));
@@ -610,18 +622,21 @@ TEST_F(SortTest, NullPlacementAndDirection) {
 }
 
 TEST_F(SortTest, SortByAnExpressionKeepsTheSchema) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("t").Sort({SortKey{Call("*", {Column("v"), Int64(-1)}), true, false}}));
+  ASSERT_OK_AND_ASSIGN(
+      auto df, Table("t").Sort({SortKey{Call("*", {Column("v"), Int64(-1)}), true, false}}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(result->schema()->field_names(), (std::vector<std::string>{"v", "t"}));
   EXPECT_EQ(Rows(*result), (std::vector<std::string>{"3|c", "2|b", "1|a", "null|n"}));
 }
 
 TEST_F(SortTest, MultiKeySort) {
-  auto schema = arrow::schema({arrow::field("g", arrow::utf8()), arrow::field("v", arrow::int64())});
+  auto schema =
+      arrow::schema({arrow::field("g", arrow::utf8()), arrow::field("v", arrow::int64())});
   ASSERT_OK(ctx_->RegisterTable(
       "m", TableFromJSON(schema, {R"([{"g": "b", "v": 1}, {"g": "a", "v": 1}, {"g": "b", "v": 2},
                                       {"g": "a", "v": 3}, {"g": null, "v": 0}])"})));
-  ASSERT_OK_AND_ASSIGN(auto df, Table("m").Sort({SortKey{Column("g"), true, false}, SortKey{Column("v"), false, false}}));
+  ASSERT_OK_AND_ASSIGN(auto df, Table("m").Sort({SortKey{Column("g"), true, false},
+                                                 SortKey{Column("v"), false, false}}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(Rows(*result), (std::vector<std::string>{"a|3", "a|1", "b|2", "b|1", "null|0"}));
 }
@@ -645,7 +660,8 @@ TEST(StreamHelpersTest, LazyReaderStartsOnFirstRead) {
   int started = 0;
   auto lazy = MakeLazyReader(schema, [&]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
     ++started;
-    return arrow::RecordBatchReader::Make({testing::BatchFromJSON(schema, R"([{"v": 1}])")}, schema);
+    return arrow::RecordBatchReader::Make({testing::BatchFromJSON(schema, R"([{"v": 1}])")},
+                                          schema);
   });
   EXPECT_EQ(started, 0);
   ASSERT_OK_AND_ASSIGN(auto table, lazy->ToTable());
@@ -657,16 +673,17 @@ TEST(StreamHelpersTest, RenameStreamRelabelsOrRejectsTypeChanges) {
   auto schema = arrow::schema({arrow::field("v", arrow::int64())});
   auto batch = testing::BatchFromJSON(schema, R"([{"v": 1}])");
   auto renamed_schema = arrow::schema({arrow::field("w", arrow::int64(), false)});
-  ASSERT_OK_AND_ASSIGN(auto renamed,
-                       RenameStream(arrow::RecordBatchReader::Make({batch}, schema).ValueOrDie(), renamed_schema));
+  ASSERT_OK_AND_ASSIGN(
+      auto renamed,
+      RenameStream(arrow::RecordBatchReader::Make({batch}, schema).ValueOrDie(), renamed_schema));
   ASSERT_OK_AND_ASSIGN(auto table, renamed->ToTable());
   EXPECT_EQ(table->schema()->field(0)->name(), "w");
   auto wrong = RenameStream(arrow::RecordBatchReader::Make({batch}, schema).ValueOrDie(),
                             arrow::schema({arrow::field("w", arrow::int32())}));
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(ErrorCode(wrong.status()), "INTERNAL");
-  auto count = RenameStream(arrow::RecordBatchReader::Make({batch}, schema).ValueOrDie(),
-                            arrow::schema({}));
+  auto count =
+      RenameStream(arrow::RecordBatchReader::Make({batch}, schema).ValueOrDie(), arrow::schema({}));
   EXPECT_EQ(ErrorCode(count.status()), "INTERNAL");
 }
 

@@ -33,9 +33,10 @@ class ExprTest : public ::testing::Test {
     auto state = SessionState::Make(SessionConfig{});
     ASSERT_TRUE(state.ok()) << state.status().ToString();
     state_ = *state;
-    schema_ = arrow::schema({arrow::field("i32", arrow::int32()), arrow::field("i64", arrow::int64()),
-                             arrow::field("s", arrow::utf8()), arrow::field("d", arrow::float64()),
-                             arrow::field("flag", arrow::boolean())});
+    schema_ =
+        arrow::schema({arrow::field("i32", arrow::int32()), arrow::field("i64", arrow::int64()),
+                       arrow::field("s", arrow::utf8()), arrow::field("d", arrow::float64()),
+                       arrow::field("flag", arrow::boolean())});
   }
 
   FunctionResolver resolver() const { return state_->resolver(); }
@@ -54,7 +55,8 @@ class ExprTest : public ::testing::Test {
     auto batch = BatchFromJSON(schema_, rows_json);
     CA_ASSIGN_OR_RAISE(auto lowered, Lower(e));
     cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, state_->registry());
-    CA_ASSIGN_OR_RAISE(auto datum, cp::ExecuteScalarExpression(lowered, cp::ExecBatch(*batch), &ctx));
+    CA_ASSIGN_OR_RAISE(auto datum,
+                       cp::ExecuteScalarExpression(lowered, cp::ExecBatch(*batch), &ctx));
     if (datum.is_scalar()) {
       return arrow::MakeArrayFromScalar(*datum.scalar(), batch->num_rows());
     }
@@ -67,7 +69,8 @@ class ExprTest : public ::testing::Test {
     ASSERT_TRUE(actual.ok()) << ToString(*e) << ": " << actual.status().ToString();
     auto expected = ArrayFromJSON(type, expected_json);
     EXPECT_TRUE((*actual)->Equals(*expected))
-        << ToString(*e) << "\nexpected " << expected->ToString() << "\nactual " << (*actual)->ToString();
+        << ToString(*e) << "\nexpected " << expected->ToString() << "\nactual "
+        << (*actual)->ToString();
   }
 
   std::shared_ptr<SessionState> state_;
@@ -102,7 +105,8 @@ TEST_F(ExprTest, ToStringRendersSqlText) {
   EXPECT_EQ(ToString(*Between(Column("a"), Int64(1), Int64(3), false)), "((a >= 1) AND (a <= 3))");
   EXPECT_EQ(ToString(*AggregateCall("count", {})), "count()");
   EXPECT_EQ(ToString(*AggregateCall("count_all", {})), "count(*)");
-  EXPECT_EQ(ToString(*AggregateCall("count", {Column("a")}, /*distinct=*/true)), "count(DISTINCT a)");
+  EXPECT_EQ(ToString(*AggregateCall("count", {Column("a")}, /*distinct=*/true)),
+            "count(DISTINCT a)");
 }
 
 TEST_F(ExprTest, OutputNameIsAliasColumnOrText) {
@@ -121,7 +125,8 @@ TEST_F(ExprTest, UnaliasedStripsNestedAliases) {
 // ------------------------------------------------------------------ rewriting
 
 TEST_F(ExprTest, ReferencedColumnsInFirstUseOrderWithoutDuplicates) {
-  auto e = Call("+", {Call("*", {Call("+", {Column("a"), Column("b")}), Column("a")}), Column("c")});
+  auto e =
+      Call("+", {Call("*", {Call("+", {Column("a"), Column("b")}), Column("a")}), Column("c")});
   EXPECT_EQ(ReferencedColumns(*e), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_TRUE(ReferencedColumns(*Int64(1)).empty());
   auto in_case = Case({{Column("p"), Column("x")}}, Column("y"));
@@ -185,8 +190,9 @@ TEST_F(ExprTest, ComparisonsAndLogicAreBoolean) {
   auto type = TypeOf(Call("and", {Column("flag"), Call("not", {Column("flag")})}));
   ASSERT_NE(type, nullptr);
   EXPECT_TRUE(type->Equals(arrow::boolean()));
-  ExpectEval(Call("or", {Column("flag"), Null()}), R"([{"flag": true}, {"flag": false}, {"flag": null}])",
-             arrow::boolean(), "[true, null, null]");
+  ExpectEval(Call("or", {Column("flag"), Null()}),
+             R"([{"flag": true}, {"flag": false}, {"flag": null}])", arrow::boolean(),
+             "[true, null, null]");
 }
 
 TEST_F(ExprTest, MixedTypeComparisonsAreBoolean) {
@@ -195,8 +201,8 @@ TEST_F(ExprTest, MixedTypeComparisonsAreBoolean) {
     ASSERT_NE(type, nullptr) << op;
     EXPECT_TRUE(type->Equals(arrow::boolean())) << op << " " << type->ToString();
   }
-  ExpectEval(Call("<", {Column("i32"), Column("d")}), R"([{"i32": 1, "d": 1.5}, {"i32": 2, "d": 1.5}])",
-             arrow::boolean(), "[true, false]");
+  ExpectEval(Call("<", {Column("i32"), Column("d")}),
+             R"([{"i32": 1, "d": 1.5}, {"i32": 2, "d": 1.5}])", arrow::boolean(), "[true, false]");
 }
 
 TEST_F(ExprTest, ArithmeticIsChecked) {
@@ -223,13 +229,15 @@ TEST_F(ExprTest, CaseWithoutElseYieldsNullForUnmatchedRows) {
   auto e = Case({{Call("=", {Column("i32"), Int32(1)}), Str("one")},
                  {Call("=", {Column("i32"), Int32(2)}), Str("two")}},
                 nullptr);
-  ExpectEval(e, R"([{"i32": 1}, {"i32": 2}, {"i32": 3}])", arrow::utf8(), R"(["one", "two", null])");
+  ExpectEval(e, R"([{"i32": 1}, {"i32": 2}, {"i32": 3}])", arrow::utf8(),
+             R"(["one", "two", null])");
 }
 
 TEST_F(ExprTest, InListFollowsSqlNullSemantics) {
   // x IN (1, NULL): TRUE when x = 1, otherwise NULL (never FALSE).
   auto in = InList(Column("i64"), {Int64(1), Null()}, false);
-  ExpectEval(in, R"([{"i64": 1}, {"i64": 2}, {"i64": null}])", arrow::boolean(), "[true, null, null]");
+  ExpectEval(in, R"([{"i64": 1}, {"i64": 2}, {"i64": null}])", arrow::boolean(),
+             "[true, null, null]");
   // x NOT IN (1, NULL): FALSE when x = 1, otherwise NULL.
   auto not_in = InList(Column("i64"), {Int64(1), Null()}, true);
   ExpectEval(not_in, R"([{"i64": 1}, {"i64": 2}, {"i64": null}])", arrow::boolean(),
@@ -261,7 +269,8 @@ TEST_F(ExprTest, InListRejectsValuesOfAnotherType) {
 }
 
 TEST_F(ExprTest, LikeUsesSqlWildcards) {
-  const std::string rows = R"([{"s": "abc"}, {"s": "ABC"}, {"s": "xabc"}, {"s": "ab"}, {"s": null}])";
+  const std::string rows =
+      R"([{"s": "abc"}, {"s": "ABC"}, {"s": "xabc"}, {"s": "ab"}, {"s": null}])";
   ExpectEval(Like(Column("s"), "ab%", false, false), rows, arrow::boolean(),
              "[true, false, false, true, null]");
   ExpectEval(Like(Column("s"), "ab%", true, false), rows, arrow::boolean(),
@@ -288,7 +297,8 @@ TEST_F(ExprTest, CastConvertsValuesAndTypes) {
   auto type = TypeOf(to_int);
   ASSERT_NE(type, nullptr);
   EXPECT_TRUE(type->Equals(arrow::int64()));
-  ExpectEval(to_int, R"([{"s": "12"}, {"s": "-3"}, {"s": null}])", arrow::int64(), "[12, -3, null]");
+  ExpectEval(to_int, R"([{"s": "12"}, {"s": "-3"}, {"s": null}])", arrow::int64(),
+             "[12, -3, null]");
   ExpectEval(Cast(Column("i32"), arrow::utf8()), R"([{"i32": 7}, {"i32": null}])", arrow::utf8(),
              R"(["7", null])");
   ExpectEval(Cast(Column("d"), arrow::int32()), R"([{"d": 2.0}])", arrow::int32(), "[2]");
@@ -344,7 +354,8 @@ TEST_F(ExprTest, FoldConstantsEvaluatesLiteralCalls) {
 TEST_F(ExprTest, FoldConstantsKeepsColumnsAndFoldsSubtrees) {
   auto column = Column("a");
   EXPECT_EQ(FoldConstants(column, resolver()).get(), column.get());
-  auto folded = FoldConstants(Call("+", {Column("a"), Call("*", {Int64(2), Int64(3)})}), resolver());
+  auto folded =
+      FoldConstants(Call("+", {Column("a"), Call("*", {Int64(2), Int64(3)})}), resolver());
   EXPECT_EQ(folded->kind, ExprKind::kCall);
   EXPECT_EQ(ToString(*folded), "(a + 6)");
   auto partially = FoldConstants(Call("+", {Column("a"), Int64(1)}), resolver());
@@ -378,8 +389,9 @@ TEST_F(ExprTest, FoldConstantsDoesNotFoldAggregates) {
 // ------------------------------------------------------------------ errors
 
 TEST_F(ExprTest, UnknownColumnSuggestsCandidatesInDetails) {
-  auto schema = arrow::schema({arrow::field("alpha", arrow::int32()), arrow::field("beta", arrow::int32()),
-                               arrow::field("gamma", arrow::int32())});
+  auto schema =
+      arrow::schema({arrow::field("alpha", arrow::int32()), arrow::field("beta", arrow::int32()),
+                     arrow::field("gamma", arrow::int32())});
   auto r = ResolveColumn(*schema, "alpah");
   ASSERT_FALSE(r.ok());
   auto info = DescribeError(r.status());
@@ -408,7 +420,8 @@ TEST_F(ExprTest, UnknownColumnWithNothingCloseHasNoCandidates) {
 }
 
 TEST_F(ExprTest, DuplicateNamesAreAmbiguous) {
-  auto schema = arrow::schema({arrow::field("x", arrow::int32()), arrow::field("x", arrow::utf8())});
+  auto schema =
+      arrow::schema({arrow::field("x", arrow::int32()), arrow::field("x", arrow::utf8())});
   auto r = ResolveColumn(*schema, "x");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(ErrorCode(r.status()), "AMBIGUOUS_COLUMN");
@@ -473,7 +486,8 @@ TEST_F(ExprTest, UnknownColumnInsideACallIsReported) {
   auto lowered = Lower(Call("+", {Column("i33"), Int64(1)}));
   ASSERT_FALSE(lowered.ok());
   EXPECT_EQ(ErrorCode(lowered.status()), "UNKNOWN_COLUMN");
-  EXPECT_EQ(ErrorDetails(lowered.status()).Get("candidates")->array_value()[0].string_value(), "i32");
+  EXPECT_EQ(ErrorDetails(lowered.status()).Get("candidates")->array_value()[0].string_value(),
+            "i32");
 }
 
 TEST_F(ExprTest, TypeErrorsInCallsArePlanningTypeMismatches) {

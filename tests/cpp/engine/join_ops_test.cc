@@ -26,14 +26,14 @@ using arrow::compute::literal;
 
 #define JOIN_CONCAT_INNER(a, b) a##b
 #define JOIN_CONCAT(a, b) JOIN_CONCAT_INNER(a, b)
-#define ASSERT_OK(expr)                                    \
-  do {                                                     \
-    const arrow::Status _status = (expr);                  \
-    ASSERT_TRUE(_status.ok()) << _status.ToString();       \
+#define ASSERT_OK(expr)                              \
+  do {                                               \
+    const arrow::Status _status = (expr);            \
+    ASSERT_TRUE(_status.ok()) << _status.ToString(); \
   } while (false)
-#define ASSERT_OK_AND_ASSIGN_IMPL(result, lhs, rexpr)            \
-  auto result = (rexpr);                                         \
-  ASSERT_TRUE(result.ok()) << result.status().ToString();        \
+#define ASSERT_OK_AND_ASSIGN_IMPL(result, lhs, rexpr)     \
+  auto result = (rexpr);                                  \
+  ASSERT_TRUE(result.ok()) << result.status().ToString(); \
   lhs = std::move(result).ValueUnsafe()
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
   ASSERT_OK_AND_ASSIGN_IMPL(JOIN_CONCAT(_result_, __LINE__), lhs, rexpr)
@@ -49,9 +49,8 @@ std::shared_ptr<RecordBatch> Batch(const std::shared_ptr<arrow::Schema>& schema,
                                    const std::vector<std::string>& columns_json) {
   std::vector<std::shared_ptr<arrow::Array>> columns;
   for (int i = 0; i < schema->num_fields(); ++i) {
-    columns.push_back(
-        arrow::json::ArrayFromJSONString(schema->field(i)->type(), columns_json.at(i))
-            .ValueOrDie());
+    columns.push_back(arrow::json::ArrayFromJSONString(schema->field(i)->type(), columns_json.at(i))
+                          .ValueOrDie());
   }
   const int64_t rows = columns.empty() ? 0 : columns[0]->length();
   return RecordBatch::Make(schema, rows, std::move(columns));
@@ -62,8 +61,7 @@ std::shared_ptr<arrow::RecordBatchReader> Reader(const std::shared_ptr<arrow::Sc
   return arrow::RecordBatchReader::Make(std::move(batches), schema).ValueOrDie();
 }
 
-std::shared_ptr<arrow::Table> Table(const std::shared_ptr<arrow::Schema>& schema,
-                                    Batches batches) {
+std::shared_ptr<arrow::Table> Table(const std::shared_ptr<arrow::Schema>& schema, Batches batches) {
   return arrow::Table::FromRecordBatches(schema, std::move(batches)).ValueOrDie();
 }
 
@@ -108,8 +106,8 @@ std::vector<std::string> SortedRows(const Batches& batches) {
 
 // Left and right inputs with duplicates and nulls in the join columns.
 struct SmallInputs {
-  std::shared_ptr<arrow::Schema> left_schema = arrow::schema(
-      {arrow::field("la", arrow::int32()), arrow::field("lp", arrow::utf8())});
+  std::shared_ptr<arrow::Schema> left_schema =
+      arrow::schema({arrow::field("la", arrow::int32()), arrow::field("lp", arrow::utf8())});
   std::shared_ptr<arrow::Schema> right_schema =
       arrow::schema({arrow::field("rb", arrow::int32()),
                      arrow::field("rp", arrow::large_utf8(), /*nullable=*/false)});
@@ -152,8 +150,8 @@ void ExpectJoin(const SmallInputs& in, std::shared_ptr<arrow::RecordBatchReader>
                 std::shared_ptr<arrow::Table> right, const arrow::compute::Expression& filter,
                 const JoinCase& c, JoinExecOptions options = {}) {
   SCOPED_TRACE(JoinTypeName(c.type));
-  ASSERT_OK_AND_ASSIGN(auto reader, NestedLoopJoin(std::move(left), std::move(right), c.type,
-                                                   filter, options));
+  ASSERT_OK_AND_ASSIGN(auto reader,
+                       NestedLoopJoin(std::move(left), std::move(right), c.type, filter, options));
   auto expected_schema = in.OutputSchema(c.type);
   EXPECT_TRUE(reader->schema()->Equals(*expected_schema)) << reader->schema()->ToString();
   ASSERT_OK_AND_ASSIGN(auto batches, ReadAll(*reader));
@@ -164,13 +162,14 @@ TEST_F(JoinOpsTest, EqualityFilterTreatsNullAsNoMatchForEveryJoinType) {
   SmallInputs in;
   const auto filter = call("equal", {field_ref("la"), field_ref("rb")});
   const std::vector<JoinCase> cases = {
-      {JoinType::kInner, {"[2, 2, 2, 2]", R"(["y", "y", "y2", "y2"])", "[2, 2, 2, 2]",
-                          R"(["A", "B", "A", "B"])"}},
-      {JoinType::kLeft, {"[2, 2, 2, 2, 1, null, 4]", R"(["y", "y", "y2", "y2", "x", "n", "z"])",
-                         "[2, 2, 2, 2, null, null, null]",
-                         R"(["A", "B", "A", "B", null, null, null])"}},
-      {JoinType::kRight, {"[2, 2, 2, 2, null, null]", R"(["y", "y", "y2", "y2", null, null])",
-                          "[2, 2, 2, 2, 3, null]", R"(["A", "B", "A", "B", "C", "D"])"}},
+      {JoinType::kInner,
+       {"[2, 2, 2, 2]", R"(["y", "y", "y2", "y2"])", "[2, 2, 2, 2]", R"(["A", "B", "A", "B"])"}},
+      {JoinType::kLeft,
+       {"[2, 2, 2, 2, 1, null, 4]", R"(["y", "y", "y2", "y2", "x", "n", "z"])",
+        "[2, 2, 2, 2, null, null, null]", R"(["A", "B", "A", "B", null, null, null])"}},
+      {JoinType::kRight,
+       {"[2, 2, 2, 2, null, null]", R"(["y", "y", "y2", "y2", null, null])",
+        "[2, 2, 2, 2, 3, null]", R"(["A", "B", "A", "B", "C", "D"])"}},
       {JoinType::kFull,
        {"[2, 2, 2, 2, 1, null, 4, null, null]",
         R"(["y", "y", "y2", "y2", "x", "n", "z", null, null])",
@@ -194,13 +193,15 @@ TEST_F(JoinOpsTest, NonEquiFilterLessThan) {
   // 1 < {2, 2, 3}; 2 < {3} (twice, duplicate left keys); null and 4 match nothing;
   // right row D (rb null) matches nothing.
   const std::vector<JoinCase> cases = {
-      {JoinType::kInner, {"[1, 1, 1, 2, 2]", R"(["x", "x", "x", "y", "y2"])", "[2, 2, 3, 3, 3]",
-                          R"(["A", "B", "C", "C", "C"])"}},
-      {JoinType::kLeft, {"[1, 1, 1, 2, 2, null, 4]", R"(["x", "x", "x", "y", "y2", "n", "z"])",
-                         "[2, 2, 3, 3, 3, null, null]",
-                         R"(["A", "B", "C", "C", "C", null, null])"}},
-      {JoinType::kRight, {"[1, 1, 1, 2, 2, null]", R"(["x", "x", "x", "y", "y2", null])",
-                          "[2, 2, 3, 3, 3, null]", R"(["A", "B", "C", "C", "C", "D"])"}},
+      {JoinType::kInner,
+       {"[1, 1, 1, 2, 2]", R"(["x", "x", "x", "y", "y2"])", "[2, 2, 3, 3, 3]",
+        R"(["A", "B", "C", "C", "C"])"}},
+      {JoinType::kLeft,
+       {"[1, 1, 1, 2, 2, null, 4]", R"(["x", "x", "x", "y", "y2", "n", "z"])",
+        "[2, 2, 3, 3, 3, null, null]", R"(["A", "B", "C", "C", "C", null, null])"}},
+      {JoinType::kRight,
+       {"[1, 1, 1, 2, 2, null]", R"(["x", "x", "x", "y", "y2", null])", "[2, 2, 3, 3, 3, null]",
+        R"(["A", "B", "C", "C", "C", "D"])"}},
       {JoinType::kFull,
        {"[1, 1, 1, 2, 2, null, 4, null]", R"(["x", "x", "x", "y", "y2", "n", "z", null])",
         "[2, 2, 3, 3, 3, null, null, null]", R"(["A", "B", "C", "C", "C", null, null, "D"])"}},
@@ -262,44 +263,40 @@ TEST_F(JoinOpsTest, LiteralTrueIsCrossJoin) {
 }
 
 TEST_F(JoinOpsTest, NestedPayloadColumnsAreCarriedThrough) {
-  auto left_schema = arrow::schema(
-      {arrow::field("lk", arrow::int64()),
-       arrow::field("ls", arrow::struct_({arrow::field("a", arrow::int32()),
-                                          arrow::field("b", arrow::utf8())})),
-       arrow::field("ll", arrow::list(arrow::int32()))});
-  auto right_schema =
-      arrow::schema({arrow::field("rk", arrow::int64()),
-                     arrow::field("rm", arrow::map(arrow::utf8(), arrow::int32())),
-                     arrow::field("rs", arrow::large_utf8()),
-                     arrow::field("rl", arrow::large_list(arrow::utf8()))});
-  auto left = Reader(left_schema,
-                     {Batch(left_schema, {"[1, 2, 3]",
-                                          R"([{"a": 10, "b": "p"}, null, {"a": 30, "b": null}])",
-                                          "[[1, 2], [], null]"})});
-  auto right = Table(right_schema, {Batch(right_schema, {"[3, 1, 9]",
-                                                         R"([[["k", 1]], null, [["z", 0]]])",
-                                                         R"(["three", "one", "nine"])",
-                                                         R"([["u"], null, []])"})});
+  auto left_schema =
+      arrow::schema({arrow::field("lk", arrow::int64()),
+                     arrow::field("ls", arrow::struct_({arrow::field("a", arrow::int32()),
+                                                        arrow::field("b", arrow::utf8())})),
+                     arrow::field("ll", arrow::list(arrow::int32()))});
+  auto right_schema = arrow::schema({arrow::field("rk", arrow::int64()),
+                                     arrow::field("rm", arrow::map(arrow::utf8(), arrow::int32())),
+                                     arrow::field("rs", arrow::large_utf8()),
+                                     arrow::field("rl", arrow::large_list(arrow::utf8()))});
+  auto left = Reader(
+      left_schema,
+      {Batch(left_schema, {"[1, 2, 3]", R"([{"a": 10, "b": "p"}, null, {"a": 30, "b": null}])",
+                           "[[1, 2], [], null]"})});
+  auto right = Table(
+      right_schema, {Batch(right_schema, {"[3, 1, 9]", R"([[["k", 1]], null, [["z", 0]]])",
+                                          R"(["three", "one", "nine"])", R"([["u"], null, []])"})});
   // The filter reads a struct child, which must be resolved against the combined schema.
   auto filter = call("less_equal", {field_ref(arrow::FieldRef("ls", "a")),
                                     call("multiply", {field_ref("rk"), literal(10)})});
   ASSERT_OK_AND_ASSIGN(auto reader, NestedLoopJoin(left, right, JoinType::kFull, filter));
-  auto expected_schema = arrow::schema({left_schema->field(0), left_schema->field(1),
-                                        left_schema->field(2), right_schema->field(0),
-                                        right_schema->field(1), right_schema->field(2),
-                                        right_schema->field(3)});
+  auto expected_schema = arrow::schema(
+      {left_schema->field(0), left_schema->field(1), left_schema->field(2), right_schema->field(0),
+       right_schema->field(1), right_schema->field(2), right_schema->field(3)});
   EXPECT_TRUE(reader->schema()->Equals(*expected_schema)) << reader->schema()->ToString();
   ASSERT_OK_AND_ASSIGN(auto batches, ReadAll(*reader));
   // ls.a 10 <= {30, 10, 90}; 30 <= {30, 90}; row 2 (ls null) is unmatched.
-  auto expected = Batch(
-      expected_schema,
-      {"[1, 1, 1, 3, 3, 2]",
-       R"([{"a": 10, "b": "p"}, {"a": 10, "b": "p"}, {"a": 10, "b": "p"},
+  auto expected =
+      Batch(expected_schema, {"[1, 1, 1, 3, 3, 2]",
+                              R"([{"a": 10, "b": "p"}, {"a": 10, "b": "p"}, {"a": 10, "b": "p"},
            {"a": 30, "b": null}, {"a": 30, "b": null}, null])",
-       "[[1, 2], [1, 2], [1, 2], null, null, []]", "[3, 1, 9, 3, 9, null]",
-       R"([[["k", 1]], null, [["z", 0]], [["k", 1]], [["z", 0]], null])",
-       R"(["three", "one", "nine", "three", "nine", null])",
-       R"([["u"], null, [], ["u"], [], null])"});
+                              "[[1, 2], [1, 2], [1, 2], null, null, []]", "[3, 1, 9, 3, 9, null]",
+                              R"([[["k", 1]], null, [["z", 0]], [["k", 1]], [["z", 0]], null])",
+                              R"(["three", "one", "nine", "three", "nine", null])",
+                              R"([["u"], null, [], ["u"], [], null])"});
   EXPECT_EQ(SortedRows(batches), SortedRows({expected}));
 }
 
@@ -339,8 +336,10 @@ TEST_F(JoinOpsTest, LargeInputIsSplitIntoBoundedBatches) {
   // not); right row 0 matches nothing.
   const auto filter = call("less", {field_ref("la"), field_ref("rb")});
   const std::vector<std::pair<JoinType, int64_t>> expected_counts = {
-      {JoinType::kInner, 1225}, {JoinType::kFull, 1225 + 2951 + 1},
-      {JoinType::kLeftSemi, 49}, {JoinType::kLeftAnti, 2951}};
+      {JoinType::kInner, 1225},
+      {JoinType::kFull, 1225 + 2951 + 1},
+      {JoinType::kLeftSemi, 49},
+      {JoinType::kLeftAnti, 2951}};
   for (const auto& [type, count] : expected_counts) {
     SCOPED_TRACE(JoinTypeName(type));
     ASSERT_OK_AND_ASSIGN(auto reader, NestedLoopJoin(make_left(), right, type, filter, options));
@@ -353,8 +352,8 @@ TEST_F(JoinOpsTest, LargeInputIsSplitIntoBoundedBatches) {
   }
 
   options.max_output_rows_per_batch = 4096;
-  ASSERT_OK_AND_ASSIGN(auto reader, NestedLoopJoin(make_left(), right, JoinType::kInner,
-                                                   literal(true), options));
+  ASSERT_OK_AND_ASSIGN(
+      auto reader, NestedLoopJoin(make_left(), right, JoinType::kInner, literal(true), options));
   ASSERT_OK_AND_ASSIGN(auto batches, ReadAll(*reader));
   EXPECT_EQ(CountRows(batches), 3000 * 50);
   for (const auto& batch : batches) EXPECT_LE(batch->num_rows(), 4096);
@@ -366,8 +365,8 @@ TEST_F(JoinOpsTest, StoppedTokenCancelsNestedLoopJoin) {
   JoinExecOptions options;
   options.stop_token = stop_source.token();
   options.max_output_rows_per_batch = 2;
-  ASSERT_OK_AND_ASSIGN(auto reader, NestedLoopJoin(in.Left(), in.Right(), JoinType::kInner,
-                                                   literal(true), options));
+  ASSERT_OK_AND_ASSIGN(
+      auto reader, NestedLoopJoin(in.Left(), in.Right(), JoinType::kInner, literal(true), options));
   std::shared_ptr<RecordBatch> batch;
   ASSERT_OK(reader->ReadNext(&batch));
   ASSERT_NE(batch, nullptr);
@@ -381,12 +380,11 @@ TEST_F(JoinOpsTest, GatherTakesFromTwoSourcesWithNullIndices) {
   auto input_schema =
       arrow::schema({arrow::field("id", arrow::int32()), arrow::field("li", arrow::int64()),
                      arrow::field("ri", arrow::int64())});
-  auto input = Reader(input_schema,
-                      {Batch(input_schema, {"[10, 11]", "[0, null]", "[1, 1]"}),
-                       Batch(input_schema, {"[12, 13]", "[2, 1]", "[null, 0]"})});
-  auto left_schema = arrow::schema(
-      {arrow::field("name", arrow::utf8(), /*nullable=*/false),
-       arrow::field("s", arrow::struct_({arrow::field("a", arrow::int32())}))});
+  auto input = Reader(input_schema, {Batch(input_schema, {"[10, 11]", "[0, null]", "[1, 1]"}),
+                                     Batch(input_schema, {"[12, 13]", "[2, 1]", "[null, 0]"})});
+  auto left_schema =
+      arrow::schema({arrow::field("name", arrow::utf8(), /*nullable=*/false),
+                     arrow::field("s", arrow::struct_({arrow::field("a", arrow::int32())}))});
   // Two chunks, so row indices must be global over the table.
   auto left = Table(left_schema, {Batch(left_schema, {R"(["a", "b"])", R"([{"a": 1}, null])"}),
                                   Batch(left_schema, {R"(["c"])", R"([{"a": 3}])"})});
@@ -397,17 +395,17 @@ TEST_F(JoinOpsTest, GatherTakesFromTwoSourcesWithNullIndices) {
   std::vector<GatherOutput> outputs = {
       {-1, 0, "id"}, {0, 1, "l_s"}, {1, 0, "r_l"}, {0, 0, "l_name"}, {-1, 2, "ri"}};
   ASSERT_OK_AND_ASSIGN(auto reader, GatherJoinedColumns(input, sources, outputs));
-  auto expected_schema = arrow::schema(
-      {arrow::field("id", arrow::int32()),
-       arrow::field("l_s", arrow::struct_({arrow::field("a", arrow::int32())})),
-       arrow::field("r_l", arrow::list(arrow::int32())), arrow::field("l_name", arrow::utf8()),
-       arrow::field("ri", arrow::int64())});
+  auto expected_schema =
+      arrow::schema({arrow::field("id", arrow::int32()),
+                     arrow::field("l_s", arrow::struct_({arrow::field("a", arrow::int32())})),
+                     arrow::field("r_l", arrow::list(arrow::int32())),
+                     arrow::field("l_name", arrow::utf8()), arrow::field("ri", arrow::int64())});
   EXPECT_TRUE(reader->schema()->Equals(*expected_schema)) << reader->schema()->ToString();
   ASSERT_OK_AND_ASSIGN(auto batches, ReadAll(*reader));
   ASSERT_EQ(batches.size(), 2u);
   auto expected = Batch(expected_schema, {"[10, 11, 12, 13]", R"([{"a": 1}, null, {"a": 3}, null])",
-                                          "[[8, 9], [8, 9], null, [7]]",
-                                          R"(["a", null, "c", "b"])", "[1, 1, null, 0]"});
+                                          "[[8, 9], [8, 9], null, [7]]", R"(["a", null, "c", "b"])",
+                                          "[1, 1, null, 0]"});
   ASSERT_OK_AND_ASSIGN(auto combined, arrow::Table::FromRecordBatches(batches));
   ASSERT_OK_AND_ASSIGN(auto combined_batch, combined->CombineChunksToBatch());
   EXPECT_TRUE(combined_batch->Equals(*expected)) << combined_batch->ToString();
@@ -426,15 +424,14 @@ TEST_F(JoinOpsTest, GatherFromEmptyTableWithNullIndicesAndBadIndices) {
   EXPECT_EQ(batches[0]->num_columns(), 1);
   EXPECT_EQ(batches[0]->column(0)->null_count(), 2);
 
-  ASSERT_OK_AND_ASSIGN(
-      reader, GatherJoinedColumns(Reader(input_schema, {Batch(input_schema, {"[0, 5]"})}),
-                                  {{"i", empty}}, {{0, 0, "v"}}));
+  ASSERT_OK_AND_ASSIGN(reader,
+                       GatherJoinedColumns(Reader(input_schema, {Batch(input_schema, {"[0, 5]"})}),
+                                           {{"i", empty}}, {{0, 0, "v"}}));
   std::shared_ptr<RecordBatch> batch;
   EXPECT_TRUE(reader->ReadNext(&batch).IsIndexError());
 
-  EXPECT_TRUE(GatherJoinedColumns(Reader(input_schema, {}), {{"missing", empty}}, {})
-                  .status()
-                  .IsInvalid());
+  EXPECT_TRUE(
+      GatherJoinedColumns(Reader(input_schema, {}), {{"missing", empty}}, {}).status().IsInvalid());
   EXPECT_TRUE(GatherJoinedColumns(Reader(input_schema, {}), {{"i", empty}}, {{0, 3, "v"}})
                   .status()
                   .IsInvalid());
@@ -446,9 +443,9 @@ TEST_F(JoinOpsTest, StoppedTokenCancelsGather) {
   JoinExecOptions options;
   options.stop_token = stop_source.token();
   stop_source.RequestStop();
-  ASSERT_OK_AND_ASSIGN(
-      auto reader, GatherJoinedColumns(Reader(input_schema, {Batch(input_schema, {"[0]"})}), {},
-                                       {{-1, 0, "i"}}, options));
+  ASSERT_OK_AND_ASSIGN(auto reader,
+                       GatherJoinedColumns(Reader(input_schema, {Batch(input_schema, {"[0]"})}), {},
+                                           {{-1, 0, "i"}}, options));
   std::shared_ptr<RecordBatch> batch;
   EXPECT_TRUE(reader->ReadNext(&batch).IsCancelled());
 }

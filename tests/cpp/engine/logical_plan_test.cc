@@ -58,27 +58,29 @@ TEST_F(LogicalPlanTest, ScanExposesTheProviderSchemaAndAllColumns) {
 }
 
 TEST_F(LogicalPlanTest, ProjectionDerivesNamesTypesAndNullability) {
-  ASSERT_OK_AND_ASSIGN(auto p, plan::Projection(T(),
-                                                {Column("a"), Alias(Call("+", {Column("a"), Int32(1)}), "x"),
-                                                 Call("upper", {Column("b")}),
-                                                 Call(">", {Column("c"), Literal(arrow::MakeScalar(0.0))})},
-                                                fr()));
-  auto expected = arrow::schema({arrow::field("a", arrow::int32(), /*nullable=*/false),
-                                 arrow::field("x", arrow::int32()),
-                                 arrow::field("upper(b)", arrow::utf8()),
-                                 arrow::field("(c > 0)", arrow::boolean())});
+  ASSERT_OK_AND_ASSIGN(
+      auto p, plan::Projection(T(),
+                               {Column("a"), Alias(Call("+", {Column("a"), Int32(1)}), "x"),
+                                Call("upper", {Column("b")}),
+                                Call(">", {Column("c"), Literal(arrow::MakeScalar(0.0))})},
+                               fr()));
+  auto expected = arrow::schema(
+      {arrow::field("a", arrow::int32(), /*nullable=*/false), arrow::field("x", arrow::int32()),
+       arrow::field("upper(b)", arrow::utf8()), arrow::field("(c > 0)", arrow::boolean())});
   EXPECT_TRUE(p->schema->Equals(*expected)) << p->schema->ToString();
 }
 
 TEST_F(LogicalPlanTest, ProjectionWidensMixedIntegerArithmetic) {
-  auto right = ScanOf("r", arrow::schema({arrow::field("a", arrow::int32()), arrow::field("n", arrow::int64())}));
-  ASSERT_OK_AND_ASSIGN(auto p, plan::Projection(right, {Alias(Call("+", {Column("a"), Column("n")}), "s")}, fr()));
+  auto right = ScanOf(
+      "r", arrow::schema({arrow::field("a", arrow::int32()), arrow::field("n", arrow::int64())}));
+  ASSERT_OK_AND_ASSIGN(
+      auto p, plan::Projection(right, {Alias(Call("+", {Column("a"), Column("n")}), "s")}, fr()));
   EXPECT_TRUE(p->schema->field(0)->type()->Equals(arrow::int64())) << p->schema->ToString();
-  ASSERT_OK_AND_ASSIGN(auto q, plan::Projection(T(),
-                                                {Column("a"), Alias(Call("+", {Column("a"), Int64(1)}), "x"),
-                                                 Call("upper", {Column("b")}),
-                                                 Call(">", {Column("c"), Int32(0)})},
-                                                fr()));
+  ASSERT_OK_AND_ASSIGN(
+      auto q, plan::Projection(T(),
+                               {Column("a"), Alias(Call("+", {Column("a"), Int64(1)}), "x"),
+                                Call("upper", {Column("b")}), Call(">", {Column("c"), Int32(0)})},
+                               fr()));
   auto expected = arrow::schema({arrow::field("a", arrow::int32(), /*nullable=*/false),
                                  arrow::field("x", arrow::int32()),  // literal adopts a's type
                                  arrow::field("upper(b)", arrow::utf8()),
@@ -102,24 +104,25 @@ TEST_F(LogicalPlanTest, ProjectionOfAnUnknownColumnFails) {
 
 TEST_F(LogicalPlanTest, AggregateOutputTypes) {
   ASSERT_OK_AND_ASSIGN(
-      auto p, plan::Aggregate(T(), {Column("b")},
-                              {AggregateCall("count", {Column("a")}), AggregateCall("sum", {Column("a")}),
-                               AggregateCall("mean", {Column("a")}), AggregateCall("min", {Column("a")}),
-                               AggregateCall("count", {}), AggregateCall("avg", {Column("c")}),
-                               Alias(AggregateCall("count", {Column("b")}, /*distinct=*/true), "nb")},
-                              fr()));
+      auto p,
+      plan::Aggregate(T(), {Column("b")},
+                      {AggregateCall("count", {Column("a")}), AggregateCall("sum", {Column("a")}),
+                       AggregateCall("mean", {Column("a")}), AggregateCall("min", {Column("a")}),
+                       AggregateCall("count", {}), AggregateCall("avg", {Column("c")}),
+                       Alias(AggregateCall("count", {Column("b")}, /*distinct=*/true), "nb")},
+                      fr()));
   ASSERT_EQ(p->schema->num_fields(), 8);
   EXPECT_EQ(p->schema->field_names(),
             (std::vector<std::string>{"b", "count(a)", "sum(a)", "mean(a)", "min(a)", "count()",
                                       "avg(c)", "nb"}));
   EXPECT_TRUE(p->schema->field(0)->type()->Equals(arrow::utf8()));
-  EXPECT_TRUE(p->schema->field(1)->type()->Equals(arrow::int64()));   // count
-  EXPECT_TRUE(p->schema->field(2)->type()->Equals(arrow::int64()));   // sum(int32)
+  EXPECT_TRUE(p->schema->field(1)->type()->Equals(arrow::int64()));    // count
+  EXPECT_TRUE(p->schema->field(2)->type()->Equals(arrow::int64()));    // sum(int32)
   EXPECT_TRUE(p->schema->field(3)->type()->Equals(arrow::float64()));  // mean
-  EXPECT_TRUE(p->schema->field(4)->type()->Equals(arrow::int32()));   // min keeps the type
-  EXPECT_TRUE(p->schema->field(5)->type()->Equals(arrow::int64()));   // count(*)
+  EXPECT_TRUE(p->schema->field(4)->type()->Equals(arrow::int32()));    // min keeps the type
+  EXPECT_TRUE(p->schema->field(5)->type()->Equals(arrow::int64()));    // count(*)
   EXPECT_TRUE(p->schema->field(6)->type()->Equals(arrow::float64()));
-  EXPECT_TRUE(p->schema->field(7)->type()->Equals(arrow::int64()));   // count(DISTINCT)
+  EXPECT_TRUE(p->schema->field(7)->type()->Equals(arrow::int64()));  // count(DISTINCT)
 }
 
 TEST_F(LogicalPlanTest, AggregateOutputTypeHelper) {
@@ -134,7 +137,8 @@ TEST_F(LogicalPlanTest, AggregateOutputTypeHelper) {
 TEST_F(LogicalPlanTest, AggregateRejectsNonAggregatesAndNesting) {
   auto scalar = plan::Aggregate(T(), {}, {Column("a")}, fr());
   EXPECT_EQ(ErrorCode(scalar.status()), "NOT_AN_AGGREGATE");
-  auto nested = plan::Aggregate(T(), {}, {AggregateCall("sum", {AggregateCall("sum", {Column("a")})})}, fr());
+  auto nested =
+      plan::Aggregate(T(), {}, {AggregateCall("sum", {AggregateCall("sum", {Column("a")})})}, fr());
   EXPECT_EQ(ErrorCode(nested.status()), "AGGREGATE_NOT_ALLOWED");
   auto in_group = plan::Aggregate(T(), {AggregateCall("sum", {Column("a")})}, {}, fr());
   EXPECT_EQ(ErrorCode(in_group.status()), "AGGREGATE_NOT_ALLOWED");
@@ -150,15 +154,18 @@ TEST_F(LogicalPlanTest, JoinRenamesCollidingRightColumnsWithSuffix) {
   auto right = ScanOf("r", arrow::schema({arrow::field("id", arrow::int64(), false),
                                           arrow::field("v", arrow::utf8()),
                                           arrow::field("w", arrow::int32(), false)}));
-  ASSERT_OK_AND_ASSIGN(auto j, plan::Join(left, right, JoinType::kInner, {"id"}, {"id"}, nullptr, fr()));
-  EXPECT_EQ(j->schema->field_names(), (std::vector<std::string>{"id", "v", "id_right", "v_right", "w"}));
+  ASSERT_OK_AND_ASSIGN(auto j,
+                       plan::Join(left, right, JoinType::kInner, {"id"}, {"id"}, nullptr, fr()));
+  EXPECT_EQ(j->schema->field_names(),
+            (std::vector<std::string>{"id", "v", "id_right", "v_right", "w"}));
   EXPECT_EQ(j->right_names, (std::vector<std::string>{"id_right", "v_right", "w"}));
   // Inner joins keep declared nullability.
   EXPECT_FALSE(j->schema->GetFieldByName("id")->nullable());
   EXPECT_FALSE(j->schema->GetFieldByName("id_right")->nullable());
   EXPECT_FALSE(j->schema->GetFieldByName("w")->nullable());
   // A custom suffix.
-  ASSERT_OK_AND_ASSIGN(auto j2, plan::Join(left, right, JoinType::kInner, {"id"}, {"id"}, nullptr, fr(), "_r"));
+  ASSERT_OK_AND_ASSIGN(
+      auto j2, plan::Join(left, right, JoinType::kInner, {"id"}, {"id"}, nullptr, fr(), "_r"));
   EXPECT_EQ(j2->schema->field_names(), (std::vector<std::string>{"id", "v", "id_r", "v_r", "w"}));
 }
 
@@ -166,7 +173,8 @@ TEST_F(LogicalPlanTest, JoinRepeatsTheSuffixUntilNamesAreUnique) {
   auto left = ScanOf("l", arrow::schema({arrow::field("id", arrow::int64()),
                                          arrow::field("id_right", arrow::int64())}));
   auto right = ScanOf("r", arrow::schema({arrow::field("id", arrow::int64())}));
-  ASSERT_OK_AND_ASSIGN(auto j, plan::Join(left, right, JoinType::kInner, {"id"}, {"id"}, nullptr, fr()));
+  ASSERT_OK_AND_ASSIGN(auto j,
+                       plan::Join(left, right, JoinType::kInner, {"id"}, {"id"}, nullptr, fr()));
   EXPECT_EQ(j->schema->field_names(),
             (std::vector<std::string>{"id", "id_right", "id_right_right"}));
 }
@@ -198,7 +206,8 @@ TEST_F(LogicalPlanTest, SemiAndAntiJoinsProduceTheLeftSchema) {
 
 TEST_F(LogicalPlanTest, JoinValidatesKeysAndFilter) {
   auto left = T();
-  auto right = ScanOf("r", arrow::schema({arrow::field("k", arrow::int64()), arrow::field("s", arrow::utf8())}));
+  auto right = ScanOf(
+      "r", arrow::schema({arrow::field("k", arrow::int64()), arrow::field("s", arrow::utf8())}));
   auto count = plan::Join(left, right, JoinType::kInner, {"a", "b"}, {"k"}, nullptr, fr());
   EXPECT_EQ(ErrorCode(count.status()), "JOIN_KEY_MISMATCH");
   auto unknown = plan::Join(left, right, JoinType::kInner, {"a"}, {"kk"}, nullptr, fr());
@@ -217,8 +226,10 @@ TEST_F(LogicalPlanTest, JoinValidatesKeysAndFilter) {
 }
 
 TEST_F(LogicalPlanTest, UnionRequiresMatchingColumnTypes) {
-  auto a = ScanOf("a", arrow::schema({arrow::field("x", arrow::int64()), arrow::field("y", arrow::utf8())}));
-  auto b = ScanOf("b", arrow::schema({arrow::field("p", arrow::int64()), arrow::field("q", arrow::int64())}));
+  auto a = ScanOf(
+      "a", arrow::schema({arrow::field("x", arrow::int64()), arrow::field("y", arrow::utf8())}));
+  auto b = ScanOf(
+      "b", arrow::schema({arrow::field("p", arrow::int64()), arrow::field("q", arrow::int64())}));
   auto mismatch = plan::Union({a, b}, false);
   ASSERT_FALSE(mismatch.ok());
   EXPECT_EQ(ErrorCode(mismatch.status()), "UNION_SCHEMA_MISMATCH");
@@ -285,7 +296,8 @@ TEST_F(LogicalPlanTest, ExplainLogicalShowsJoinsAggregatesAndUnions) {
   auto right = ScanOf("r", arrow::schema({arrow::field("id", arrow::int64())}));
   ASSERT_OK_AND_ASSIGN(auto j, plan::Join(left, right, JoinType::kLeft, {"id"}, {"id"},
                                           Call(">", {Column("id_right"), Int64(0)}), fr()));
-  ASSERT_OK_AND_ASSIGN(auto agg, plan::Aggregate(j, {Column("id")}, {AggregateCall("count", {})}, fr()));
+  ASSERT_OK_AND_ASSIGN(auto agg,
+                       plan::Aggregate(j, {Column("id")}, {AggregateCall("count", {})}, fr()));
   ASSERT_OK_AND_ASSIGN(auto lim, plan::Limit(agg, 0, -1));
   EXPECT_EQ(ExplainLogical(*lim),
             "Limit: skip=0 fetch=None\n"

@@ -33,8 +33,9 @@ class OptimizerTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(auto ctx, SessionContext::Make(config));
     ctx_ = std::make_unique<SessionContext>(std::move(ctx));
     // t(a int64, b int64, c utf8, d float64)
-    auto t_schema = arrow::schema({arrow::field("a", arrow::int64()), arrow::field("b", arrow::int64()),
-                                   arrow::field("c", arrow::utf8()), arrow::field("d", arrow::float64())});
+    auto t_schema =
+        arrow::schema({arrow::field("a", arrow::int64()), arrow::field("b", arrow::int64()),
+                       arrow::field("c", arrow::utf8()), arrow::field("d", arrow::float64())});
     ASSERT_OK(ctx_->RegisterTable(
         "t", TableFromJSON(t_schema, {R"([{"a": 1, "b": 10, "c": "x", "d": 0.5},
                                           {"a": 2, "b": 20, "c": "y", "d": 1.5},
@@ -42,10 +43,13 @@ class OptimizerTest : public ::testing::Test {
                                       R"([{"a": 4, "b": 40, "c": null, "d": 3.5},
                                           {"a": null, "b": 50, "c": "z", "d": null}])"})));
     // l(id, lv) and r(id, rv): ids 1..4 on the left, 2..5 on the right.
-    auto l_schema = arrow::schema({arrow::field("id", arrow::int64()), arrow::field("lv", arrow::int64())});
-    auto r_schema = arrow::schema({arrow::field("id", arrow::int64()), arrow::field("rv", arrow::int64())});
+    auto l_schema =
+        arrow::schema({arrow::field("id", arrow::int64()), arrow::field("lv", arrow::int64())});
+    auto r_schema =
+        arrow::schema({arrow::field("id", arrow::int64()), arrow::field("rv", arrow::int64())});
     ASSERT_OK(ctx_->RegisterTable(
-        "l", TableFromJSON(l_schema, {R"([{"id": 1, "lv": 1}, {"id": 2, "lv": 2}, {"id": 3, "lv": 3},
+        "l",
+        TableFromJSON(l_schema, {R"([{"id": 1, "lv": 1}, {"id": 2, "lv": 2}, {"id": 3, "lv": 3},
                                           {"id": 4, "lv": 4}])"})));
     ASSERT_OK(ctx_->RegisterTable(
         "r", TableFromJSON(r_schema, {R"([{"id": 2, "rv": 20}, {"id": 3, "rv": null},
@@ -61,7 +65,8 @@ class OptimizerTest : public ::testing::Test {
   Result<std::shared_ptr<arrow::Table>> RunUnoptimized(const PlanPtr& plan) {
     PhysicalPlanner planner(ctx_->state(), ExecuteOptions{});
     CA_ASSIGN_OR_RAISE(auto decl, planner.Plan(*plan));
-    CA_ASSIGN_OR_RAISE(auto reader, ExecuteDeclaration(std::move(decl), ctx_->state(), ExecuteOptions{}));
+    CA_ASSIGN_OR_RAISE(auto reader,
+                       ExecuteDeclaration(std::move(decl), ctx_->state(), ExecuteOptions{}));
     CA_ASSIGN_OR_RAISE(reader, RenameStream(std::move(reader), plan->schema));
     return reader->ToTable();
   }
@@ -70,7 +75,8 @@ class OptimizerTest : public ::testing::Test {
   void ExpectEquivalent(const DataFrame& df) {
     ASSERT_OK_AND_ASSIGN(auto optimized, Optimized(df));
     EXPECT_TRUE(optimized->schema->Equals(*df.schema(), /*check_metadata=*/false))
-        << "original " << df.schema()->ToString() << "\noptimized " << optimized->schema->ToString();
+        << "original " << df.schema()->ToString() << "\noptimized "
+        << optimized->schema->ToString();
     ASSERT_OK_AND_ASSIGN(auto before, RunUnoptimized(df.plan()));
     ASSERT_OK_AND_ASSIGN(auto after, df.Collect());
     EXPECT_TRUE(after->schema()->Equals(*df.schema(), false)) << after->schema()->ToString();
@@ -84,7 +90,8 @@ class OptimizerTest : public ::testing::Test {
 // ------------------------------------------------------------------ projection pushdown
 
 TEST_F(OptimizerTest, ProjectionPushdownNarrowsTheScan) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("t").Select({Column("a"), Alias(Call("+", {Column("b"), Int64(1)}), "x")}));
+  ASSERT_OK_AND_ASSIGN(
+      auto df, Table("t").Select({Column("a"), Alias(Call("+", {Column("b"), Int64(1)}), "x")}));
   ASSERT_OK_AND_ASSIGN(auto opt, Optimized(df));
   auto scans = FindNodes(opt, PlanKind::kScan);
   ASSERT_EQ(scans.size(), 1u);
@@ -131,8 +138,9 @@ TEST_F(OptimizerTest, ProjectionPushdownThroughJoinsKeepsKeysAndSuffixes) {
 // ------------------------------------------------------------------ filter pushdown
 
 TEST_F(OptimizerTest, FiltersGoIntoTheScanAsConjuncts) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("t").Filter(Call("and", {Call(">", {Column("a"), Int64(1)}),
-                                                               Call("<", {Column("b"), Int64(45)})})));
+  ASSERT_OK_AND_ASSIGN(auto df,
+                       Table("t").Filter(Call("and", {Call(">", {Column("a"), Int64(1)}),
+                                                      Call("<", {Column("b"), Int64(45)})})));
   ASSERT_OK_AND_ASSIGN(auto opt, Optimized(df));
   EXPECT_TRUE(FindNodes(opt, PlanKind::kFilter).empty()) << ExplainLogical(*opt);
   auto scans = FindNodes(opt, PlanKind::kScan);
@@ -154,7 +162,8 @@ TEST_F(OptimizerTest, StackedFiltersMerge) {
 }
 
 TEST_F(OptimizerTest, FilterMovesBelowAProjectionThroughItsDefinitions) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("t").Select({Column("a"), Alias(Call("*", {Column("b"), Int64(2)}), "b2")}));
+  ASSERT_OK_AND_ASSIGN(
+      auto df, Table("t").Select({Column("a"), Alias(Call("*", {Column("b"), Int64(2)}), "b2")}));
   ASSERT_OK_AND_ASSIGN(df, df.Filter(Call(">", {Column("b2"), Int64(40)})));
   ASSERT_OK_AND_ASSIGN(auto opt, Optimized(df));
   EXPECT_EQ(opt->kind, PlanKind::kProjection) << ExplainLogical(*opt);
@@ -186,9 +195,10 @@ TEST_F(OptimizerTest, FilterGoesToBothSidesOfAnInnerJoin) {
 }
 
 TEST_F(OptimizerTest, SingleSideConditionsOfAnInnerJoinFilterGoDown) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("l").Join(Table("r"), JoinType::kInner, {"id"}, {"id"},
-                                                 Call("and", {Call(">", {Column("lv"), Int64(2)}),
-                                                              Call("<", {Column("lv"), Column("rv")})})));
+  ASSERT_OK_AND_ASSIGN(auto df,
+                       Table("l").Join(Table("r"), JoinType::kInner, {"id"}, {"id"},
+                                       Call("and", {Call(">", {Column("lv"), Int64(2)}),
+                                                    Call("<", {Column("lv"), Column("rv")})})));
   ASSERT_OK_AND_ASSIGN(auto opt, Optimized(df));
   auto joins = FindNodes(opt, PlanKind::kJoin);
   ASSERT_EQ(joins.size(), 1u);
@@ -200,9 +210,10 @@ TEST_F(OptimizerTest, SingleSideConditionsOfAnInnerJoinFilterGoDown) {
 
 // Crashes (SIGSEGV in acero::JoinResidualFilter): the residual (lv < rv) reaches the hash join.
 TEST_F(OptimizerTest, SingleSideConditionsOfAnInnerJoinFilterGoDownWithSameResults) {
-  ASSERT_OK_AND_ASSIGN(auto df, Table("l").Join(Table("r"), JoinType::kInner, {"id"}, {"id"},
-                                                 Call("and", {Call(">", {Column("lv"), Int64(2)}),
-                                                              Call("<", {Column("lv"), Column("rv")})})));
+  ASSERT_OK_AND_ASSIGN(auto df,
+                       Table("l").Join(Table("r"), JoinType::kInner, {"id"}, {"id"},
+                                       Call("and", {Call(">", {Column("lv"), Int64(2)}),
+                                                    Call("<", {Column("lv"), Column("rv")})})));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(SortedRows(*result), (std::vector<std::string>{"4|4|4|40"}));
   ExpectEquivalent(df);
@@ -242,8 +253,9 @@ TEST_F(OptimizerTest, FilterOnTheNullSupplyingSideOfARightJoinStaysAbove) {
 
 TEST_F(OptimizerTest, FilterDoesNotCrossAFullJoin) {
   ASSERT_OK_AND_ASSIGN(auto j, Table("l").Join(Table("r"), JoinType::kFull, {"id"}, {"id"}));
-  ASSERT_OK_AND_ASSIGN(auto df, j.Filter(Call("or", {Call("is_null", {Column("lv")}),
-                                                     Call("is_null", {Column("rv")})})));
+  ASSERT_OK_AND_ASSIGN(
+      auto df,
+      j.Filter(Call("or", {Call("is_null", {Column("lv")}), Call("is_null", {Column("rv")})})));
   ASSERT_OK_AND_ASSIGN(auto df2, j.Filter(Call(">", {Column("lv"), Int64(0)})));
   for (const auto& query : {df, df2}) {
     ASSERT_OK_AND_ASSIGN(auto opt, Optimized(query));
@@ -280,7 +292,9 @@ TEST_F(OptimizerTest, FiltersBelowALimitStillGoDown) {
 }
 
 TEST_F(OptimizerTest, FilterOnGroupKeysGoesBelowTheAggregate) {
-  ASSERT_OK_AND_ASSIGN(auto agg, Table("t").Aggregate({Column("c")}, {Alias(AggregateCall("sum", {Column("b")}), "s")}));
+  ASSERT_OK_AND_ASSIGN(
+      auto agg,
+      Table("t").Aggregate({Column("c")}, {Alias(AggregateCall("sum", {Column("b")}), "s")}));
   ASSERT_OK_AND_ASSIGN(auto df, agg.Filter(Call("and", {Call("=", {Column("c"), Str("x")}),
                                                         Call(">", {Column("s"), Int64(5)})})));
   ASSERT_OK_AND_ASSIGN(auto opt, Optimized(df));
@@ -311,7 +325,8 @@ TEST_F(OptimizerTest, FilterGoesIntoEveryUnionInputUnderItsNames) {
 // ------------------------------------------------------------------ constant folding
 
 TEST_F(OptimizerTest, ConstantsFoldInFiltersAndProjections) {
-  ASSERT_OK_AND_ASSIGN(auto filtered, Table("t").Filter(Call(">", {Column("a"), Call("+", {Int64(1), Int64(2)})})));
+  ASSERT_OK_AND_ASSIGN(
+      auto filtered, Table("t").Filter(Call(">", {Column("a"), Call("+", {Int64(1), Int64(2)})})));
   ASSERT_OK_AND_ASSIGN(auto df, filtered.Select({Column("a"), Call("*", {Int64(2), Int64(3)})}));
   ASSERT_OK_AND_ASSIGN(auto opt, Optimized(df));
   auto scans = FindNodes(opt, PlanKind::kScan);
@@ -339,23 +354,30 @@ TEST_F(OptimizerTest, AlwaysTrueFiltersDisappear) {
 
 TEST_F(OptimizerTest, OptimizedPlansKeepSchemasAndResults) {
   std::vector<std::function<Result<DataFrame>()>> queries = {
-      [&] { return Table("t").Select({Column("d"), Column("a")}); },
-      [&] { return Table("t").WithColumn("b", Call("+", {Column("b"), Column("a")})); },
+      [&] {
+        return Table("t").Select({Column("d"), Column("a")});
+      },
+      [&] {
+        return Table("t").WithColumn("b", Call("+", {Column("b"), Column("a")}));
+      },
       [&]() -> Result<DataFrame> {
         CA_ASSIGN_OR_RAISE(auto s, Table("t").Sort({SortKey{Column("d"), false, true}}));
         return s.Select({Column("c")});
       },
       [&]() -> Result<DataFrame> {
-        CA_ASSIGN_OR_RAISE(auto a, Table("t").Aggregate({Column("c")}, {AggregateCall("count", {}),
-                                                                      AggregateCall("max", {Column("d")})}));
+        CA_ASSIGN_OR_RAISE(
+            auto a, Table("t").Aggregate({Column("c")}, {AggregateCall("count", {}),
+                                                         AggregateCall("max", {Column("d")})}));
         return a.Filter(Call("is_not_null", {Column("c")}));
       },
       [&]() -> Result<DataFrame> {
-        CA_ASSIGN_OR_RAISE(auto j, Table("l").Join(Table("r"), JoinType::kLeftSemi, {"id"}, {"id"}));
+        CA_ASSIGN_OR_RAISE(auto j,
+                           Table("l").Join(Table("r"), JoinType::kLeftSemi, {"id"}, {"id"}));
         return j.Filter(Call("<", {Column("lv"), Int64(4)}));
       },
       [&]() -> Result<DataFrame> {
-        CA_ASSIGN_OR_RAISE(auto j, Table("l").Join(Table("r"), JoinType::kLeftAnti, {"id"}, {"id"}));
+        CA_ASSIGN_OR_RAISE(auto j,
+                           Table("l").Join(Table("r"), JoinType::kLeftAnti, {"id"}, {"id"}));
         return j.Select({Column("lv")});
       },
       [&]() -> Result<DataFrame> {

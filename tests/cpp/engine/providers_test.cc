@@ -72,7 +72,8 @@ class ProvidersTest : public ::testing::Test {
                     int64_t row_group_size = 2) {
     fs::create_directories(path.parent_path());
     auto out = arrow::io::FileOutputStream::Open(path.string()).ValueOrDie();
-    ASSERT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, row_group_size));
+    ASSERT_OK(
+        parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, row_group_size));
     ASSERT_OK(out->Close());
   }
 
@@ -161,11 +162,12 @@ TEST_F(ProvidersTest, ReRegisteringAStreamMakesItScannableAgain) {
 TEST_F(ProvidersTest, WithoutViewTypesReplacesViewsRecursively) {
   EXPECT_TRUE(WithoutViewTypes(arrow::utf8_view())->Equals(arrow::utf8()));
   EXPECT_TRUE(WithoutViewTypes(arrow::binary_view())->Equals(arrow::binary()));
-  EXPECT_TRUE(WithoutViewTypes(arrow::list_view(arrow::utf8_view()))->Equals(arrow::list(arrow::utf8())));
+  EXPECT_TRUE(
+      WithoutViewTypes(arrow::list_view(arrow::utf8_view()))->Equals(arrow::list(arrow::utf8())));
   auto nested = arrow::struct_({arrow::field("s", arrow::utf8_view()),
                                 arrow::field("l", arrow::list(arrow::binary_view()))});
-  auto expected = arrow::struct_({arrow::field("s", arrow::utf8()),
-                                  arrow::field("l", arrow::list(arrow::binary()))});
+  auto expected = arrow::struct_(
+      {arrow::field("s", arrow::utf8()), arrow::field("l", arrow::list(arrow::binary()))});
   EXPECT_TRUE(WithoutViewTypes(nested)->Equals(expected)) << WithoutViewTypes(nested)->ToString();
   EXPECT_TRUE(WithoutViewTypes(arrow::int64())->Equals(arrow::int64()));
   auto schema = arrow::schema({arrow::field("a", arrow::int32())});
@@ -173,11 +175,13 @@ TEST_F(ProvidersTest, WithoutViewTypesReplacesViewsRecursively) {
 }
 
 std::shared_ptr<arrow::RecordBatch> ViewBatch() {
-  auto schema = arrow::schema({arrow::field("id", arrow::int64()), arrow::field("s", arrow::utf8_view())});
+  auto schema =
+      arrow::schema({arrow::field("id", arrow::int64()), arrow::field("s", arrow::utf8_view())});
   return arrow::RecordBatch::Make(
       schema, 3,
       {ArrayFromJSON(arrow::int64(), "[1, 2, 3]"),
-       ArrayFromJSON(arrow::utf8_view(), R"(["short", "a string longer than twelve bytes", null])")});
+       ArrayFromJSON(arrow::utf8_view(),
+                     R"(["short", "a string longer than twelve bytes", null])")});
 }
 
 TEST_F(ProvidersTest, StringViewTableColumnsAreReadAsString) {
@@ -186,7 +190,8 @@ TEST_F(ProvidersTest, StringViewTableColumnsAreReadAsString) {
   ASSERT_OK(ctx_->RegisterTable("v", table));
   ASSERT_OK_AND_ASSIGN(auto df, ctx_->Table("v"));
   EXPECT_TRUE(df.schema()->GetFieldByName("s")->type()->Equals(arrow::utf8()));
-  ASSERT_OK_AND_ASSIGN(auto upper, df.Select({Column("id"), Alias(Call("upper", {Column("s")}), "u")}));
+  ASSERT_OK_AND_ASSIGN(auto upper,
+                       df.Select({Column("id"), Alias(Call("upper", {Column("s")}), "u")}));
   ASSERT_OK_AND_ASSIGN(auto result, upper.Collect());
   EXPECT_TRUE(result->schema()->field(1)->type()->Equals(arrow::utf8()));
   EXPECT_EQ(SortedRows(*result),
@@ -228,7 +233,8 @@ TEST_F(ProvidersTest, ParquetFileWithFilterAndProjection) {
   ASSERT_OK_AND_ASSIGN(auto all, df.Collect());
   EXPECT_EQ(SortedRows(*all),
             (std::vector<std::string>{"1|ann|1.5", "2|bob|null", "3|null|3.5", "4|dan|4.5"}));
-  ASSERT_OK_AND_ASSIGN(auto q, df.Filter(Call(">", {Column("score"), Literal(arrow::MakeScalar(2.0))})));
+  ASSERT_OK_AND_ASSIGN(auto q,
+                       df.Filter(Call(">", {Column("score"), Literal(arrow::MakeScalar(2.0))})));
   ASSERT_OK_AND_ASSIGN(q, q.Select({Column("name"), Column("id")}));
   ASSERT_OK_AND_ASSIGN(auto opt, q.OptimizedPlan());
   auto scans = FindNodes(opt, PlanKind::kScan);
@@ -252,9 +258,12 @@ TEST_F(ProvidersTest, ParquetProjectionWithoutFilterReadsOnlyNeededColumns) {
 }
 
 TEST_F(ProvidersTest, ParquetDirectoryIsReadRecursivelySkippingHiddenFiles) {
-  auto schema = arrow::schema({arrow::field("k", arrow::int64()), arrow::field("v", arrow::utf8())});
-  WriteParquet(TableFromJSON(schema, {R"([{"k": 1, "v": "a"}, {"k": 2, "v": "b"}])"}), dir_ / "d" / "part-0.parquet");
-  WriteParquet(TableFromJSON(schema, {R"([{"k": 3, "v": "c"}])"}), dir_ / "d" / "sub" / "part-1.parquet");
+  auto schema =
+      arrow::schema({arrow::field("k", arrow::int64()), arrow::field("v", arrow::utf8())});
+  WriteParquet(TableFromJSON(schema, {R"([{"k": 1, "v": "a"}, {"k": 2, "v": "b"}])"}),
+               dir_ / "d" / "part-0.parquet");
+  WriteParquet(TableFromJSON(schema, {R"([{"k": 3, "v": "c"}])"}),
+               dir_ / "d" / "sub" / "part-1.parquet");
   // Not Parquet: must be skipped (leading '_' or '.').
   std::ofstream(dir_ / "d" / "_SUCCESS") << "not parquet";
   std::ofstream(dir_ / "d" / ".hidden") << "not parquet";
@@ -283,7 +292,8 @@ TEST_F(ProvidersTest, ParquetFilterPrunesRowGroupsButResultsStayExact) {
   ASSERT_OK(ctx_->RegisterParquet("range", (dir_ / "range.parquet").string()));
   ASSERT_OK_AND_ASSIGN(auto df, ctx_->Table("range"));
   ASSERT_OK_AND_ASSIGN(df, df.Filter(Between(Column("i"), Int64(15), Int64(24), false)));
-  ASSERT_OK_AND_ASSIGN(df, df.Aggregate({}, {AggregateCall("count", {}), AggregateCall("sum", {Column("i")})}));
+  ASSERT_OK_AND_ASSIGN(
+      df, df.Aggregate({}, {AggregateCall("count", {}), AggregateCall("sum", {Column("i")})}));
   ASSERT_OK_AND_ASSIGN(auto result, df.Collect());
   EXPECT_EQ(Rows(*result), (std::vector<std::string>{"10|195"}));
 }

@@ -43,10 +43,11 @@ TEST(SessionConfigTest, ToJsonIsCanonical) {
   SessionConfig config;
   config.options["b"] = "2";
   config.options["a"] = "x\"y";
-  EXPECT_EQ(config.ToJson(),
-            "{\"batch_size\":8192,\"default_catalog\":\"codeanatomy\",\"default_schema\":\"public\","
-            "\"memory_limit_bytes\":2147483648,\"options\":{\"a\":\"x\\\"y\",\"b\":\"2\"},"
-            "\"profile\":\"medium\",\"target_partitions\":8}");
+  EXPECT_EQ(
+      config.ToJson(),
+      "{\"batch_size\":8192,\"default_catalog\":\"codeanatomy\",\"default_schema\":\"public\","
+      "\"memory_limit_bytes\":2147483648,\"options\":{\"a\":\"x\\\"y\",\"b\":\"2\"},"
+      "\"profile\":\"medium\",\"target_partitions\":8}");
 }
 
 TEST(SessionFactoryTest, ProfilesFixTheSettings) {

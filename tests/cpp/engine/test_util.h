@@ -21,21 +21,21 @@
 #define CA_TEST_CONCAT_INNER(a, b) a##b
 #define CA_TEST_CONCAT(a, b) CA_TEST_CONCAT_INNER(a, b)
 
-#define ASSERT_OK(expr)                                \
-  do {                                                 \
-    const ::arrow::Status _st = (expr);                \
-    ASSERT_TRUE(_st.ok()) << _st.ToString();           \
+#define ASSERT_OK(expr)                      \
+  do {                                       \
+    const ::arrow::Status _st = (expr);      \
+    ASSERT_TRUE(_st.ok()) << _st.ToString(); \
   } while (false)
 
-#define EXPECT_OK(expr)                                \
-  do {                                                 \
-    const ::arrow::Status _st = (expr);                \
-    EXPECT_TRUE(_st.ok()) << _st.ToString();           \
+#define EXPECT_OK(expr)                      \
+  do {                                       \
+    const ::arrow::Status _st = (expr);      \
+    EXPECT_TRUE(_st.ok()) << _st.ToString(); \
   } while (false)
 
-#define CA_ASSERT_OK_AND_ASSIGN_IMPL(result, lhs, rexpr)      \
-  auto result = (rexpr);                                      \
-  ASSERT_TRUE(result.ok()) << result.status().ToString();     \
+#define CA_ASSERT_OK_AND_ASSIGN_IMPL(result, lhs, rexpr)  \
+  auto result = (rexpr);                                  \
+  ASSERT_TRUE(result.ok()) << result.status().ToString(); \
   lhs = std::move(result).ValueUnsafe()
 
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
@@ -148,7 +148,9 @@ inline std::vector<std::string> ExprTexts(const std::vector<ExprPtr>& exprs) {
 /// Literal shorthands.
 inline ExprPtr Int32(int32_t v) { return Literal(std::make_shared<arrow::Int32Scalar>(v)); }
 inline ExprPtr Int64(int64_t v) { return Literal(std::make_shared<arrow::Int64Scalar>(v)); }
-inline ExprPtr Str(const std::string& v) { return Literal(std::make_shared<arrow::StringScalar>(v)); }
+inline ExprPtr Str(const std::string& v) {
+  return Literal(std::make_shared<arrow::StringScalar>(v));
+}
 inline ExprPtr Bool(bool v) { return Literal(std::make_shared<arrow::BooleanScalar>(v)); }
 inline ExprPtr Null() { return Literal(nullptr); }
 
