@@ -4,7 +4,7 @@
 set -euo pipefail
 
 APT_PACKAGES=(build-essential ccache libpg-query-dev libsimdjson-dev libb2-dev libfmt-dev
-              libroaring-dev libgtest-dev libbenchmark-dev zstd)
+              libroaring-dev libgtest-dev libbenchmark-dev zstd clang-format)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -20,4 +20,4 @@ PYTHON=${PYTHON:-python3}
 # module and the C++ tests) and the peers the tests compare against.
 $PYTHON -m pip install -q --disable-pip-version-check \
   "scikit-build-core>=0.10" "nanobind>=2.4,<4" "pyarrow==26.*" cmake ninja \
-  pytest hypothesis duckdb polars datafusion deltalake
+  pytest hypothesis duckdb polars datafusion deltalake ruff

@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Style gates (fast): C++ formatting and Python lint.
+clang-format --dry-run --Werror src/*/*.h src/*/*.cc bindings/*.h bindings/*.cc \
+  tests/cpp/*/*.h tests/cpp/*/*.cc bench/cpp/*.cc
+${PYTHON:-python3} -m ruff check python tests/python bench
 bash scripts/build.sh
 PYTHON=${PYTHON:-python3}
 BUILD_DIR=${BUILD_DIR:-build/ci}
