@@ -29,7 +29,8 @@ Status PhysicalError(std::string_view code, std::string message) {
 namespace {
 
 // Heuristic selectivity of a predicate, as "keeps 1 row in N": equality 10, ranges and
-// other conditions 3, conjunctions multiply, disjunctions keep the weaker side.
+// other conditions 5 (DataFusion's and DuckDB's default 20%), conjunctions multiply, disjunctions
+// keep the weaker side.
 int64_t SelectivityDivisor(const Expr& predicate) {
   const Expr& e = Unaliased(predicate);
   if (e.kind == ExprKind::kCall) {
@@ -42,8 +43,7 @@ int64_t SelectivityDivisor(const Expr& predicate) {
     }
     if (e.name == "=" || e.name == "equal" || e.name == "is_null") return 10;
   }
-  if (e.kind == ExprKind::kInList && !e.negated) return 5;
-  return 3;
+  return 5;
 }
 
 }  // namespace
