@@ -124,6 +124,12 @@ class Lowerer {
     std::vector<std::string> names;
     for (size_t i = 0; i < pairs; ++i) {
       CA_ASSIGN_OR_RAISE(auto cond, Lower(*e.args[2 * i]));
+      if (cond.type() && cond.type()->id() == arrow::Type::NA) {
+        // An untyped NULL condition is a boolean NULL (false for CASE); Arrow's case_when
+        // crashes on a null-typed condition field.
+        cond = cp::literal(arrow::MakeNullScalar(arrow::boolean()));
+        CA_ASSIGN_OR_RAISE(cond, cond.Bind(schema_, &ctx_));
+      }
       if (cond.type() && cond.type()->id() != arrow::Type::BOOL &&
           cond.type()->id() != arrow::Type::NA) {
         return PlanningError("TYPE_MISMATCH",
