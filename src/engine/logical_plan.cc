@@ -83,6 +83,9 @@ Result<PlanPtr> Scan(std::string table_name, std::shared_ptr<TableProvider> prov
 }
 
 Result<PlanPtr> Projection(PlanPtr input, std::vector<ExprPtr> exprs, const FunctionResolver& fr) {
+  if (exprs.empty()) {
+    return PlanningError("EMPTY_PROJECTION", "a projection needs at least one expression");
+  }
   std::vector<std::shared_ptr<arrow::Field>> fields;
   for (const auto& e : exprs) {
     CA_ASSIGN_OR_RAISE(auto field, ScalarField(*e, *input->schema, fr));
@@ -111,6 +114,10 @@ Result<PlanPtr> Filter(PlanPtr input, ExprPtr predicate, const FunctionResolver&
 
 Result<PlanPtr> Aggregate(PlanPtr input, std::vector<ExprPtr> group_by,
                           std::vector<ExprPtr> aggregates, const FunctionResolver& fr) {
+  if (group_by.empty() && aggregates.empty()) {
+    return PlanningError("EMPTY_AGGREGATE",
+                         "an aggregate needs a group key or an aggregate function");
+  }
   std::vector<std::shared_ptr<arrow::Field>> fields;
   for (const auto& g : group_by) {
     if (ContainsAggregate(*g, fr)) {
@@ -203,6 +210,7 @@ Result<PlanPtr> Join(PlanPtr left, PlanPtr right, JoinType type, std::vector<std
 }
 
 Result<PlanPtr> Sort(PlanPtr input, std::vector<SortKey> keys, const FunctionResolver& fr) {
+  if (keys.empty()) return PlanningError("EMPTY_SORT", "a sort needs at least one key");
   for (const auto& k : keys) {
     CA_ASSIGN_OR_RAISE(auto field, ScalarField(*k.expr, *input->schema, fr));
     (void)field;

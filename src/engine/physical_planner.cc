@@ -361,7 +361,14 @@ Result<ac::Declaration> PhysicalPlanner::PlanUnion(const PlanNode& node) {
   ac::Declaration combined("union", std::move(inputs), ac::ExecNodeOptions{});
   if (!node.distinct) return combined;
   std::vector<arrow::FieldRef> keys;
-  for (const auto& n : names) keys.emplace_back(n);
+  for (const auto& f : node.schema->fields()) {
+    if (!IsHashJoinPayloadType(*f->type())) {
+      return PhysicalError("NOT_SUPPORTED",
+                           "not supported: UNION (distinct) over a column of type " +
+                               f->type()->ToString() + " ('" + f->name() + "')");
+    }
+    keys.emplace_back(f->name());
+  }
   return ac::Declaration::Sequence(
       {std::move(combined), {"aggregate", ac::AggregateNodeOptions({}, std::move(keys))}});
 }
