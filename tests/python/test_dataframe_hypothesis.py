@@ -7,8 +7,6 @@ as a multiset of rows, or in order when it sorts by a full ordering.
 
 from __future__ import annotations
 
-import decimal
-import math
 import operator
 from typing import Any
 
@@ -60,46 +58,7 @@ def run_both(tables_by_name: dict[str, pa.Table], build, sql: str, ordered: bool
         con.close()
 
 
-# ---- comparison (kept in step with test_dataframe_vs_duckdb.py) -----------------------------
-
-
-def _norm(value: Any) -> Any:
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    return value
-
-
-def _sort_key(value: Any) -> tuple:
-    if value is None:
-        return (0,)
-    if isinstance(value, bool):
-        return (1, int(value))
-    if isinstance(value, (int, float)):
-        return (2, round(float(value), 9))
-    return (3, str(value))
-
-
-def _same(x: Any, y: Any) -> bool:
-    if isinstance(x, float) or isinstance(y, float):
-        if x is None or y is None:
-            return False
-        return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
-    return type(x) is type(y) and x == y
-
-
-def assert_same_result(table: pa.Table, con: Any, sql: str, ordered: bool) -> None:
-    got = [[_norm(v) for v in row.values()] for row in table.to_pylist()]
-    cursor = con.execute(sql)
-    want_names = [d[0] for d in cursor.description]
-    want = [[_norm(v) for v in row] for row in cursor.fetchall()]
-    assert table.column_names == want_names, sql
-    if not ordered:
-        got = sorted(got, key=lambda r: tuple(_sort_key(v) for v in r))
-        want = sorted(want, key=lambda r: tuple(_sort_key(v) for v in r))
-    assert len(got) == len(want), f"{sql}\n{len(got)} rows vs DuckDB {len(want)}:\n{got}\n{want}"
-    for i, (g, w) in enumerate(zip(got, want)):
-        assert all(_same(a, b) for a, b in zip(g, w)), f"{sql}\nrow {i}: {g} vs DuckDB {w}"
-
+from duckdb_compare import assert_same_result  # noqa: E402
 
 # ---- predicates -----------------------------------------------------------------------------
 
