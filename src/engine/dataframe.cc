@@ -3,6 +3,7 @@
 #include <arrow/acero/exec_plan.h>
 
 #include "common/tracing.h"
+#include "engine/error_context.h"
 #include "engine/optimizer.h"
 #include "engine/physical_planner.h"
 
@@ -114,7 +115,8 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> DataFrame::ExecuteStream(
   CA_ASSIGN_OR_RAISE(auto decl, planner.Plan(*optimized));
   CA_ASSIGN_OR_RAISE(auto reader, ExecuteDeclaration(std::move(decl), state_, options));
   // Acero names some columns itself; the logical schema is the contract.
-  return RenameStream(std::move(reader), plan_->schema);
+  CA_ASSIGN_OR_RAISE(reader, RenameStream(std::move(reader), plan_->schema));
+  return MakeAttributingReader(std::move(reader), optimized);
 }
 
 Result<std::shared_ptr<arrow::Table>> DataFrame::Collect(const ExecuteOptions& options) const {
