@@ -103,8 +103,13 @@ Result<std::string> DataFrame::Explain() const {
   PhysicalPlanner planner(state_, ExecuteOptions{}, /*execute=*/false);
   CA_ASSIGN_OR_RAISE(auto decl, planner.Plan(*optimized));
   CA_ASSIGN_OR_RAISE(auto physical, arrow::acero::DeclarationToString(decl, state_->registry()));
-  return "== Logical Plan ==\n" + ExplainLogical(*plan_) + "\n== Optimized Logical Plan ==\n" +
-         ExplainLogical(*optimized) + "\n== Physical Plan (Acero) ==\n" + physical + "\n";
+  std::string out = "== Logical Plan ==\n" + ExplainLogical(*plan_) +
+                    "\n== Optimized Logical Plan ==\n" + ExplainLogical(*optimized) +
+                    "\n== Physical Plan (Acero) ==\n" + physical + "\n";
+  for (const auto& [label, text] : planner.sub_plans()) {
+    out += "\n== Stream operator " + label + " (Acero) ==\n" + text + "\n";
+  }
+  return out;
 }
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> DataFrame::ExecuteStream(

@@ -199,7 +199,7 @@ Result<ac::Declaration> PhysicalPlanner::PlanGatherJoin(const PlanNode& node) {
   auto state = state_;
   auto options = options_;
   return StreamSource(
-      schema, "gather_join",
+      schema, "gather_join", {node.inputs[0].get(), node.inputs[1].get()},
       [self, state, options]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
         PhysicalPlanner planner(state, options);
         const auto& left = *self->inputs[0];
@@ -312,7 +312,7 @@ Result<ac::Declaration> PhysicalPlanner::PlanNestedLoopJoin(const PlanNode& node
   auto state = state_;
   auto options = options_;
   return StreamSource(
-      node.schema, "nested_loop_join",
+      node.schema, "nested_loop_join", {node.inputs[0].get(), node.inputs[1].get()},
       [self, state, options]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
         PhysicalPlanner planner(state, options);
         const auto& left = *self->inputs[0];

@@ -145,9 +145,14 @@ Result<ac::Declaration> PhysicalPlanner::Plan(const PlanNode& node) {
 }
 
 Result<ac::Declaration> PhysicalPlanner::StreamSource(
-    std::shared_ptr<arrow::Schema> schema, std::string label,
+    std::shared_ptr<arrow::Schema> schema, std::string label, std::vector<const PlanNode*> inputs,
     std::function<Result<std::shared_ptr<arrow::RecordBatchReader>>()> start) {
   if (!execute_) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      CA_ASSIGN_OR_RAISE(auto decl, Plan(*inputs[i]));
+      CA_ASSIGN_OR_RAISE(auto text, ac::DeclarationToString(decl, state_->registry()));
+      sub_plans_.emplace_back(label + " input " + std::to_string(i + 1), std::move(text));
+    }
     CA_ASSIGN_OR_RAISE(auto empty, arrow::Table::MakeEmpty(schema));
     ac::Declaration placeholder("table_source", ac::TableSourceNodeOptions(empty));
     placeholder.label = std::move(label);
@@ -322,7 +327,7 @@ Result<ac::Declaration> PhysicalPlanner::PlanLimit(const PlanNode& node) {
     auto state = state_;
     auto options = options_;
     int64_t offset = node.offset, fetch = node.fetch;
-    return StreamSource(node.schema, "top_k",
+    return StreamSource(node.schema, "top_k", {child_plan.get()},
                         [child_plan, state, options, keys, offset,
                          fetch]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
                           PhysicalPlanner planner(state, options);
@@ -342,7 +347,7 @@ Result<ac::Declaration> PhysicalPlanner::PlanLimit(const PlanNode& node) {
   auto state = state_;
   auto options = options_;
   int64_t offset = node.offset, fetch = node.fetch;
-  return StreamSource(node.schema, "limit",
+  return StreamSource(node.schema, "limit", {child_plan.get()},
                       [child_plan, state, options, offset,
                        fetch]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
                         PhysicalPlanner planner(state, options);

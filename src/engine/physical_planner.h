@@ -5,6 +5,9 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <arrow/acero/exec_plan.h>
 
@@ -24,6 +27,9 @@ class PhysicalPlanner {
   /// A declaration whose output columns are exactly `plan.schema`'s, in order and by name.
   Result<arrow::acero::Declaration> Plan(const PlanNode& plan);
 
+  /// For explain: "label input N" and the Acero plan of each stream operator's inputs.
+  const std::vector<std::pair<std::string, std::string>>& sub_plans() const { return sub_plans_; }
+
  private:
   Result<arrow::acero::Declaration> PlanScan(const PlanNode& node);
   Result<arrow::acero::Declaration> PlanProjection(const PlanNode& node);
@@ -38,9 +44,10 @@ class PhysicalPlanner {
   Result<arrow::acero::Declaration> PlanUnion(const PlanNode& node);
   Result<arrow::acero::Declaration> PlanDistinct(const PlanNode& node);
 
-  /// Feeds a lazily started stream back into Acero; for explain, a labelled placeholder.
+  /// Feeds a lazily started stream back into Acero. For explain, a labelled placeholder, and
+  /// the Acero plans of `inputs` (the stream's own inputs) are recorded in sub_plans().
   Result<arrow::acero::Declaration> StreamSource(
-      std::shared_ptr<arrow::Schema> schema, std::string label,
+      std::shared_ptr<arrow::Schema> schema, std::string label, std::vector<const PlanNode*> inputs,
       std::function<Result<std::shared_ptr<arrow::RecordBatchReader>>()> start);
   /// Runs a sub-plan to a stream / to a table.
   Result<std::shared_ptr<arrow::RecordBatchReader>> RunToReader(const PlanNode& node);
@@ -49,6 +56,7 @@ class PhysicalPlanner {
   std::shared_ptr<SessionState> state_;
   ExecuteOptions options_;
   bool execute_;
+  std::vector<std::pair<std::string, std::string>> sub_plans_;
 };
 
 /// A rough output row count of a plan (for choosing join build sides); -1 when unknown.

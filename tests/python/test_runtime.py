@@ -219,3 +219,15 @@ def test_parquet_file_and_directory(ctx, tmp_path):
         ctx.register_parquet("missing", tmp_path / "nope")
     assert info.value.code == "PARQUET_PATH_NOT_FOUND"
     assert "nope" in info.value.details["path"]
+
+
+def test_explain_shows_the_inputs_of_stream_operators(ctx):
+    ctx.register_arrow("t", pa.table({"k": [1, 2], "v": [3, 4]}))
+    t = ctx.table("t")
+    text = t.join(t, filter=col("k") < col("k_right")).sort("k").limit(1).explain()
+    physical = text.split("== Physical Plan (Acero) ==")[1]
+    assert "top_k" in physical
+    assert "== Stream operator top_k input 1 (Acero) ==" in text
+    assert "== Stream operator nested_loop_join input 2 (Acero) ==" in text
+    nlj_right = text.split("nested_loop_join input 2 (Acero) ==")[1]
+    assert '"k_right": k' in nlj_right  # the right side renamed before the join
