@@ -185,6 +185,7 @@ Result<ac::Declaration> PhysicalPlanner::PlanScan(const PlanNode& node) {
   request.batch_size = state_->config().batch_size;
   request.registry = state_->registry();
   request.table_name = node.table_name;
+  request.explain_only = !execute_;
   std::vector<cp::Expression> exact;
   std::vector<cp::Expression> hints;
   auto full = node.provider->schema();

@@ -116,6 +116,11 @@ class TaggedReader : public arrow::RecordBatchReader {
 }  // namespace
 
 Result<ac::Declaration> StreamTableProvider::Scan(const ScanRequest& request) {
+  if (request.explain_only) {  // describe the scan without taking the one-shot reader
+    CA_ASSIGN_OR_RAISE(auto empty, arrow::Table::MakeEmpty(schema_));
+    CA_ASSIGN_OR_RAISE(auto selected, empty->SelectColumns(request.columns));
+    return ac::Declaration("table_source", ac::TableSourceNodeOptions(std::move(selected)));
+  }
   std::shared_ptr<arrow::RecordBatchReader> reader;
   {
     std::lock_guard<std::mutex> lock(mutex_);

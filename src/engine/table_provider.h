@@ -24,6 +24,8 @@ struct ScanRequest {
   /// Conjunction of filters over the provider schema (unbound); a pruning hint.
   arrow::compute::Expression filter = arrow::compute::literal(true);
   int64_t batch_size = 8192;
+  /// Planning for explain only: nothing will run, and nothing may be consumed.
+  bool explain_only = false;
   /// The table's name in the catalog (for error messages).
   std::string table_name;
   /// The session's function registry (expressions in the declaration bind against it).

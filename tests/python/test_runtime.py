@@ -231,3 +231,11 @@ def test_explain_shows_the_inputs_of_stream_operators(ctx):
     assert "== Stream operator nested_loop_join input 2 (Acero) ==" in text
     nlj_right = text.split("nested_loop_join input 2 (Acero) ==")[1]
     assert '"k_right": k' in nlj_right  # the right side renamed before the join
+
+
+def test_explain_never_consumes_a_stream(ctx):
+    ctx.register_arrow("s", pa.table({"k": [1, 2]}).to_reader(), stream=True)
+    df = ctx.table("s")
+    df.explain()
+    df.limit(1).explain()  # a stream operator's inputs are planned for explain too
+    assert df.to_pylist() == [{"k": 1}, {"k": 2}]
