@@ -1,5 +1,7 @@
 #include "engine/session_context.h"
 
+#include <set>
+
 #include "common/tracing.h"
 
 namespace codeanatomy::engine {
@@ -33,6 +35,18 @@ Status SessionContext::RegisterParquet(const std::string& name, const std::strin
 
 Status SessionContext::RegisterProvider(const std::string& name,
                                         std::shared_ptr<TableProvider> provider) {
+  // Columns are addressed by name everywhere (expressions, joins, pushdown): a table with two
+  // columns of one name could not be queried unambiguously.
+  std::set<std::string> seen;
+  for (const auto& field : provider->schema()->fields()) {
+    if (!seen.insert(field->name()).second) {
+      return InvalidError(
+          stage::kValidation, "DUPLICATE_COLUMN",
+          "table '" + name + "' has more than one column named '" + field->name() +
+              "'; rename them before registering",
+          "{\"table\":" + JsonQuote(name) + ",\"column\":" + JsonQuote(field->name()) + "}");
+    }
+  }
   return state_->catalog().Register(name, std::move(provider));
 }
 

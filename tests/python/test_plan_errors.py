@@ -38,3 +38,13 @@ def test_case_with_an_untyped_null_condition_takes_the_else_branch(t):
     assert t.filter(ca.when(lit(None), lit(False)).otherwise(col("k") > 1)).to_pylist() == [
         {"k": 2, "l": [2, 3]}
     ]
+
+
+def test_tables_with_duplicate_column_names_are_refused_at_registration():
+    ctx = ca.SessionContext()
+    dup = pa.Table.from_arrays([pa.array([1]), pa.array([2])], names=["x", "x"])
+    with pytest.raises(ca.EngineExecutionError) as info:
+        ctx.register_arrow("d", dup)
+    assert (info.value.stage, info.value.code) == ("validation", "DUPLICATE_COLUMN")
+    assert info.value.details == {"table": "d", "column": "x"}
+    assert "d" not in ctx.tables()
