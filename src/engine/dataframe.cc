@@ -73,11 +73,6 @@ Result<DataFrame> DataFrame::Sort(std::vector<SortKey> keys) const {
 
 Result<DataFrame> DataFrame::Limit(int64_t fetch, int64_t offset) const {
   tracing::Span span("DataFrame.limit");
-  if (fetch < -1 || offset < 0) {
-    return InvalidError(
-        stage::kPlanning, "INVALID_LIMIT", "limit and offset must not be negative",
-        "{\"offset\":" + std::to_string(offset) + ",\"fetch\":" + std::to_string(fetch) + "}");
-  }
   CA_ASSIGN_OR_RAISE(auto p, plan::Limit(plan_, offset, fetch));
   return DataFrame(state_, std::move(p));
 }

@@ -14,12 +14,11 @@ namespace {
 
 class PlanStream : public arrow::RecordBatchReader {
  public:
-  PlanStream(std::shared_ptr<SessionState> state, std::unique_ptr<cp::ExecContext> ctx,
-             std::shared_ptr<ac::ExecPlan> plan, std::shared_ptr<arrow::Schema> schema,
+  PlanStream(std::shared_ptr<SessionState> state, std::shared_ptr<ac::ExecPlan> plan,
+             std::shared_ptr<arrow::Schema> schema,
              std::function<arrow::Future<std::optional<cp::ExecBatch>>()> generator,
              ExecuteOptions options, int64_t refusals_at_start)
       : state_(std::move(state)),
-        ctx_(std::move(ctx)),
         plan_(std::move(plan)),
         schema_(std::move(schema)),
         generator_(std::move(generator)),
@@ -131,7 +130,6 @@ class PlanStream : public arrow::RecordBatchReader {
   }
 
   std::shared_ptr<SessionState> state_;
-  std::unique_ptr<cp::ExecContext> ctx_;
   std::shared_ptr<ac::ExecPlan> plan_;
   std::shared_ptr<arrow::Schema> schema_;
   std::function<arrow::Future<std::optional<cp::ExecBatch>>()> generator_;
@@ -251,13 +249,13 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> RenameStream(
 Result<std::shared_ptr<arrow::RecordBatchReader>> ExecuteDeclaration(
     ac::Declaration declaration, const std::shared_ptr<SessionState>& state,
     const ExecuteOptions& options) {
-  auto ctx =
-      std::make_unique<cp::ExecContext>(state->memory_pool(), state->executor(), state->registry());
+  // ExecPlan keeps its own copy of the context.
+  cp::ExecContext ctx(state->memory_pool(), state->executor(), state->registry());
   ac::QueryOptions query_options;
   query_options.memory_pool = state->memory_pool();
   query_options.function_registry = state->registry();
   query_options.custom_cpu_executor = state->executor();
-  CA_ASSIGN_OR_RAISE(auto plan, ac::ExecPlan::Make(query_options, *ctx));
+  CA_ASSIGN_OR_RAISE(auto plan, ac::ExecPlan::Make(query_options, ctx));
   CA_ASSIGN_OR_RAISE(ac::ExecNode * last, declaration.AddToPlan(plan.get()));
   std::function<arrow::Future<std::optional<cp::ExecBatch>>()> generator;
   CA_RETURN_NOT_OK(
@@ -267,7 +265,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> ExecuteDeclaration(
   auto schema = last->output_schema();
   int64_t refusals = state->allocation_failures();
   plan->StartProducing();
-  return std::make_shared<PlanStream>(state, std::move(ctx), std::move(plan), std::move(schema),
+  return std::make_shared<PlanStream>(state, std::move(plan), std::move(schema),
                                       std::move(generator), options, refusals);
 }
 

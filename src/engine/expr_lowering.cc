@@ -97,7 +97,6 @@ class Lowerer {
       const auto* t = (*args)[i].type();
       if (t && t->id() == arrow::Type::NA) {
         (*args)[i] = cp::literal(arrow::MakeNullScalar(typed));
-        (*args)[i] = (*args)[i];
       }
     }
   }

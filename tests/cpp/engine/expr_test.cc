@@ -27,19 +27,15 @@ using testing::Int64;
 using testing::Null;
 using testing::Str;
 
-class ExprTest : public ::testing::Test {
+class ExprTest : public testing::SessionStateTest {
  protected:
   void SetUp() override {
-    auto state = SessionState::Make(SessionConfig{});
-    ASSERT_TRUE(state.ok()) << state.status().ToString();
-    state_ = *state;
+    SessionStateTest::SetUp();
     schema_ =
         arrow::schema({arrow::field("i32", arrow::int32()), arrow::field("i64", arrow::int64()),
                        arrow::field("s", arrow::utf8()), arrow::field("d", arrow::float64()),
                        arrow::field("flag", arrow::boolean())});
   }
-
-  FunctionResolver resolver() const { return state_->resolver(); }
 
   Result<cp::Expression> Lower(const ExprPtr& e) { return LowerScalar(*e, *schema_, resolver()); }
 
@@ -73,7 +69,6 @@ class ExprTest : public ::testing::Test {
         << (*actual)->ToString();
   }
 
-  std::shared_ptr<SessionState> state_;
   std::shared_ptr<arrow::Schema> schema_;
 };
 

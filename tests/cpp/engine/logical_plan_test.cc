@@ -22,15 +22,9 @@ using testing::Null;
 using testing::Str;
 using testing::TableFromJSON;
 
-class LogicalPlanTest : public ::testing::Test {
+class LogicalPlanTest : public testing::SessionStateTest {
  protected:
-  void SetUp() override {
-    auto state = SessionState::Make(SessionConfig{});
-    ASSERT_TRUE(state.ok()) << state.status().ToString();
-    state_ = *state;
-  }
-
-  FunctionResolver fr() const { return state_->resolver(); }
+  FunctionResolver fr() const { return resolver(); }
 
   PlanPtr ScanOf(const std::string& name, const std::shared_ptr<arrow::Schema>& schema) {
     auto table = TableFromJSON(schema, {"[]"});
@@ -44,8 +38,6 @@ class LogicalPlanTest : public ::testing::Test {
                                       arrow::field("b", arrow::utf8()),
                                       arrow::field("c", arrow::float64())}));
   }
-
-  std::shared_ptr<SessionState> state_;
 };
 
 TEST_F(LogicalPlanTest, ScanExposesTheProviderSchemaAndAllColumns) {

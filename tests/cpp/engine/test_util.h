@@ -17,6 +17,7 @@
 #include "common/json.h"
 #include "common/status.h"
 #include "engine/logical_plan.h"
+#include "engine/session_state.h"
 
 #define CA_TEST_CONCAT_INNER(a, b) a##b
 #define CA_TEST_CONCAT(a, b) CA_TEST_CONCAT_INNER(a, b)
@@ -153,5 +154,19 @@ inline ExprPtr Str(const std::string& v) {
 }
 inline ExprPtr Bool(bool v) { return Literal(std::make_shared<arrow::BooleanScalar>(v)); }
 inline ExprPtr Null() { return Literal(nullptr); }
+
+/// A fixture holding a fresh session state (default settings) and its function resolver.
+class SessionStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto state = SessionState::Make(SessionConfig{});
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    state_ = *state;
+  }
+
+  FunctionResolver resolver() const { return state_->resolver(); }
+
+  std::shared_ptr<SessionState> state_;
+};
 
 }  // namespace codeanatomy::engine::testing
