@@ -119,6 +119,8 @@ class PlanStream : public arrow::RecordBatchReader {
   // session's pool even though the plan reports finished: later queries get a fresh pool.
   void RetireExecutorAfterRefusal() {
     if (!abandoned_ && state_->allocation_failures() != refusals_at_start_) {
+      // Its kernels' continuations may still run after "finished": never free the plan.
+      new std::shared_ptr<ac::ExecPlan>(plan_);
       state_->AbandonExecutor();
     }
   }
