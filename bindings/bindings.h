@@ -56,5 +56,6 @@ void BindExpr(nb::module_& m);
 void BindSession(nb::module_& m);
 void BindDataFrame(nb::module_& m);
 void BindTracing(nb::module_& m);
+void BindSql(nb::module_& m);
 
 }  // namespace codeanatomy::bindings

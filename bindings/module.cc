@@ -13,4 +13,5 @@ NB_MODULE(_native, m) {
   BindSession(m);
   BindDataFrame(m);
   BindTracing(m);
+  BindSql(m);
 }

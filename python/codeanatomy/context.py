@@ -96,6 +96,27 @@ class SessionContext:
     def schema(self, name: str) -> pa.Schema:
         return self.table(name).schema()
 
+    def sql(self, query: str) -> DataFrame:
+        """Runs SQL (PostgreSQL dialect, parsed by PostgreSQL's own parser) and returns the last
+        statement's result as a lazy DataFrame. Queries share the DataFrame API's optimizer and
+        executor. Also accepted: EXPLAIN, CREATE [OR REPLACE] VIEW, DROP VIEW/TABLE,
+        CREATE FUNCTION name(args) RETURNS type RETURN expr, DROP FUNCTION, CREATE TABLE AS,
+        SHOW TABLES, DESCRIBE name, SET name = value. DDL runs immediately.
+        Errors are :class:`EngineExecutionError` with stage ``sql`` and the position."""
+        return DataFrame(_native.sql(self._ctx, query))
+
+    def set_sql_policy(
+        self, *, allow_ddl: bool = True, allow_dml: bool = True, allow_statements: bool = True
+    ) -> None:
+        """Which statements :meth:`sql` accepts; a forbidden one is refused (code
+        ``STATEMENT_NOT_ALLOWED``) before any statement of the text runs."""
+        _native.set_sql_policy(self._ctx, allow_ddl, allow_dml, allow_statements)
+
+    def sql_policy(self) -> dict[str, bool]:
+        """The statement policy: ``allow_ddl``, ``allow_dml``, ``allow_statements``."""
+        ddl, dml, statements = _native.sql_policy(self._ctx)
+        return {"allow_ddl": ddl, "allow_dml": dml, "allow_statements": statements}
+
     def set_option(self, key: str, value: str) -> None:
         self._ctx.set_option(key, value)
 

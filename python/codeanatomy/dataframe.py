@@ -117,6 +117,11 @@ class DataFrame:
     def distinct(self) -> "DataFrame":
         return DataFrame(self._df.distinct())
 
+    def parse_sql_expr(self, text: str) -> Expr:
+        """A SQL expression (e.g. ``"a > 1 AND b LIKE 'x%'"``) bound to this DataFrame's
+        columns; errors name the position in ``text``."""
+        return Expr(_native.parse_sql_expr(self._df, text))
+
     def explain(self) -> str:
         """The logical, optimized and Acero plans as text."""
         return self._df.explain()

@@ -22,6 +22,7 @@ class DataFrame {
       : state_(std::move(state)), plan_(std::move(plan)) {}
 
   const PlanPtr& plan() const { return plan_; }
+  const std::shared_ptr<SessionState>& state() const { return state_; }
   std::shared_ptr<arrow::Schema> schema() const { return plan_->schema; }
 
   Result<DataFrame> Select(std::vector<ExprPtr> exprs) const;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/tracing.h"
+#include "engine/view.h"
 
 namespace codeanatomy::engine {
 
@@ -61,7 +62,7 @@ Result<DataFrame> SessionContext::Table(const std::string& name) const {
   tracing::Span span("SessionContext.table");
   span.SetAttribute("table", name);
   CA_ASSIGN_OR_RAISE(auto provider, state_->catalog().Lookup(name));
-  CA_ASSIGN_OR_RAISE(auto scan, plan::Scan(name, std::move(provider)));
+  CA_ASSIGN_OR_RAISE(auto scan, PlanForProvider(name, std::move(provider)));
   return DataFrame(state_, std::move(scan));
 }
 

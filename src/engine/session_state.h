@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,6 +51,16 @@ class SessionState {
   /// The value of an option, or an error naming the unknown key (query).
   Result<std::string> GetOption(const std::string& key) const;
 
+  /// Per-session state a higher layer keeps with the session (the SQL layer's macros and
+  /// statement policy), created on first use. Layers above the engine own the type `T`.
+  template <typename T>
+  std::shared_ptr<T> Extension(const std::string& key) {
+    std::lock_guard<std::mutex> lock(extensions_mutex_);
+    auto& slot = extensions_[key];
+    if (!slot) slot = std::make_shared<T>();
+    return std::static_pointer_cast<T>(slot);
+  }
+
  private:
   explicit SessionState(SessionConfig config);
 
@@ -65,6 +76,8 @@ class SessionState {
   mutable std::mutex executor_mutex_;
   std::shared_ptr<arrow::internal::ThreadPool> executor_;
   mutable std::mutex options_mutex_;
+  std::mutex extensions_mutex_;
+  std::map<std::string, std::shared_ptr<void>> extensions_;
 };
 
 }  // namespace codeanatomy::engine

@@ -1,0 +1,656 @@
+// Binding SQL expressions: column references, constants, operators, functions, CASE, CAST.
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include <arrow/compute/api.h>
+#include <arrow/scalar.h>
+#include <arrow/util/decimal.h>
+
+#include "common/suggest.h"
+#include "sql/binder.h"
+#include "sql/parse_tree.h"
+#include "sql/sql_types.h"
+
+namespace codeanatomy::sql {
+
+namespace cp = arrow::compute;
+using engine::Expr;
+using engine::ExprKind;
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool IsStringLiteral(const Expr& e) {
+  return e.kind == ExprKind::kLiteral && e.literal && e.literal->type->id() == arrow::Type::STRING;
+}
+
+// The aggregate names whose empty-input value is not NULL (used by FILTER rewriting).
+bool IsCountAggregate(const std::string& name) {
+  return name == "count" || name == "count_all" || name == "count_distinct";
+}
+
+}  // namespace
+
+std::shared_ptr<SqlSessionState> SqlStateOf(engine::SessionState& state) {
+  return state.Extension<SqlSessionState>("sql");
+}
+
+std::vector<ExprPtr> SplitConjunction(const ExprPtr& expr) {
+  std::vector<ExprPtr> out;
+  std::vector<ExprPtr> stack{expr};
+  while (!stack.empty()) {
+    ExprPtr e = stack.back();
+    stack.pop_back();
+    if (e->kind == ExprKind::kCall && Lower(e->name) == "and" && e->args.size() == 2) {
+      stack.push_back(e->args[1]);
+      stack.push_back(e->args[0]);
+    } else {
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+ExprPtr Conjunction(const std::vector<ExprPtr>& conjuncts) {
+  ExprPtr out;
+  for (const auto& c : conjuncts) out = out ? engine::Call("and", {out, c}) : c;
+  return out;
+}
+
+bool HasOuterReference(const Expr& expr) {
+  if (expr.kind == ExprKind::kColumn) return expr.name.rfind(kOuterPrefix, 0) == 0;
+  for (const auto& a : expr.args) {
+    if (HasOuterReference(*a)) return true;
+  }
+  return false;
+}
+
+Status Binder::ErrorAt(std::string_view code, std::string message, const JsonValue& node,
+                       std::string extra) const {
+  return SqlError(code, std::move(message), text_, LocationOf(node), std::move(extra));
+}
+
+std::string Binder::FreshName(std::string_view base) {
+  return "__" + std::string(base) + std::to_string(fresh_counter_++);
+}
+
+Result<std::shared_ptr<arrow::DataType>> Binder::TypeOf(const ExprPtr& expr,
+                                                        const BoundRelation& rel) {
+  CA_ASSIGN_OR_RAISE(auto field, engine::ScalarField(*expr, *rel.plan->schema, fr_));
+  return field->type();
+}
+
+Result<std::shared_ptr<arrow::DataType>> Binder::BindType(const JsonValue& type_name) {
+  const JsonValue& body = NodeBody(type_name).is_object() ? NodeBody(type_name) : type_name;
+  std::vector<std::string> names = StringList(Member(body, "names"));
+  std::vector<int64_t> mods;
+  for (const JsonValue& m :
+       Member(body, "typmods").is_array() ? Member(body, "typmods").array_value() : JsonArray{}) {
+    const JsonValue& ival = Member(Member(NodeBody(m), "ival"), "ival");
+    mods.push_back(ival.is_int() ? ival.int_value() : 0);
+  }
+  if (!Member(body, "arrayBounds").is_null()) {
+    return ErrorAt("NOT_SUPPORTED", "not supported: array types", type_name);
+  }
+  std::string name = names.empty() ? "" : names.back();
+  if (name == "interval") return arrow::month_day_nano_interval();
+  auto type = SqlTypeFromName(name, mods);
+  if (!type.ok()) {
+    return ErrorAt("UNKNOWN_TYPE", type.status().message(), type_name,
+                   "\"type\":" + JsonQuote(name));
+  }
+  return *type;
+}
+
+Result<ExprPtr> Binder::BindExpr(const JsonValue& node, ExprScope& scope) {
+  std::string_view type = NodeType(node);
+  const JsonValue& body = NodeBody(node);
+  if (type == "ColumnRef") return BindColumnRef(node, scope);
+  if (type == "A_Const") return BindConst(body);
+  if (type == "A_Expr") return BindAExpr(node, scope);
+  if (type == "FuncCall") return BindFuncCall(node, scope);
+  if (type == "TypeCast") return BindTypeCast(node, scope);
+  if (type == "CaseExpr") return BindCase(node, scope);
+  if (type == "SubLink") return BindSubLink(node, scope);
+  if (type == "BoolExpr") {
+    std::string op = Member(body, "boolop").string_value();
+    std::vector<ExprPtr> args;
+    for (const JsonValue& a : Member(body, "args").array_value()) {
+      CA_ASSIGN_OR_RAISE(auto e, BindExpr(a, scope));
+      args.push_back(std::move(e));
+    }
+    if (op == "NOT_EXPR") return engine::Call("not", {args[0]});
+    ExprPtr out = args[0];
+    for (size_t i = 1; i < args.size(); ++i) {
+      out = engine::Call(op == "AND_EXPR" ? "and" : "or", {out, args[i]});
+    }
+    return out;
+  }
+  if (type == "NullTest") {
+    CA_ASSIGN_OR_RAISE(auto arg, BindExpr(Member(body, "arg"), scope));
+    bool is_null = Member(body, "nulltesttype").string_value() == "IS_NULL";
+    return engine::Call(is_null ? "is_null" : "is_valid", {arg});
+  }
+  if (type == "BooleanTest") {
+    CA_ASSIGN_OR_RAISE(auto arg, BindExpr(Member(body, "arg"), scope));
+    std::string test = Member(body, "booltesttype").string_value();
+    auto t = engine::Literal(arrow::MakeScalar(true));
+    auto f = engine::Literal(arrow::MakeScalar(false));
+    auto is_true = engine::Call("and_kleene", {engine::Call("is_valid", {arg}), arg});
+    auto is_false =
+        engine::Call("and_kleene", {engine::Call("is_valid", {arg}), engine::Call("not", {arg})});
+    if (test == "IS_TRUE") return engine::Call("coalesce", {arg, f});
+    if (test == "IS_NOT_TRUE") return engine::Call("not", {engine::Call("coalesce", {arg, f})});
+    if (test == "IS_FALSE") return engine::Call("not", {engine::Call("coalesce", {arg, t})});
+    if (test == "IS_NOT_FALSE") return engine::Call("coalesce", {arg, t});
+    if (test == "IS_UNKNOWN") return engine::Call("is_null", {arg});
+    if (test == "IS_NOT_UNKNOWN") return engine::Call("is_valid", {arg});
+    (void)is_true;
+    (void)is_false;
+    return ErrorAt("NOT_SUPPORTED", "not supported: boolean test " + test, node);
+  }
+  if (type == "CoalesceExpr" || type == "MinMaxExpr") {
+    std::vector<ExprPtr> args;
+    for (const JsonValue& a : Member(body, "args").array_value()) {
+      CA_ASSIGN_OR_RAISE(auto e, BindExpr(a, scope));
+      args.push_back(std::move(e));
+    }
+    std::string fn = "coalesce";
+    if (type == "MinMaxExpr") {
+      fn = Member(body, "op").string_value() == "IS_GREATEST" ? "max_element_wise"
+                                                              : "min_element_wise";
+    }
+    return engine::Call(fn, std::move(args));
+  }
+  if (type == "ParamRef") {
+    return ErrorAt("NOT_SUPPORTED", "not supported: query parameters ($n)", node);
+  }
+  if (type == "SQLValueFunction") {
+    return ErrorAt("NOT_SUPPORTED",
+                   "not supported: " + Member(body, "op").string_value() +
+                       " (results would depend on the clock)",
+                   node);
+  }
+  return ErrorAt("NOT_SUPPORTED", "not supported: expression " + std::string(type), node,
+                 "\"construct\":" + JsonQuote(type));
+}
+
+Result<ExprPtr> Binder::BindColumnRef(const JsonValue& node, ExprScope& scope) {
+  std::vector<std::string> parts = StringList(Member(NodeBody(node), "fields"));
+  if (!parts.empty() && parts.back() == "*") {
+    return ErrorAt("NOT_SUPPORTED", "'*' is only allowed in a select list or count(*)", node);
+  }
+  std::string name = parts.back();
+  std::string qualifier = parts.size() >= 2 ? parts[parts.size() - 2] : "";
+  if (parts.size() > 2) {
+    // catalog.schema.table.column: the table part qualifies.
+  }
+  std::string display = qualifier.empty() ? name : qualifier + "." + name;
+  auto lookup = [&](const BoundRelation& rel,
+                    bool case_insensitive) -> std::vector<const BoundColumn*> {
+    std::vector<const BoundColumn*> hits;
+    for (const BoundColumn& c : rel.columns) {
+      bool name_ok = case_insensitive ? Lower(c.name) == Lower(name) : c.name == name;
+      if (!name_ok) continue;
+      if (qualifier.empty()) {
+        if (c.merged) continue;
+      } else if (case_insensitive ? Lower(c.qualifier) != Lower(qualifier)
+                                  : c.qualifier != qualifier) {
+        continue;
+      }
+      hits.push_back(&c);
+    }
+    return hits;
+  };
+  for (const ExprScope* s = &scope; s != nullptr; s = s->outer) {
+    if (s->rel == nullptr) continue;
+    auto hits = lookup(*s->rel, false);
+    if (hits.empty()) hits = lookup(*s->rel, true);
+    if (hits.size() > 1) {
+      return ErrorAt("AMBIGUOUS_COLUMN", "column reference \"" + display + "\" is ambiguous", node,
+                     "\"column\":" + JsonQuote(display));
+    }
+    if (hits.size() == 1) {
+      if (s == &scope) return engine::Column(hits[0]->field);
+      if (s != scope.outer) {
+        return ErrorAt("NOT_SUPPORTED",
+                       "not supported: correlated reference to \"" + display +
+                           "\" more than one query level up",
+                       node);
+      }
+      if (scope.uses_outer) *scope.uses_outer = true;
+      return engine::Column(std::string(kOuterPrefix) + hits[0]->field);
+    }
+  }
+  // Unknown: suggest visible names.
+  std::vector<std::string> candidates;
+  bool qualifier_known = qualifier.empty();
+  if (scope.rel) {
+    for (const BoundColumn& c : scope.rel->columns) {
+      if (!qualifier.empty() && c.qualifier == qualifier) qualifier_known = true;
+      if (qualifier.empty() || c.qualifier == qualifier) candidates.push_back(c.name);
+    }
+  }
+  if (!qualifier_known) {
+    std::vector<std::string> tables;
+    if (scope.rel) {
+      for (const BoundColumn& c : scope.rel->columns) {
+        if (!c.qualifier.empty() &&
+            std::find(tables.begin(), tables.end(), c.qualifier) == tables.end()) {
+          tables.push_back(c.qualifier);
+        }
+      }
+    }
+    auto close = ClosestNames(qualifier, tables, 3);
+    return ErrorAt(
+        "UNKNOWN_TABLE",
+        "missing FROM-clause entry for table \"" + qualifier + "\"" + SuggestionText(close), node,
+        "\"table\":" + JsonQuote(qualifier) + ",\"candidates\":" + JsonStringArray(close));
+  }
+  auto close = ClosestNames(name, candidates, 3);
+  return ErrorAt("UNKNOWN_COLUMN",
+                 "column \"" + display + "\" does not exist" + SuggestionText(close), node,
+                 "\"column\":" + JsonQuote(display) + ",\"candidates\":" + JsonStringArray(close));
+}
+
+Result<ExprPtr> Binder::BindConst(const JsonValue& body) {
+  if (Member(body, "isnull").is_bool() && Member(body, "isnull").bool_value()) {
+    return engine::Literal(std::make_shared<arrow::NullScalar>());
+  }
+  if (const JsonValue& i = Member(body, "ival"); i.is_object()) {
+    const JsonValue& v = Member(i, "ival");
+    int64_t value = v.is_int() ? v.int_value() : 0;
+    // libpg_query's JSON leaves negative integers out ({"ival": {}}); read them from the text.
+    const JsonValue& loc = Member(body, "location");
+    if (!v.is_int() && loc.is_int() && loc.int_value() >= 0 &&
+        static_cast<size_t>(loc.int_value()) < text_.size()) {
+      size_t p = static_cast<size_t>(loc.int_value());
+      bool negative = false;
+      while (p < text_.size() &&
+             (text_[p] == '-' || std::isspace(static_cast<unsigned char>(text_[p])))) {
+        if (text_[p] == '-') negative = !negative;
+        ++p;
+      }
+      value = std::strtoll(text_.c_str() + p, nullptr, 10);
+      if (negative) value = -value;
+    }
+    return engine::Literal(arrow::MakeScalar(static_cast<int32_t>(value)));
+  }
+  if (const JsonValue& b = Member(body, "boolval"); b.is_object()) {
+    const JsonValue& v = Member(b, "boolval");
+    return engine::Literal(arrow::MakeScalar(v.is_bool() && v.bool_value()));
+  }
+  if (const JsonValue& s = Member(body, "sval"); s.is_object()) {
+    const JsonValue& v = Member(s, "sval");
+    return engine::Literal(arrow::MakeScalar(v.is_string() ? v.string_value() : std::string()));
+  }
+  if (const JsonValue& f = Member(body, "fval"); f.is_object()) {
+    std::string text = Member(f, "fval").string_value();
+    CA_ASSIGN_OR_RAISE(auto scalar, NumericLiteral(text));
+    return engine::Literal(std::move(scalar));
+  }
+  if (const JsonValue& b = Member(body, "bsval"); b.is_object()) {
+    return SqlError("NOT_SUPPORTED", "not supported: bit string constants", text_,
+                    LocationOf(JsonValue(JsonObject{{"x", body}})));
+  }
+  return SqlError("NOT_SUPPORTED", "not supported: this constant", text_, -1);
+}
+
+Result<ExprPtr> Binder::Coerce(ExprPtr literal_side, const ExprPtr& other,
+                               const BoundRelation& rel) {
+  // An untyped string constant takes the type of the other operand, as in PostgreSQL
+  // ('2020-01-01' next to a date column is a date).
+  if (!IsStringLiteral(*literal_side)) return literal_side;
+  CA_ASSIGN_OR_RAISE(auto other_type, TypeOf(other, rel));
+  if (other_type->id() == arrow::Type::STRING || other_type->id() == arrow::Type::LARGE_STRING ||
+      other_type->id() == arrow::Type::NA) {
+    return literal_side;
+  }
+  return CastLiteral(literal_side, other_type);
+}
+
+Result<ExprPtr> Binder::Compare(std::string op, ExprPtr l, ExprPtr r, ExprScope& scope,
+                                const JsonValue& node) {
+  if (scope.rel) {
+    CA_ASSIGN_OR_RAISE(l, Coerce(l, r, *scope.rel));
+    CA_ASSIGN_OR_RAISE(r, Coerce(r, l, *scope.rel));
+  }
+  return engine::Call(op, {l, r});
+}
+
+Result<ExprPtr> Binder::BindAExpr(const JsonValue& node, ExprScope& scope) {
+  const JsonValue& body = NodeBody(node);
+  std::string kind = Member(body, "kind").string_value();
+  std::vector<std::string> names = StringList(Member(body, "name"));
+  std::string op = names.empty() ? "" : names.back();
+  const JsonValue& lexpr = Member(body, "lexpr");
+  const JsonValue& rexpr = Member(body, "rexpr");
+
+  auto bind_list = [&](const JsonValue& list) -> Result<std::vector<ExprPtr>> {
+    std::vector<ExprPtr> out;
+    const JsonValue& items = NodeType(list) == "List" ? Member(NodeBody(list), "items") : list;
+    if (!items.is_array()) {
+      return ErrorAt("NOT_SUPPORTED", "not supported: this list form", list);
+    }
+    for (const JsonValue& item : items.array_value()) {
+      CA_ASSIGN_OR_RAISE(auto e, BindExpr(item, scope));
+      out.push_back(std::move(e));
+    }
+    return out;
+  };
+
+  if (kind == "AEXPR_IN") {
+    CA_ASSIGN_OR_RAISE(auto value, BindExpr(lexpr, scope));
+    CA_ASSIGN_OR_RAISE(auto items, bind_list(rexpr));
+    if (scope.rel) {
+      for (auto& item : items) {
+        CA_ASSIGN_OR_RAISE(item, Coerce(item, value, *scope.rel));
+      }
+    }
+    return engine::InList(value, std::move(items), op == "<>");
+  }
+  if (kind == "AEXPR_BETWEEN" || kind == "AEXPR_NOT_BETWEEN") {
+    CA_ASSIGN_OR_RAISE(auto value, BindExpr(lexpr, scope));
+    CA_ASSIGN_OR_RAISE(auto bounds, bind_list(rexpr));
+    if (scope.rel) {
+      for (auto& b : bounds) {
+        CA_ASSIGN_OR_RAISE(b, Coerce(b, value, *scope.rel));
+      }
+    }
+    return engine::Between(value, bounds[0], bounds[1], kind == "AEXPR_NOT_BETWEEN");
+  }
+  if (kind == "AEXPR_BETWEEN_SYM" || kind == "AEXPR_NOT_BETWEEN_SYM") {
+    return ErrorAt("NOT_SUPPORTED", "not supported: BETWEEN SYMMETRIC", node);
+  }
+  if (kind == "AEXPR_LIKE" || kind == "AEXPR_ILIKE") {
+    CA_ASSIGN_OR_RAISE(auto value, BindExpr(lexpr, scope));
+    CA_ASSIGN_OR_RAISE(auto pattern, BindExpr(rexpr, scope));
+    if (pattern->kind != ExprKind::kLiteral || !IsStringLiteral(*pattern)) {
+      return ErrorAt("NOT_SUPPORTED", "not supported: LIKE with a non-constant pattern", rexpr);
+    }
+    std::string text = static_cast<const arrow::StringScalar&>(*pattern->literal).ToString();
+    return engine::Like(value, text, kind == "AEXPR_ILIKE", op.rfind("!", 0) == 0);
+  }
+  if (kind == "AEXPR_SIMILAR") {
+    return ErrorAt("NOT_SUPPORTED", "not supported: SIMILAR TO", node);
+  }
+  if (kind == "AEXPR_DISTINCT" || kind == "AEXPR_NOT_DISTINCT") {
+    CA_ASSIGN_OR_RAISE(auto l, BindExpr(lexpr, scope));
+    CA_ASSIGN_OR_RAISE(auto r, BindExpr(rexpr, scope));
+    CA_ASSIGN_OR_RAISE(auto eq, Compare("=", l, r, scope, node));
+    // NOT DISTINCT: both null, or both non-null and equal.
+    auto both_null =
+        engine::Call("and", {engine::Call("is_null", {l}), engine::Call("is_null", {r})});
+    auto both_valid =
+        engine::Call("and", {engine::Call("is_valid", {l}), engine::Call("is_valid", {r})});
+    auto same = engine::Call(
+        "or",
+        {both_null,
+         engine::Call(
+             "and", {both_valid,
+                     engine::Call("coalesce", {eq, engine::Literal(arrow::MakeScalar(false))})})});
+    return kind == "AEXPR_NOT_DISTINCT" ? same : engine::Call("not", {same});
+  }
+  if (kind == "AEXPR_NULLIF") {
+    CA_ASSIGN_OR_RAISE(auto l, BindExpr(lexpr, scope));
+    CA_ASSIGN_OR_RAISE(auto r, BindExpr(rexpr, scope));
+    CA_ASSIGN_OR_RAISE(auto eq, Compare("=", l, r, scope, node));
+    return engine::Case({{eq, engine::Literal(std::make_shared<arrow::NullScalar>())}}, l);
+  }
+  if (kind == "AEXPR_OP_ANY" || kind == "AEXPR_OP_ALL") {
+    return ErrorAt("NOT_SUPPORTED",
+                   "not supported: " + op + (kind == "AEXPR_OP_ANY" ? " ANY" : " ALL") + " (array)",
+                   node);
+  }
+  if (kind != "AEXPR_OP") {
+    return ErrorAt("NOT_SUPPORTED", "not supported: operator kind " + kind, node);
+  }
+  if (lexpr.is_null()) {  // prefix operator
+    CA_ASSIGN_OR_RAISE(auto r, BindExpr(rexpr, scope));
+    if (op == "-") return engine::Call("negate", {r});
+    if (op == "+") return r;
+    return ErrorAt("NOT_SUPPORTED", "not supported: prefix operator " + op, node,
+                   "\"operator\":" + JsonQuote(op));
+  }
+  CA_ASSIGN_OR_RAISE(auto l, BindExpr(lexpr, scope));
+  CA_ASSIGN_OR_RAISE(auto r, BindExpr(rexpr, scope));
+  static const std::map<std::string, std::string> kComparisons = {
+      {"=", "="}, {"<>", "!="}, {"!=", "!="}, {"<", "<"}, {"<=", "<="}, {">", ">"}, {">=", ">="}};
+  if (auto it = kComparisons.find(op); it != kComparisons.end()) {
+    return Compare(it->second, l, r, scope, node);
+  }
+  if (op == "+" || op == "-") {
+    CA_ASSIGN_OR_RAISE(auto folded, FoldDateArithmetic(op, l, r));
+    if (folded) return folded;
+  }
+  if (op == "+" || op == "-" || op == "*" || op == "/") return engine::Call(op, {l, r});
+  if (op == "%") return engine::Call("mod", {l, r});
+  if (op == "||") {
+    if (scope.rel) {
+      CA_ASSIGN_OR_RAISE(auto lt, TypeOf(l, *scope.rel));
+      CA_ASSIGN_OR_RAISE(auto rt, TypeOf(r, *scope.rel));
+      if (lt->id() != arrow::Type::STRING) l = engine::Cast(l, arrow::utf8());
+      if (rt->id() != arrow::Type::STRING) r = engine::Cast(r, arrow::utf8());
+    }
+    return engine::Call("||", {l, r});
+  }
+  if (op == "^")
+    return engine::Call("power",
+                        {engine::Cast(l, arrow::float64()), engine::Cast(r, arrow::float64())});
+  return ErrorAt("NOT_SUPPORTED", "not supported: operator " + op, node,
+                 "\"operator\":" + JsonQuote(op));
+}
+
+Result<ExprPtr> Binder::BindTypeCast(const JsonValue& node, ExprScope& scope) {
+  const JsonValue& body = NodeBody(node);
+  CA_ASSIGN_OR_RAISE(auto type, BindType(Member(body, "typeName")));
+  CA_ASSIGN_OR_RAISE(auto arg, BindExpr(Member(body, "arg"), scope));
+  if (type->id() == arrow::Type::INTERVAL_MONTH_DAY_NANO && IsStringLiteral(*arg)) {
+    int64_t typmod = 0;
+    const JsonValue& mods =
+        Member(NodeBody(Member(body, "typeName")).is_object() ? NodeBody(Member(body, "typeName"))
+                                                              : Member(body, "typeName"),
+               "typmods");
+    if (mods.is_array() && !mods.array_value().empty()) {
+      const JsonValue& v = Member(Member(NodeBody(mods.array_value()[0]), "ival"), "ival");
+      if (v.is_int()) typmod = v.int_value();
+    }
+    auto interval =
+        IntervalLiteral(static_cast<const arrow::StringScalar&>(*arg->literal).ToString(), typmod);
+    if (!interval.ok()) return ErrorAt("INVALID_INTERVAL", interval.status().message(), node);
+    return *interval;
+  }
+  if (IsStringLiteral(*arg)) {  // typed literals: DATE '...'
+    auto cast = CastLiteral(arg, type);
+    if (!cast.ok()) return ErrorAt("INVALID_LITERAL", cast.status().message(), node);
+    return *cast;
+  }
+  if (type->id() == arrow::Type::INTERVAL_MONTH_DAY_NANO) {
+    return ErrorAt("NOT_SUPPORTED", "not supported: casting a non-constant to INTERVAL", node);
+  }
+  return engine::Cast(arg, type);
+}
+
+Result<ExprPtr> Binder::BindCase(const JsonValue& node, ExprScope& scope) {
+  const JsonValue& body = NodeBody(node);
+  ExprPtr subject;
+  if (!Member(body, "arg").is_null()) {
+    CA_ASSIGN_OR_RAISE(subject, BindExpr(Member(body, "arg"), scope));
+  }
+  std::vector<std::pair<ExprPtr, ExprPtr>> branches;
+  for (const JsonValue& w : Member(body, "args").array_value()) {
+    const JsonValue& wb = NodeBody(w);
+    CA_ASSIGN_OR_RAISE(auto cond, BindExpr(Member(wb, "expr"), scope));
+    if (subject) {
+      CA_ASSIGN_OR_RAISE(cond, Compare("=", subject, cond, scope, w));
+    }
+    CA_ASSIGN_OR_RAISE(auto result, BindExpr(Member(wb, "result"), scope));
+    branches.emplace_back(std::move(cond), std::move(result));
+  }
+  ExprPtr otherwise;
+  if (!Member(body, "defresult").is_null()) {
+    CA_ASSIGN_OR_RAISE(otherwise, BindExpr(Member(body, "defresult"), scope));
+  }
+  return engine::Case(std::move(branches), std::move(otherwise));
+}
+
+Result<ExprPtr> Binder::BindFuncCall(const JsonValue& node, ExprScope& scope) {
+  const JsonValue& body = NodeBody(node);
+  std::vector<std::string> qualified = StringList(Member(body, "funcname"));
+  std::string name = Lower(qualified.back());
+  if (!Member(body, "over").is_null()) {
+    return ErrorAt("NOT_SUPPORTED", "not supported: window function " + name, node);
+  }
+  if (!Member(body, "agg_order").is_null()) {
+    return ErrorAt("NOT_SUPPORTED", "not supported: ORDER BY inside an aggregate call", node);
+  }
+  if (Member(body, "agg_within_group").is_bool() && Member(body, "agg_within_group").bool_value()) {
+    return ErrorAt("NOT_SUPPORTED", "not supported: WITHIN GROUP", node);
+  }
+  bool star = Member(body, "agg_star").is_bool() && Member(body, "agg_star").bool_value();
+  bool distinct =
+      Member(body, "agg_distinct").is_bool() && Member(body, "agg_distinct").bool_value();
+  std::vector<ExprPtr> args;
+  const JsonValue& raw_args = Member(body, "args");
+  // extract(field FROM x) / date_part('field', x): the field is a keyword, not a value.
+  if ((name == "extract" || name == "date_part") && raw_args.is_array() &&
+      raw_args.array_value().size() == 2) {
+    const JsonValue& field_node = raw_args.array_value()[0];
+    const JsonValue& sval = Member(Member(NodeBody(field_node), "sval"), "sval");
+    if (!sval.is_string()) {
+      return ErrorAt("NOT_SUPPORTED", name + " needs a constant field name", field_node);
+    }
+    CA_ASSIGN_OR_RAISE(auto value, BindExpr(raw_args.array_value()[1], scope));
+    auto fn = ExtractFunction(Lower(sval.string_value()));
+    if (!fn.ok()) return ErrorAt("NOT_SUPPORTED", fn.status().message(), field_node);
+    return engine::Call(*fn, {value});
+  }
+  if (raw_args.is_array()) {
+    for (const JsonValue& a : raw_args.array_value()) {
+      CA_ASSIGN_OR_RAISE(auto e, BindExpr(a, scope));
+      args.push_back(std::move(e));
+    }
+  }
+  // SQL macros shadow nothing built in; they are looked up first only by exact name.
+  {
+    auto sql_state = SqlStateOf(*state_);
+    std::shared_ptr<const SqlMacro> macro;
+    {
+      std::lock_guard<std::mutex> lock(sql_state->mutex);
+      if (auto it = sql_state->macros.find(name); it != sql_state->macros.end()) macro = it->second;
+    }
+    if (macro) return BindMacro(*macro, name, std::move(args), node);
+  }
+  // PostgreSQL spellings of functions the engine knows by other names.
+  if (name == "position" && args.size() == 2) {  // position(sub IN s): 1-based, 0 if absent
+    auto found = engine::Call("find_substring", {args[1]},
+                              nullptr);  // options bound below
+    (void)found;
+    return ErrorAt("NOT_SUPPORTED", "not supported: position()", node);
+  }
+  if (name == "nullif" && args.size() == 2) {
+    CA_ASSIGN_OR_RAISE(auto eq, Compare("=", args[0], args[1], scope, node));
+    return engine::Case({{eq, engine::Literal(std::make_shared<arrow::NullScalar>())}}, args[0]);
+  }
+  if (name == "count" && star) args.clear();
+  bool aggregate = fr_.IsAggregate(name);
+  if (!aggregate) {
+    if (distinct || star || !Member(body, "agg_filter").is_null()) {
+      return ErrorAt("NOT_AN_AGGREGATE", name + " is not an aggregate function", node,
+                     "\"function\":" + JsonQuote(name));
+    }
+    auto resolved = fr_.Resolve(name);
+    if (!resolved.ok()) {
+      return ErrorAt("UNKNOWN_FUNCTION", resolved.status().message(), node,
+                     "\"function\":" + JsonQuote(name));
+    }
+    return engine::Call(name, std::move(args));
+  }
+  if (!scope.allow_aggregates) {
+    return ErrorAt("AGGREGATE_NOT_ALLOWED",
+                   std::string("aggregate functions are not allowed in ") + scope.clause, node,
+                   "\"function\":" + JsonQuote(name));
+  }
+  if (name == "avg" || name == "mean") {
+    // DuckDB and PostgreSQL average decimals without rounding to the input scale.
+    for (auto& a : args) {
+      if (scope.rel) {
+        CA_ASSIGN_OR_RAISE(auto t, TypeOf(a, *scope.rel));
+        if (arrow::is_decimal(t->id())) a = engine::Cast(a, arrow::float64());
+      }
+    }
+  }
+  if (const JsonValue& filter = Member(body, "agg_filter"); !filter.is_null()) {
+    ExprScope filter_scope = scope;
+    filter_scope.allow_aggregates = false;
+    filter_scope.clause = "FILTER";
+    CA_ASSIGN_OR_RAISE(auto cond, BindExpr(filter, filter_scope));
+    if (args.empty()) {
+      args.push_back(engine::Case({{cond, engine::Literal(arrow::MakeScalar(true))}}, nullptr));
+      name = "count";
+    } else {
+      for (auto& a : args) a = engine::Case({{cond, a}}, nullptr);
+    }
+  }
+  (void)IsCountAggregate;
+  return engine::AggregateCall(name, std::move(args), distinct);
+}
+
+Result<ExprPtr> Binder::BindMacro(const SqlMacro& macro, const std::string& name,
+                                  std::vector<ExprPtr> args, const JsonValue& node) {
+  if (args.size() != macro.params.size()) {
+    return ErrorAt("WRONG_ARITY",
+                   "function " + name + " takes " + std::to_string(macro.params.size()) +
+                       " argument(s), got " + std::to_string(args.size()),
+                   node, "\"function\":" + JsonQuote(name));
+  }
+  // The body is bound over a one-row relation whose columns are the parameters; the result
+  // is then rewritten with the call's argument expressions.
+  Binder body_binder(state_, macro.body_text);
+  BoundRelation params;
+  std::vector<std::shared_ptr<arrow::Field>> fields;
+  std::vector<std::pair<std::string, ExprPtr>> substitution;
+  for (size_t i = 0; i < macro.params.size(); ++i) {
+    std::string field = "$param." + macro.params[i];
+    fields.push_back(arrow::field(field, macro.param_types[i]));
+    params.columns.push_back({"", macro.params[i], field, false});
+    substitution.emplace_back(field, engine::Cast(args[i], macro.param_types[i]));
+  }
+  auto holder = std::make_shared<engine::PlanNode>();
+  holder->kind = engine::PlanKind::kScan;
+  holder->schema = arrow::schema(fields);
+  params.plan = holder;
+  ExprScope scope;
+  scope.rel = &params;
+  scope.clause = "a function body";
+  CA_ASSIGN_OR_RAISE(auto bound, body_binder.BindExpr(macro.body, scope));
+  return engine::Cast(engine::ReplaceColumns(bound, substitution), macro.return_type);
+}
+
+Result<ExprPtr> ParseSqlExpression(const std::string& text, const arrow::Schema& schema,
+                                   std::shared_ptr<engine::SessionState> state) {
+  CA_ASSIGN_OR_RAISE(JsonValue node, ParseExpression(text));
+  Binder binder(state, text);
+  BoundRelation rel;
+  auto holder = std::make_shared<engine::PlanNode>();
+  holder->kind = engine::PlanKind::kScan;
+  holder->schema = std::make_shared<arrow::Schema>(schema.fields());
+  rel.plan = holder;
+  for (const auto& f : schema.fields()) rel.columns.push_back({"", f->name(), f->name(), false});
+  ExprScope scope;
+  scope.rel = &rel;
+  scope.clause = "a standalone expression";
+  CA_ASSIGN_OR_RAISE(auto expr, binder.BindExpr(node, scope));
+  // Type-check now so errors surface here, with the text.
+  auto field = engine::ScalarField(*expr, schema, binder.resolver());
+  if (!field.ok()) return WithStage(field.status(), stage::kSql, "TYPE_ERROR");
+  return expr;
+}
+
+}  // namespace codeanatomy::sql

@@ -1,0 +1,30 @@
+// SQL statements on a session: queries, EXPLAIN, views, SQL macros, SHOW TABLES, DESCRIBE,
+// each checked against the session's statement policy before anything runs.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+#include "engine/dataframe.h"
+#include "engine/session_context.h"
+
+namespace codeanatomy::sql {
+
+/// Which statements a session accepts. A forbidden statement is refused (stage sql, code
+/// STATEMENT_NOT_ALLOWED) before any statement of the text runs.
+struct StatementPolicy {
+  bool allow_ddl = true;         ///< CREATE/DROP VIEW, CREATE/DROP FUNCTION, CREATE TABLE AS
+  bool allow_dml = true;         ///< INSERT, UPDATE, DELETE, MERGE
+  bool allow_statements = true;  ///< SET, transactions and other non-query statements
+};
+
+/// Sets the session's policy (command).
+void SetStatementPolicy(engine::SessionState& state, const StatementPolicy& policy);
+/// The session's policy (query).
+StatementPolicy GetStatementPolicy(engine::SessionState& state);
+
+/// Runs the statements of `text` in order and returns the last one's result: a query's
+/// DataFrame (lazy), or a small table describing what a DDL statement did.
+Result<engine::DataFrame> ExecuteSql(const engine::SessionContext& ctx, const std::string& text);
+
+}  // namespace codeanatomy::sql
