@@ -214,7 +214,7 @@ Result<ExprPtr> Binder::BindColumnRef(const JsonValue& node, ExprScope& scope) {
     if (hits.empty()) hits = lookup(*s->rel, true);
     if (hits.size() > 1) {
       return ErrorAt("AMBIGUOUS_COLUMN", "column reference \"" + display + "\" is ambiguous", node,
-                     "\"column\":" + JsonQuote(display));
+                     "\"column_name\":" + JsonQuote(display));
     }
     if (hits.size() == 1) {
       if (s == &scope) return engine::Column(hits[0]->field);
@@ -256,7 +256,7 @@ Result<ExprPtr> Binder::BindColumnRef(const JsonValue& node, ExprScope& scope) {
   auto close = ClosestNames(name, candidates, 3);
   return ErrorAt("UNKNOWN_COLUMN",
                  "column \"" + display + "\" does not exist" + SuggestionText(close), node,
-                 "\"column\":" + JsonQuote(display) + ",\"candidates\":" + JsonStringArray(close));
+                 "\"column_name\":" + JsonQuote(display) + ",\"candidates\":" + JsonStringArray(close));
 }
 
 Result<ExprPtr> Binder::BindConst(const JsonValue& body) {
@@ -430,7 +430,19 @@ Result<ExprPtr> Binder::BindAExpr(const JsonValue& node, ExprScope& scope) {
     if (folded) return folded;
   }
   if (op == "+" || op == "-" || op == "*" || op == "/") return engine::Call(op, {l, r});
-  if (op == "%") return engine::Call("mod", {l, r});
+  if (op == "%") {
+    // PostgreSQL's remainder takes the dividend's sign: a - trunc(a / b) * b.
+    ExprPtr quotient = engine::Call("/", {l, r});
+    if (scope.rel) {
+      CA_ASSIGN_OR_RAISE(auto lt, TypeOf(l, *scope.rel));
+      CA_ASSIGN_OR_RAISE(auto rt, TypeOf(r, *scope.rel));
+      if (arrow::is_floating(lt->id()) || arrow::is_floating(rt->id()) ||
+          arrow::is_decimal(lt->id()) || arrow::is_decimal(rt->id())) {
+        quotient = engine::Call("trunc", {quotient});
+      }
+    }
+    return engine::Call("-", {l, engine::Call("*", {quotient, r})});
+  }
   if (op == "||") {
     if (scope.rel) {
       CA_ASSIGN_OR_RAISE(auto lt, TypeOf(l, *scope.rel));

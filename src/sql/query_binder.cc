@@ -294,7 +294,7 @@ Result<BoundRelation> Binder::BindJoinExpr(const JsonValue& node, const ExprScop
       return ErrorAt("UNKNOWN_COLUMN",
                      "column \"" + name + "\" specified in USING clause does not exist in " +
                          (l ? "right" : "left") + " table",
-                     node, "\"column\":" + JsonQuote(name));
+                     node, "\"column_name\":" + JsonQuote(name));
     }
     lkeys.push_back(l->field);
     rkeys.push_back(r->field);
@@ -402,7 +402,9 @@ Result<BoundRelation> Binder::BindFromItem(const JsonValue& item, const ExprScop
 
 Status Binder::BindWithClause(const JsonValue& with_clause) {
   if (Flag(with_clause, "recursive")) {
-    return ErrorAt("NOT_SUPPORTED", "not supported: recursive CTE", with_clause);
+    const JsonArray& ctes = Items(Member(with_clause, "ctes"));
+    return ErrorAt("NOT_SUPPORTED", "not supported: recursive CTE",
+                   ctes.empty() ? with_clause : ctes[0], "\"construct\":\"recursive CTE\"");
   }
   ctes_.emplace_back();
   for (const JsonValue& cte_node : Items(Member(with_clause, "ctes"))) {
@@ -895,7 +897,7 @@ Result<ExprPtr> Binder::RewriteGrouped(const ExprPtr& e, AggregateState& agg,
     return ErrorAt("NOT_GROUPED",
                    "column \"" + shown +
                        "\" must appear in the GROUP BY clause or be used in an aggregate function",
-                   node, "\"column\":" + JsonQuote(shown));
+                   node, "\"column_name\":" + JsonQuote(shown));
   }
   std::vector<ExprPtr> args;
   for (const auto& a : e->args) {
