@@ -254,9 +254,9 @@ Result<ExprPtr> Binder::BindColumnRef(const JsonValue& node, ExprScope& scope) {
         "\"table\":" + JsonQuote(qualifier) + ",\"candidates\":" + JsonStringArray(close));
   }
   auto close = ClosestNames(name, candidates, 3);
-  return ErrorAt("UNKNOWN_COLUMN",
-                 "column \"" + display + "\" does not exist" + SuggestionText(close), node,
-                 "\"column_name\":" + JsonQuote(display) + ",\"candidates\":" + JsonStringArray(close));
+  return ErrorAt(
+      "UNKNOWN_COLUMN", "column \"" + display + "\" does not exist" + SuggestionText(close), node,
+      "\"column_name\":" + JsonQuote(display) + ",\"candidates\":" + JsonStringArray(close));
 }
 
 Result<ExprPtr> Binder::BindConst(const JsonValue& body) {

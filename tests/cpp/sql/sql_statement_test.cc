@@ -23,14 +23,17 @@ class SqlTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(auto ctx, engine::SessionContext::Make());
     ctx_ = std::make_unique<engine::SessionContext>(std::move(ctx));
-    auto schema = arrow::schema({arrow::field("k", arrow::int32()), arrow::field("s", arrow::utf8()),
-                                 arrow::field("v", arrow::float64())});
+    auto schema =
+        arrow::schema({arrow::field("k", arrow::int32()), arrow::field("s", arrow::utf8()),
+                       arrow::field("v", arrow::float64())});
     ASSERT_OK(ctx_->RegisterTable(
         "t", TableFromJSON(schema, {R"([{"k": 1, "s": "a", "v": 1.5}, {"k": 2, "s": "b", "v": 2.0},
                                         {"k": 2, "s": "c", "v": null}, {"k": null, "s": "d", "v": 4.0}])"})));
-    auto uschema = arrow::schema({arrow::field("k", arrow::int32()), arrow::field("w", arrow::utf8())});
+    auto uschema =
+        arrow::schema({arrow::field("k", arrow::int32()), arrow::field("w", arrow::utf8())});
     ASSERT_OK(ctx_->RegisterTable(
-        "u", TableFromJSON(uschema, {R"([{"k": 2, "w": "x"}, {"k": 3, "w": "y"}, {"k": null, "w": "z"}])"})));
+        "u", TableFromJSON(
+                 uschema, {R"([{"k": 2, "w": "x"}, {"k": 3, "w": "y"}, {"k": null, "w": "z"}])"})));
   }
 
   Result<std::shared_ptr<arrow::Table>> Run(const std::string& sql) {
@@ -61,9 +64,9 @@ TEST(SqlParseTest, PositionCountsCharactersNotBytes) {
 }
 
 TEST_F(SqlTest, GroupByHavingOrderBy) {
-  ASSERT_OK_AND_ASSIGN(
-      auto t, Run("SELECT k, count(*) AS n, sum(v) FROM t GROUP BY k HAVING count(*) >= 1 "
-                  "ORDER BY n DESC, k NULLS FIRST"));
+  ASSERT_OK_AND_ASSIGN(auto t,
+                       Run("SELECT k, count(*) AS n, sum(v) FROM t GROUP BY k HAVING count(*) >= 1 "
+                           "ORDER BY n DESC, k NULLS FIRST"));
   EXPECT_EQ(Rows(*t), (std::vector<std::string>{"2|2|2", "null|1|4", "1|1|1.5"}));
 }
 
@@ -79,16 +82,19 @@ TEST_F(SqlTest, NotInFollowsThreeValuedLogic) {
   // u.k contains NULL: `k NOT IN (...)` is never true.
   ASSERT_OK_AND_ASSIGN(auto t, Run("SELECT s FROM t WHERE k NOT IN (SELECT k FROM u)"));
   EXPECT_EQ(t->num_rows(), 0);
-  ASSERT_OK_AND_ASSIGN(auto t2, Run("SELECT s FROM t WHERE k NOT IN (SELECT k FROM u WHERE k IS NOT NULL)"));
+  ASSERT_OK_AND_ASSIGN(auto t2,
+                       Run("SELECT s FROM t WHERE k NOT IN (SELECT k FROM u WHERE k IS NOT NULL)"));
   EXPECT_EQ(SortedRows(*t2), (std::vector<std::string>{"a"}));
   ASSERT_OK_AND_ASSIGN(auto t3, Run("SELECT s, k IN (SELECT k FROM u) FROM t"));
   EXPECT_EQ(SortedRows(*t3), (std::vector<std::string>{"a|null", "b|true", "c|true", "d|null"}));
 }
 
 TEST_F(SqlTest, CorrelatedSubqueries) {
-  ASSERT_OK_AND_ASSIGN(auto e, Run("SELECT s FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.k = t.k)"));
+  ASSERT_OK_AND_ASSIGN(auto e,
+                       Run("SELECT s FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.k = t.k)"));
   EXPECT_EQ(SortedRows(*e), (std::vector<std::string>{"b", "c"}));
-  ASSERT_OK_AND_ASSIGN(auto n, Run("SELECT s FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.k = t.k)"));
+  ASSERT_OK_AND_ASSIGN(auto n,
+                       Run("SELECT s FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.k = t.k)"));
   EXPECT_EQ(SortedRows(*n), (std::vector<std::string>{"a", "d"}));
   // A correlated count over an empty group is 0, not NULL.
   ASSERT_OK_AND_ASSIGN(auto c, Run("SELECT s, (SELECT count(*) FROM u WHERE u.k = t.k) FROM t"));
@@ -156,8 +162,8 @@ TEST_F(SqlTest, UnknownNamesSuggestAndPointAtTheName) {
 
 TEST_F(SqlTest, StandaloneExpressionsBindAgainstASchema) {
   ASSERT_OK_AND_ASSIGN(auto df, ctx_->Table("t"));
-  ASSERT_OK_AND_ASSIGN(auto e, ParseSqlExpression("k = 2 AND s LIKE 'b%'", *df.schema(),
-                                                  ctx_->state()));
+  ASSERT_OK_AND_ASSIGN(auto e,
+                       ParseSqlExpression("k = 2 AND s LIKE 'b%'", *df.schema(), ctx_->state()));
   ASSERT_OK_AND_ASSIGN(auto filtered, df.Filter(e));
   ASSERT_OK_AND_ASSIGN(auto t, filtered.Collect());
   EXPECT_EQ(Rows(*t), (std::vector<std::string>{"2|b|2"}));

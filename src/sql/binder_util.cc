@@ -1,0 +1,169 @@
+#include "sql/binder_util.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "sql/parse_tree.h"
+
+namespace codeanatomy::sql::internal {
+
+using engine::Expr;
+using engine::ExprKind;
+
+bool Flag(const JsonValue& body, std::string_view key) {
+  const JsonValue& v = Member(body, key);
+  return v.is_bool() && v.bool_value();
+}
+
+const JsonArray& Items(const JsonValue& list) {
+  static const JsonArray kEmpty;
+  return list.is_array() ? list.array_value() : kEmpty;
+}
+
+// The PostgreSQL default name of a select-list item without an alias.
+std::string DefaultName(const JsonValue& node) {
+  std::string_view type = NodeType(node);
+  const JsonValue& body = NodeBody(node);
+  if (type == "ColumnRef") {
+    auto parts = StringList(Member(body, "fields"));
+    return parts.empty() ? "?column?" : parts.back();
+  }
+  if (type == "FuncCall") {
+    auto parts = StringList(Member(body, "funcname"));
+    return parts.empty() ? "?column?" : parts.back();
+  }
+  if (type == "TypeCast") {
+    const JsonValue& arg = Member(body, "arg");
+    if (NodeType(arg) == "ColumnRef" || NodeType(arg) == "FuncCall") return DefaultName(arg);
+    auto names = StringList(Member(Member(body, "typeName"), "names"));
+    return names.empty() ? "?column?" : names.back();
+  }
+  if (type == "CaseExpr") return "case";
+  if (type == "CoalesceExpr") return "coalesce";
+  if (type == "SubLink") {
+    if (Member(body, "subLinkType").string_value() == "EXISTS_SUBLINK") return "exists";
+    return "?column?";
+  }
+  return "?column?";
+}
+
+// Whether a parse tree contains an aggregate call of this query level (not inside a subquery
+// or a window call).
+bool ContainsAggregateNode(const JsonValue& node, const engine::FunctionResolver& fr) {
+  if (node.is_array()) {
+    for (const auto& v : node.array_value()) {
+      if (ContainsAggregateNode(v, fr)) return true;
+    }
+    return false;
+  }
+  if (!node.is_object()) return false;
+  std::string_view type = NodeType(node);
+  if (type == "SubLink") return false;
+  if (type == "FuncCall") {
+    const JsonValue& body = NodeBody(node);
+    auto name = StringList(Member(body, "funcname"));
+    if (Member(body, "over").is_null() && !name.empty()) {
+      std::string lowered = name.back();
+      std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (fr.IsAggregate(lowered)) return true;
+    }
+  }
+  for (const auto& [key, child] : node.object_value()) {
+    if (ContainsAggregateNode(child, fr)) return true;
+  }
+  return false;
+}
+
+bool ContainsSubLink(const JsonValue& node) {
+  if (node.is_array()) {
+    for (const auto& v : node.array_value()) {
+      if (ContainsSubLink(v)) return true;
+    }
+    return false;
+  }
+  if (!node.is_object()) return false;
+  if (NodeType(node) == "SubLink") return true;
+  for (const auto& [key, child] : node.object_value()) {
+    if (ContainsSubLink(child)) return true;
+  }
+  return false;
+}
+
+// The conjuncts of a WHERE parse tree.
+void SplitAndNodes(const JsonValue& node, std::vector<const JsonValue*>* out) {
+  if (NodeType(node) == "BoolExpr" &&
+      Member(NodeBody(node), "boolop").string_value() == "AND_EXPR") {
+    for (const auto& a : Items(Member(NodeBody(node), "args"))) SplitAndNodes(a, out);
+  } else {
+    out->push_back(&node);
+  }
+}
+
+// The field name of a set operation's i-th column.
+std::string PositionalName(size_t i) {
+  std::string name = std::to_string(i);
+  name.insert(name.begin(), 'c');
+  return name;
+}
+
+// Rebuilds an expression with new arguments.
+ExprPtr WithArgs(const ExprPtr& e, std::vector<ExprPtr> args) {
+  auto copy = std::make_shared<Expr>(*e);
+  copy->args = std::move(args);
+  return copy;
+}
+
+// Splits ON-style conjuncts into equi-join keys (a left column = a right column) and a residual.
+void SplitJoinCondition(const std::vector<ExprPtr>& conjuncts, const std::set<std::string>& left,
+                        const std::set<std::string>& right, std::vector<std::string>* lkeys,
+                        std::vector<std::string>* rkeys, std::vector<ExprPtr>* residual) {
+  for (const auto& c : conjuncts) {
+    if (c->kind == ExprKind::kCall && (c->name == "=" || c->name == "equal") &&
+        c->args.size() == 2 && c->args[0]->kind == ExprKind::kColumn &&
+        c->args[1]->kind == ExprKind::kColumn) {
+      const std::string& a = c->args[0]->name;
+      const std::string& b = c->args[1]->name;
+      if (left.count(a) && right.count(b)) {
+        lkeys->push_back(a), rkeys->push_back(b);
+        continue;
+      }
+      if (left.count(b) && right.count(a)) {
+        lkeys->push_back(b), rkeys->push_back(a);
+        continue;
+      }
+    }
+    residual->push_back(c);
+  }
+}
+
+std::set<std::string> FieldSet(const BoundRelation& rel) {
+  std::set<std::string> out;
+  for (const auto& f : rel.plan->schema->fields()) out.insert(f->name());
+  return out;
+}
+
+std::shared_ptr<arrow::DataType> CommonType(const std::shared_ptr<arrow::DataType>& a,
+                                            const std::shared_ptr<arrow::DataType>& b) {
+  if (a->Equals(*b)) return a;
+  if (a->id() == arrow::Type::NA) return b;
+  if (b->id() == arrow::Type::NA) return a;
+  if (arrow::is_integer(a->id()) && arrow::is_integer(b->id())) {
+    return arrow::bit_width(a->id()) >= arrow::bit_width(b->id()) ? a : b;
+  }
+  if (arrow::is_decimal(a->id()) && arrow::is_integer(b->id())) return a;
+  if (arrow::is_decimal(b->id()) && arrow::is_integer(a->id())) return b;
+  if (arrow::is_decimal(a->id()) && arrow::is_decimal(b->id())) {
+    const auto& da = static_cast<const arrow::Decimal128Type&>(*a);
+    const auto& db = static_cast<const arrow::Decimal128Type&>(*b);
+    int32_t scale = std::max(da.scale(), db.scale());
+    int32_t whole = std::max(da.precision() - da.scale(), db.precision() - db.scale());
+    return arrow::decimal128(std::min(38, whole + scale), scale);
+  }
+  if (arrow::is_numeric(a->id()) || arrow::is_decimal(a->id())) {
+    if (arrow::is_numeric(b->id()) || arrow::is_decimal(b->id())) return arrow::float64();
+  }
+  return nullptr;
+}
+
+}  // namespace codeanatomy::sql::internal

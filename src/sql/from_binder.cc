@@ -1,0 +1,354 @@
+// Binding FROM: tables, views, CTE references, subqueries, explicit joins (ON, USING,
+// NATURAL) and comma lists joined on their WHERE equalities.
+#include <algorithm>
+#include <cctype>
+
+#include <arrow/array/util.h>
+#include <arrow/compute/api.h>
+#include <arrow/table.h>
+
+#include "engine/table_provider.h"
+#include "engine/view.h"
+#include "sql/binder.h"
+#include "sql/binder_util.h"
+#include "sql/parse_tree.h"
+
+namespace codeanatomy::sql {
+
+using engine::Expr;
+using engine::ExprKind;
+using engine::JoinType;
+using namespace internal;  // NOLINT(build/namespaces)
+
+Result<BoundRelation> Binder::Disambiguate(BoundRelation right,
+                                           const std::set<std::string>& taken) {
+  bool collides = false;
+  for (const auto& f : right.plan->schema->fields()) collides |= taken.count(f->name()) > 0;
+  if (!collides) return right;
+  std::vector<ExprPtr> exprs;
+  std::map<std::string, std::string> renamed;
+  std::set<std::string> used = taken;
+  for (const auto& f : right.plan->schema->fields()) used.insert(f->name());
+  for (const auto& f : right.plan->schema->fields()) {
+    std::string name = f->name();
+    if (taken.count(name)) {
+      int k = 1;
+      std::string candidate;
+      do {
+        candidate = name + ":" + std::to_string(k++);
+      } while (used.count(candidate));
+      used.insert(candidate);
+      renamed[name] = candidate;
+      exprs.push_back(engine::Alias(engine::Column(name), candidate));
+    } else {
+      exprs.push_back(engine::Column(name));
+    }
+  }
+  CA_ASSIGN_OR_RAISE(right.plan, engine::plan::Projection(right.plan, std::move(exprs), fr_));
+  for (auto& c : right.columns) {
+    if (auto it = renamed.find(c.field); it != renamed.end()) c.field = it->second;
+  }
+  return right;
+}
+
+Result<BoundRelation> Binder::JoinRelations(BoundRelation left, BoundRelation right, JoinType type,
+                                            std::vector<std::string> left_keys,
+                                            std::vector<std::string> right_keys, ExprPtr filter) {
+  BoundRelation out;
+  CA_ASSIGN_OR_RAISE(out.plan, engine::plan::Join(left.plan, right.plan, type, std::move(left_keys),
+                                                  std::move(right_keys), filter, fr_));
+  out.columns = std::move(left.columns);
+  if (type != JoinType::kLeftSemi && type != JoinType::kLeftAnti) {
+    for (auto& c : right.columns) out.columns.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<BoundRelation> Binder::BindRangeVar(const JsonValue& node) {
+  const JsonValue& body = NodeBody(node);
+  std::string relname = Member(body, "relname").string_value();
+  std::string qualified = relname;
+  if (Member(body, "schemaname").is_string()) {
+    qualified = Member(body, "schemaname").string_value() + "." + qualified;
+  }
+  if (Member(body, "catalogname").is_string()) {
+    qualified = Member(body, "catalogname").string_value() + "." + qualified;
+  }
+  BoundRelation rel;
+  bool found = false;
+  if (qualified == relname) {
+    for (auto it = ctes_.rbegin(); it != ctes_.rend() && !found; ++it) {
+      if (auto c = it->find(relname); c != it->end()) {
+        rel = c->second;
+        found = true;
+      }
+    }
+  }
+  if (!found) {
+    auto provider = state_->catalog().Lookup(qualified);
+    if (!provider.ok()) {
+      return ErrorAt("UNKNOWN_TABLE", provider.status().message(), node,
+                     "\"table\":" + JsonQuote(qualified));
+    }
+    CA_ASSIGN_OR_RAISE(rel.plan, engine::PlanForProvider(qualified, *provider));
+    for (const auto& f : rel.plan->schema->fields()) {
+      rel.columns.push_back({relname, f->name(), f->name(), false});
+    }
+  }
+  std::string alias = relname;
+  const JsonValue& alias_node = Member(body, "alias");
+  if (alias_node.is_object()) {
+    alias = Member(alias_node, "aliasname").string_value();
+    auto colnames = StringList(Member(alias_node, "colnames"));
+    if (colnames.size() > rel.columns.size()) {
+      return ErrorAt("TOO_MANY_COLUMN_ALIASES",
+                     "table \"" + relname + "\" has " + std::to_string(rel.columns.size()) +
+                         " columns available but " + std::to_string(colnames.size()) +
+                         " columns specified",
+                     node);
+    }
+    for (size_t i = 0; i < colnames.size(); ++i) rel.columns[i].name = colnames[i];
+  }
+  for (auto& c : rel.columns) c.qualifier = alias;
+  return rel;
+}
+
+Result<BoundRelation> Binder::BindJoinExpr(const JsonValue& node, const ExprScope* outer) {
+  const JsonValue& body = NodeBody(node);
+  CA_ASSIGN_OR_RAISE(auto left, BindFromItem(Member(body, "larg"), outer));
+  CA_ASSIGN_OR_RAISE(auto right_raw, BindFromItem(Member(body, "rarg"), outer));
+  CA_ASSIGN_OR_RAISE(auto right, Disambiguate(std::move(right_raw), FieldSet(left)));
+  std::string jt = Member(body, "jointype").string_value();
+  JoinType type = JoinType::kInner;
+  if (jt == "JOIN_LEFT") {
+    type = JoinType::kLeft;
+  } else if (jt == "JOIN_RIGHT") {
+    type = JoinType::kRight;
+  } else if (jt == "JOIN_FULL") {
+    type = JoinType::kFull;
+  } else if (jt != "JOIN_INNER") {
+    return ErrorAt("NOT_SUPPORTED", "not supported: join type " + jt, node);
+  }
+  std::vector<std::string> lkeys, rkeys;
+  std::vector<ExprPtr> residual;
+  std::vector<std::string> using_names = StringList(Member(body, "usingClause"));
+  if (Flag(body, "isNatural")) {
+    for (const auto& lc : left.columns) {
+      if (lc.merged) continue;
+      for (const auto& rc : right.columns) {
+        if (!rc.merged && rc.name == lc.name) using_names.push_back(lc.name);
+      }
+    }
+  }
+  std::vector<std::pair<const BoundColumn*, const BoundColumn*>> using_pairs;
+  for (const auto& name : using_names) {
+    auto find = [&](const BoundRelation& r) -> const BoundColumn* {
+      const BoundColumn* hit = nullptr;
+      for (const auto& c : r.columns) {
+        if (!c.merged && c.name == name) hit = &c;
+      }
+      return hit;
+    };
+    const BoundColumn* l = find(left);
+    const BoundColumn* r = find(right);
+    if (!l || !r) {
+      return ErrorAt("UNKNOWN_COLUMN",
+                     "column \"" + name + "\" specified in USING clause does not exist in " +
+                         (l ? "right" : "left") + " table",
+                     node, "\"column_name\":" + JsonQuote(name));
+    }
+    lkeys.push_back(l->field);
+    rkeys.push_back(r->field);
+    using_pairs.emplace_back(l, r);
+  }
+  if (const JsonValue& quals = Member(body, "quals"); !quals.is_null()) {
+    BoundRelation combined;
+    CA_ASSIGN_OR_RAISE(combined.plan, engine::plan::Join(left.plan, right.plan, JoinType::kInner,
+                                                         {}, {}, nullptr, fr_));
+    combined.columns = left.columns;
+    combined.columns.insert(combined.columns.end(), right.columns.begin(), right.columns.end());
+    ExprScope scope;
+    scope.rel = &combined;
+    scope.outer = outer;
+    scope.clause = "JOIN conditions";
+    if (ContainsSubLink(quals)) {
+      return ErrorAt("NOT_SUPPORTED", "not supported: subquery in a JOIN condition", quals);
+    }
+    bool uses_outer = false;
+    scope.uses_outer = &uses_outer;
+    CA_ASSIGN_OR_RAISE(auto cond, BindExpr(quals, scope));
+    if (uses_outer) {
+      return ErrorAt("NOT_SUPPORTED", "not supported: correlated reference in a JOIN condition",
+                     quals);
+    }
+    SplitJoinCondition(SplitConjunction(cond), FieldSet(left), FieldSet(right), &lkeys, &rkeys,
+                       &residual);
+  }
+  // Build: the engine's join plans need keys, or run as a nested-loop join.
+  CA_ASSIGN_OR_RAISE(auto joined,
+                     JoinRelations(left, right, type, lkeys, rkeys, Conjunction(residual)));
+  if (!using_pairs.empty()) {
+    // USING/NATURAL: one visible key column; under FULL JOIN it is COALESCE(l, r).
+    std::vector<ExprPtr> exprs;
+    bool project = type == JoinType::kFull || type == JoinType::kRight;
+    std::map<std::string, std::string> merged_field;  // left key field -> visible field
+    std::set<std::string> right_fields;
+    for (const auto& [l, r] : using_pairs) right_fields.insert(r->field);
+    if (project) {
+      for (const auto& f : joined.plan->schema->fields())
+        exprs.push_back(engine::Column(f->name()));
+      for (const auto& [l, r] : using_pairs) {
+        std::string name = FreshName("using_");
+        ExprPtr value =
+            type == JoinType::kFull
+                ? engine::Call("coalesce", {engine::Column(l->field), engine::Column(r->field)})
+                : engine::Column(r->field);
+        exprs.push_back(engine::Alias(value, name));
+        merged_field[l->field] = name;
+      }
+      CA_ASSIGN_OR_RAISE(joined.plan, engine::plan::Projection(joined.plan, exprs, fr_));
+    }
+    std::vector<BoundColumn> columns;
+    // The merged keys come first, in USING order, then the other columns (PostgreSQL order).
+    for (const auto& [l, r] : using_pairs) {
+      BoundColumn c{"", l->name, l->field, false};
+      if (auto it = merged_field.find(l->field); it != merged_field.end()) c.field = it->second;
+      columns.push_back(c);
+    }
+    for (auto c : joined.columns) {
+      bool is_key = false;
+      for (const auto& [l, r] : using_pairs) is_key |= (c.field == l->field || c.field == r->field);
+      c.merged = is_key;
+      columns.push_back(c);
+    }
+    joined.columns = std::move(columns);
+  }
+  if (const JsonValue& alias = Member(body, "alias"); alias.is_object()) {
+    std::string name = Member(alias, "aliasname").string_value();
+    std::vector<BoundColumn> visible;
+    for (auto& c : joined.columns) {
+      if (!c.merged) visible.push_back({name, c.name, c.field, false});
+    }
+    joined.columns = std::move(visible);
+  }
+  return joined;
+}
+
+Result<BoundRelation> Binder::BindFromItem(const JsonValue& item, const ExprScope* outer) {
+  std::string_view type = NodeType(item);
+  const JsonValue& body = NodeBody(item);
+  if (type == "RangeVar") return BindRangeVar(item);
+  if (type == "JoinExpr") return BindJoinExpr(item, outer);
+  if (type == "RangeSubselect") {
+    if (Flag(body, "lateral")) {
+      return ErrorAt("NOT_SUPPORTED", "not supported: LATERAL subqueries", item);
+    }
+    CA_ASSIGN_OR_RAISE(auto rel, BindQuery(NodeBody(Member(body, "subquery")), nullptr));
+    const JsonValue& alias = Member(body, "alias");
+    std::string name = alias.is_object() ? Member(alias, "aliasname").string_value() : "";
+    auto colnames = StringList(Member(alias, "colnames"));
+    for (size_t i = 0; i < rel.columns.size(); ++i) {
+      rel.columns[i].qualifier = name;
+      if (i < colnames.size()) rel.columns[i].name = colnames[i];
+    }
+    return rel;
+  }
+  if (type == "RangeFunction") {
+    return ErrorAt("NOT_SUPPORTED", "not supported: table functions in FROM", item);
+  }
+  return ErrorAt("NOT_SUPPORTED", "not supported: FROM item " + std::string(type), item);
+}
+
+Result<BoundRelation> Binder::OneRow() {
+  auto table = arrow::Table::Make(arrow::schema({arrow::field("__one", arrow::int8())}),
+                                  {*arrow::MakeArrayFromScalar(arrow::Int8Scalar(1), 1)}, 1);
+  CA_ASSIGN_OR_RAISE(auto provider, engine::MemoryTableProvider::Make(table));
+  BoundRelation rel;
+  CA_ASSIGN_OR_RAISE(rel.plan, engine::plan::Scan("(one row)", provider));
+  return rel;
+}
+
+// FROM a, b, c WHERE ...: items are joined in order, each on the WHERE equalities that
+// connect it to the items joined so far (a cross join when none does).
+Result<BoundRelation> Binder::BindFromList(const JsonValue& from, const JsonValue& where,
+                                           const ExprScope* outer) {
+  const JsonArray& items = Items(from);
+  if (items.empty()) return OneRow();
+  std::vector<BoundRelation> rels;
+  std::set<std::string> taken;
+  for (const JsonValue& item : items) {
+    CA_ASSIGN_OR_RAISE(auto rel, BindFromItem(item, outer));
+    CA_ASSIGN_OR_RAISE(rel, Disambiguate(std::move(rel), taken));
+    for (const auto& f : rel.plan->schema->fields()) taken.insert(f->name());
+    rels.push_back(std::move(rel));
+  }
+  if (rels.size() == 1) return std::move(rels[0]);
+  // Equalities between plain columns of two different items, from the WHERE conjuncts.
+  std::vector<std::pair<std::string, std::string>> edges;
+  if (!where.is_null()) {
+    BoundRelation all;
+    std::vector<std::shared_ptr<arrow::Field>> fields;
+    for (const auto& r : rels) {
+      for (const auto& f : r.plan->schema->fields()) fields.push_back(f);
+      all.columns.insert(all.columns.end(), r.columns.begin(), r.columns.end());
+    }
+    auto holder = std::make_shared<engine::PlanNode>();
+    holder->kind = engine::PlanKind::kScan;
+    holder->schema = arrow::schema(fields);
+    all.plan = holder;
+    std::vector<const JsonValue*> conjuncts;
+    SplitAndNodes(where, &conjuncts);
+    for (const JsonValue* c : conjuncts) {
+      if (ContainsSubLink(*c) || NodeType(*c) != "A_Expr") continue;
+      ExprScope scope;
+      scope.rel = &all;
+      scope.outer = outer;
+      bool uses_outer = false;
+      scope.uses_outer = &uses_outer;
+      auto bound = BindExpr(*c, scope);
+      if (!bound.ok() || uses_outer) continue;  // errors surface when WHERE is bound
+      const ExprPtr& e = *bound;
+      if (e->kind == ExprKind::kCall && e->name == "=" && e->args[0]->kind == ExprKind::kColumn &&
+          e->args[1]->kind == ExprKind::kColumn) {
+        edges.emplace_back(e->args[0]->name, e->args[1]->name);
+      }
+    }
+  }
+  std::vector<std::set<std::string>> item_fields;
+  for (const auto& r : rels) item_fields.push_back(FieldSet(r));
+  std::vector<bool> used(rels.size(), false);
+  BoundRelation current = std::move(rels[0]);
+  std::set<std::string> current_fields = item_fields[0];
+  used[0] = true;
+  for (size_t step = 1; step < rels.size(); ++step) {
+    size_t pick = rels.size();
+    std::vector<std::string> lkeys, rkeys;
+    for (size_t i = 0; i < rels.size() && pick == rels.size(); ++i) {
+      if (used[i]) continue;
+      for (const auto& [a, b] : edges) {
+        if (current_fields.count(a) && item_fields[i].count(b)) {
+          lkeys.push_back(a), rkeys.push_back(b);
+        } else if (current_fields.count(b) && item_fields[i].count(a)) {
+          lkeys.push_back(b), rkeys.push_back(a);
+        }
+      }
+      if (!lkeys.empty()) pick = i;
+    }
+    if (pick == rels.size()) {  // nothing connects: cross join the next item
+      for (size_t i = 0; i < rels.size(); ++i) {
+        if (!used[i]) {
+          pick = i;
+          break;
+        }
+      }
+    }
+    used[pick] = true;
+    current_fields.insert(item_fields[pick].begin(), item_fields[pick].end());
+    CA_ASSIGN_OR_RAISE(current, JoinRelations(std::move(current), std::move(rels[pick]),
+                                              JoinType::kInner, lkeys, rkeys, nullptr));
+  }
+  // Keys are also kept in WHERE (applied again; cheap and always correct).
+  return current;
+}
+
+}  // namespace codeanatomy::sql
