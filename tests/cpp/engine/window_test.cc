@@ -425,6 +425,30 @@ TEST_F(WindowTest, ManyPartitionsRunAsParallelChunks) {
   EXPECT_GT(batches, 1);
 }
 
+TEST_F(WindowTest, BeyondTheMemoryLimitFailsWithMemoryLimitExceeded) {
+  SessionConfig config;
+  config.memory_limit_bytes = 1 << 20;
+  ASSERT_OK_AND_ASSIGN(auto ctx, SessionContext::Make(config));
+  constexpr int64_t kRows = 1'000'000;  // 8 MB per int64 column, built outside the session pool
+  arrow::Int64Builder xs;
+  for (int64_t i = 0; i < kRows; ++i) ASSERT_OK(xs.Append((i * 7919) % kRows));
+  std::shared_ptr<arrow::Array> x;
+  ASSERT_OK(xs.Finish(&x));
+  auto schema = arrow::schema({arrow::field("x", arrow::int64())});
+  ASSERT_OK(ctx.RegisterTable("big", arrow::Table::Make(schema, {x})));
+  ASSERT_OK_AND_ASSIGN(auto df, ctx.Table("big"));
+  ASSERT_OK_AND_ASSIGN(df, df.Window({Win("row_number", {}, {}, {Asc("x")}, "rn")}));
+  auto result = df.Collect();
+  ASSERT_FALSE(result.ok()) << "numbered " << (*result)->num_rows() << " rows within 1 MiB";
+  EXPECT_EQ(ErrorCode(result.status()), "MEMORY_LIMIT_EXCEEDED") << result.status().ToString();
+  // The session stays usable for small queries.
+  ASSERT_OK(ctx.RegisterTable("small", arrow::Table::Make(schema, {x->Slice(0, 10)})));
+  ASSERT_OK_AND_ASSIGN(auto small, ctx.Table("small"));
+  ASSERT_OK_AND_ASSIGN(small, small.Window({Win("count", {}, {}, {}, "n")}));
+  ASSERT_OK_AND_ASSIGN(auto table, small.Collect());
+  EXPECT_EQ(Rows(*table).front(), "0|10");
+}
+
 TEST_F(WindowTest, CancelledQueryStops) {
   arrow::StopSource stop;
   stop.RequestStop();
