@@ -79,6 +79,29 @@ Result<std::shared_ptr<arrow::Array>> DenseRank(const std::shared_ptr<arrow::Arr
   return ranked.make_array();
 }
 
+/// The key ranks folded into one uint64 (mixed radix, first key most significant) so that a
+/// single integer column is sorted; null when the product of the rank ranges overflows.
+Result<std::shared_ptr<arrow::Array>> CombinedKey(const Layout& layout, arrow::MemoryPool* pool) {
+  if (layout.ranks.size() == 1) return layout.ranks[0];
+  std::vector<const uint64_t*> keys = layout.partition_ranks;
+  keys.insert(keys.end(), layout.order_ranks.begin(), layout.order_ranks.end());
+  std::vector<uint64_t> radix;
+  uint64_t product = 1;
+  for (const uint64_t* k : keys) {
+    uint64_t max = *std::max_element(k, k + layout.rows) + 1;  // dense ranks start at 1
+    if (__builtin_mul_overflow(product, max, &product)) return nullptr;
+    radix.push_back(max);
+  }
+  CA_ASSIGN_OR_RAISE(auto combined, Allocate<uint64_t>(layout.rows, pool));
+  for (int64_t r = 0; r < layout.rows; ++r) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < keys.size(); ++i) v = v * radix[i] + keys[i][r];
+    combined.data[r] = v;
+  }
+  return arrow::MakeArray(
+      arrow::ArrayData::Make(arrow::uint64(), layout.rows, {nullptr, combined.buffer}, 0));
+}
+
 Result<Layout> BuildLayout(const arrow::RecordBatch& input, const WindowCall& call,
                            cp::ExecContext* ctx) {
   Layout layout;
@@ -99,11 +122,17 @@ Result<Layout> BuildLayout(const arrow::RecordBatch& input, const WindowCall& ca
     CA_RETURN_NOT_OK(add_rank(o.column, o.ascending, o.nulls_first, &layout.order_ranks));
   }
   if (!layout.ranks.empty() && layout.rows > 1) {
-    auto keys = arrow::RecordBatch::Make(arrow::schema(fields), layout.rows, layout.ranks);
+    CA_ASSIGN_OR_RAISE(auto combined, CombinedKey(layout, ctx->memory_pool()));
+    arrow::Datum keys;
     std::vector<cp::SortKey> sort_keys;
-    for (const auto& f : fields) sort_keys.emplace_back(f->name());
-    CA_ASSIGN_OR_RAISE(layout.perm_array,
-                       cp::SortIndices(arrow::Datum(keys), cp::SortOptions(sort_keys), ctx));
+    if (combined) {
+      keys = arrow::Datum(std::move(combined));
+    } else {
+      keys =
+          arrow::Datum(arrow::RecordBatch::Make(arrow::schema(fields), layout.rows, layout.ranks));
+      for (const auto& f : fields) sort_keys.emplace_back(f->name());
+    }
+    CA_ASSIGN_OR_RAISE(layout.perm_array, cp::SortIndices(keys, cp::SortOptions(sort_keys), ctx));
     layout.perm = static_cast<const arrow::UInt64Array&>(*layout.perm_array).raw_values();
   }
   int64_t count = layout.rows > 0 ? 1 : 0;
