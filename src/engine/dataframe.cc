@@ -90,6 +90,12 @@ Result<DataFrame> DataFrame::Distinct() const {
   return DataFrame(state_, std::move(p));
 }
 
+Result<DataFrame> DataFrame::Window(std::vector<WindowFunction> windows) const {
+  tracing::Span span("DataFrame.window");
+  CA_ASSIGN_OR_RAISE(auto p, plan::Window(plan_, std::move(windows), state_->resolver()));
+  return DataFrame(state_, std::move(p));
+}
+
 Result<PlanPtr> DataFrame::OptimizedPlan() const { return Optimize(plan_, state_->resolver()); }
 
 Result<std::string> DataFrame::Explain() const {

@@ -38,6 +38,9 @@ class DataFrame {
   Result<DataFrame> Limit(int64_t fetch, int64_t offset = 0) const;
   Result<DataFrame> Union(const DataFrame& other, bool distinct) const;
   Result<DataFrame> Distinct() const;
+  /// Adds one column per window function (named by its output_name) after the existing ones.
+  /// Rows come out in the order of the first function's partition and order keys.
+  Result<DataFrame> Window(std::vector<WindowFunction> windows) const;
 
   /// The optimized logical plan.
   Result<PlanPtr> OptimizedPlan() const;

@@ -31,6 +31,11 @@ void CollectPlan(const PlanNode& p, std::string_view kind, std::set<std::string>
   for (const auto& e : p.group_by) visit(e);
   for (const auto& e : p.aggregates) visit(e);
   for (const auto& k : p.sort_keys) visit(k.expr);
+  for (const auto& w : p.windows) {
+    for (const auto& e : w.args) visit(e);
+    for (const auto& e : w.partition_by) visit(e);
+    for (const auto& k : w.order_by) visit(k.expr);
+  }
   visit(p.predicate);
   visit(p.join_filter);
   for (const auto& in : p.inputs) CollectPlan(*in, kind, out);

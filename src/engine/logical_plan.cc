@@ -10,6 +10,7 @@
 #include <arrow/table.h>
 
 #include "engine/aggregate_call.h"
+#include "engine/window_function.h"
 
 namespace codeanatomy::engine {
 
@@ -269,6 +270,23 @@ Result<PlanPtr> Distinct(PlanPtr input) {
   return node;
 }
 
+Result<PlanPtr> Window(PlanPtr input, std::vector<WindowFunction> windows,
+                       const FunctionResolver& fr) {
+  if (windows.empty()) {
+    return PlanningError("EMPTY_WINDOW", "a window node needs at least one window function");
+  }
+  std::vector<std::shared_ptr<arrow::Field>> fields = input->schema->fields();
+  for (const auto& w : windows) {
+    CA_ASSIGN_OR_RAISE(auto resolved, ResolveWindowFunction(w, *input->schema, fr));
+    fields.push_back(resolved.field);
+  }
+  CA_RETURN_NOT_OK(CheckUniqueNames(fields));
+  auto node = NewNode(PlanKind::kWindow, {input});
+  node->windows = std::move(windows);
+  node->schema = arrow::schema(std::move(fields));
+  return node;
+}
+
 PlanPtr WithInputs(const PlanNode& node, std::vector<PlanPtr> inputs) {
   auto copy = std::make_shared<PlanNode>(node);
   copy->inputs = std::move(inputs);
@@ -358,6 +376,14 @@ void Explain(const PlanNode& p, int depth, std::string* out) {
     case PlanKind::kDistinct:
       *out += "Distinct";
       break;
+    case PlanKind::kWindow: {
+      *out += "Window: ";
+      for (size_t i = 0; i < p.windows.size(); ++i) {
+        if (i > 0) *out += ", ";
+        *out += ToString(p.windows[i]);
+      }
+      break;
+    }
   }
   *out += "\n";
   for (const auto& in : p.inputs) Explain(*in, depth + 1, out);

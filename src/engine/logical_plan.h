@@ -2,7 +2,9 @@
 // computed (and every name and type checked) when a node is built, before any execution.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,41 @@ enum class PlanKind {
   kSort,
   kLimit,
   kUnion,
-  kDistinct
+  kDistinct,
+  kWindow
+};
+
+enum class WindowFrameUnits { kRows, kRange };
+
+/// One end of a window frame.
+struct WindowFrameBound {
+  enum class Kind { kUnboundedPreceding, kPreceding, kCurrentRow, kFollowing, kUnboundedFollowing };
+  Kind kind = Kind::kCurrentRow;
+  /// kPreceding / kFollowing: number of rows (ROWS) or of order-key units (RANGE)
+  int64_t offset = 0;
+};
+
+/// ROWS | RANGE BETWEEN start AND end.
+struct WindowFrame {
+  WindowFrameUnits units = WindowFrameUnits::kRange;
+  WindowFrameBound start{WindowFrameBound::Kind::kUnboundedPreceding, 0};
+  WindowFrameBound end{WindowFrameBound::Kind::kCurrentRow, 0};
+};
+
+/// One window function call:
+/// function(args) OVER (PARTITION BY partition_by ORDER BY order_by frame)
+struct WindowFunction {
+  /// row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead, first_value,
+  /// last_value, nth_value, or an aggregate: count, count_all (count(*)), sum, min, max, avg/mean
+  std::string function;
+  std::vector<ExprPtr> args;  ///< lag/lead(value [, offset [, default]]) — offset/default literals
+  std::vector<ExprPtr> partition_by;
+  std::vector<SortKey> order_by;
+  /// unset: SQL default (RANGE UNBOUNDED PRECEDING..CURRENT ROW with ORDER BY — peers of the
+  /// current row included; the whole partition without ORDER BY)
+  std::optional<WindowFrame> frame;
+  bool distinct = false;  ///< rejected (NOT_SUPPORTED)
+  std::string output_name;
 };
 
 struct PlanNode;
@@ -61,6 +97,8 @@ struct PlanNode {
   int64_t fetch = -1;  ///< -1: no limit
   // kUnion
   bool distinct = false;
+  // kWindow
+  std::vector<WindowFunction> windows;
 };
 
 /// Builders: each validates its arguments against the input schemas and derives the output
@@ -83,6 +121,9 @@ Result<PlanPtr> Limit(PlanPtr input, int64_t offset, int64_t fetch);
 /// from the first input.
 Result<PlanPtr> Union(std::vector<PlanPtr> inputs, bool distinct);
 Result<PlanPtr> Distinct(PlanPtr input);
+/// The input's columns followed by one column per window function, named by its output_name.
+Result<PlanPtr> Window(PlanPtr input, std::vector<WindowFunction> windows,
+                       const FunctionResolver& fr);
 
 /// Copies `node` with new inputs (schemas are kept: the caller guarantees they are equal).
 PlanPtr WithInputs(const PlanNode& node, std::vector<PlanPtr> inputs);

@@ -5,6 +5,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "engine/window_function.h"
+
 namespace codeanatomy::engine {
 
 namespace {
@@ -106,6 +108,8 @@ class FilterPushdown {
         CA_ASSIGN_OR_RAISE(auto input, Push(p->inputs[0], {}));
         return Wrap(plan::WithInputs(*p, {input}), conjuncts);
       }
+      case PlanKind::kWindow:
+        return PushWindow(p, std::move(conjuncts));
     }
     return p;
   }
@@ -211,6 +215,39 @@ class FilterPushdown {
     return Wrap(plan::WithInputs(*p, {input}), above);
   }
 
+  Result<PlanPtr> PushWindow(const PlanPtr& p, std::vector<ExprPtr> conjuncts) {
+    // A filter changes the rows a window function sees: only conditions on columns every
+    // window partitions by (plain input columns) select whole partitions and can go below.
+    std::optional<Names> shared;
+    for (const auto& w : p->windows) {
+      Names keys;
+      for (const auto& k : w.partition_by) {
+        const Expr& inner = Unaliased(*k);
+        if (inner.kind == ExprKind::kColumn) keys.insert(inner.name);
+      }
+      if (!shared) {
+        shared = std::move(keys);
+      } else {
+        Names both;
+        for (const auto& k : *shared) {
+          if (keys.count(k)) both.insert(k);
+        }
+        shared = std::move(both);
+      }
+    }
+    std::vector<ExprPtr> below, above;
+    for (auto& c : conjuncts) {
+      auto cols = ReferencedColumns(*c);
+      if (shared && !cols.empty() && AllIn(cols, *shared)) {
+        below.push_back(c);
+      } else {
+        above.push_back(c);
+      }
+    }
+    CA_ASSIGN_OR_RAISE(auto input, Push(p->inputs[0], std::move(below)));
+    return Wrap(plan::WithInputs(*p, {input}), above);
+  }
+
   Result<PlanPtr> PushUnion(const PlanPtr& p, std::vector<ExprPtr> conjuncts) {
     std::vector<PlanPtr> inputs;
     auto names = p->schema->field_names();
@@ -294,6 +331,8 @@ class ColumnPruner {
       }
       case PlanKind::kJoin:
         return PruneJoin(p, required);
+      case PlanKind::kWindow:
+        return PruneWindow(p, required);
       case PlanKind::kUnion:
       case PlanKind::kDistinct: {
         std::vector<PlanPtr> inputs;
@@ -336,6 +375,26 @@ class ColumnPruner {
     }
     node->schema = arrow::schema(fields);
     return PlanPtr(node);
+  }
+
+  Result<PlanPtr> PruneWindow(const PlanPtr& p, const std::optional<Names>& required) {
+    std::vector<WindowFunction> kept;
+    for (const auto& w : p->windows) {
+      if (!required || required->count(w.output_name)) kept.push_back(w);
+    }
+    if (kept.empty()) return Prune(p->inputs[0], required);
+    std::optional<Names> need;
+    if (required) {
+      need = Names();
+      for (const auto& f : p->inputs[0]->schema->fields()) {
+        if (required->count(f->name())) need->insert(f->name());
+      }
+      for (const auto& w : kept) {
+        for (auto& c : ReferencedColumns(w)) need->insert(c);
+      }
+    }
+    CA_ASSIGN_OR_RAISE(auto input, Prune(p->inputs[0], need));
+    return plan::Window(input, std::move(kept), fr_);
   }
 
   Result<PlanPtr> PruneJoin(const PlanPtr& p, const std::optional<Names>& required) {

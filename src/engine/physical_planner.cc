@@ -1,5 +1,7 @@
 #include "engine/physical_planner.h"
 
+#include <set>
+
 #include <arrow/acero/options.h>
 #include <arrow/compute/api.h>
 #include <arrow/io/interfaces.h>
@@ -9,6 +11,8 @@
 #include "engine/acero_util.h"
 #include "engine/aggregate_call.h"
 #include "engine/topk.h"
+#include "engine/window.h"
+#include "engine/window_function.h"
 
 namespace codeanatomy::engine {
 
@@ -59,6 +63,7 @@ int64_t EstimateRows(const PlanNode& node) {
     }
     case PlanKind::kProjection:
     case PlanKind::kSort:
+    case PlanKind::kWindow:
       return input(0);
     case PlanKind::kFilter: {
       int64_t rows = input(0);
@@ -140,6 +145,8 @@ Result<ac::Declaration> PhysicalPlanner::Plan(const PlanNode& node) {
       return PlanUnion(node);
     case PlanKind::kDistinct:
       return PlanDistinct(node);
+    case PlanKind::kWindow:
+      return PlanWindow(node);
   }
   return Status::Invalid("unknown plan node");
 }
@@ -391,6 +398,67 @@ Result<ac::Declaration> PhysicalPlanner::PlanDistinct(const PlanNode& node) {
   }
   return ac::Declaration::Sequence(
       {std::move(child), {"aggregate", ac::AggregateNodeOptions({}, std::move(keys))}});
+}
+
+Result<ac::Declaration> PhysicalPlanner::PlanWindow(const PlanNode& node) {
+  auto fr = state_->resolver();
+  const auto& input = node.inputs[0];
+  const auto& input_schema = *input->schema;
+  // Pre-project the input columns, then every argument and key that is not a plain column.
+  std::vector<ExprPtr> exprs;
+  std::set<std::string> taken;
+  for (const auto& f : input_schema.fields()) {
+    exprs.push_back(Column(f->name()));
+    taken.insert(f->name());
+  }
+  auto column_of = [&](const ExprPtr& e) -> Result<int> {
+    const Expr& inner = Unaliased(*e);
+    if (inner.kind == ExprKind::kColumn) return ResolveColumn(input_schema, inner.name);
+    std::string name = "__window_" + std::to_string(exprs.size());
+    while (taken.count(name)) name += "_";
+    taken.insert(name);
+    exprs.push_back(Alias(e, name));
+    return static_cast<int>(exprs.size()) - 1;
+  };
+  std::vector<WindowCall> calls;
+  for (const auto& w : node.windows) {
+    CA_ASSIGN_OR_RAISE(auto resolved, ResolveWindowFunction(w, input_schema, fr));
+    WindowCall call;
+    call.kind = resolved.kind;
+    if (resolved.value) {
+      CA_ASSIGN_OR_RAISE(call.value, column_of(resolved.value));
+    }
+    call.param = resolved.param;
+    call.default_value = resolved.default_value;
+    for (const auto& p : w.partition_by) {
+      CA_ASSIGN_OR_RAISE(int column, column_of(p));
+      call.partition_by.push_back(column);
+    }
+    for (const auto& k : w.order_by) {
+      CA_ASSIGN_OR_RAISE(int column, column_of(k.expr));
+      call.order_by.push_back({column, k.ascending, k.nulls_first});
+    }
+    call.frame = resolved.frame;
+    call.type = resolved.field->type();
+    calls.push_back(std::move(call));
+  }
+  CA_ASSIGN_OR_RAISE(auto pre, plan::Projection(input, std::move(exprs), fr));
+  auto state = state_;
+  auto options = options_;
+  int keep = input_schema.num_fields();
+  auto schema = node.schema;
+  return StreamSource(node.schema, "window", {pre.get()},
+                      [pre, state, options, keep, calls,
+                       schema]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+                        PhysicalPlanner planner(state, options);
+                        CA_ASSIGN_OR_RAISE(auto reader, planner.RunToReader(*pre));
+                        WindowExecOptions wopts;
+                        wopts.pool = state->memory_pool();
+                        wopts.executor = state->executor();
+                        wopts.batch_size = state->config().batch_size;
+                        wopts.stop_token = options.stop_token;
+                        return WindowStream(std::move(reader), keep, calls, schema, wopts);
+                      });
 }
 
 }  // namespace codeanatomy::engine

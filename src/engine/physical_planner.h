@@ -1,5 +1,5 @@
 // Lowering a logical plan onto Acero declarations. Operators Acero lacks (joins without an
-// equality key, joins carrying nested columns, limits on unordered input) run as stream
+// equality key, joins carrying nested columns, limits on unordered input, windows) run as stream
 // operators fed back into Acero through record_batch_reader_source.
 #pragma once
 
@@ -43,6 +43,7 @@ class PhysicalPlanner {
   Result<arrow::acero::Declaration> PlanLimit(const PlanNode& node);
   Result<arrow::acero::Declaration> PlanUnion(const PlanNode& node);
   Result<arrow::acero::Declaration> PlanDistinct(const PlanNode& node);
+  Result<arrow::acero::Declaration> PlanWindow(const PlanNode& node);
 
   /// Feeds a lazily started stream back into Acero. For explain, a labelled placeholder, and
   /// the Acero plans of `inputs` (the stream's own inputs) are recorded in sub_plans().
