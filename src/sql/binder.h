@@ -134,6 +134,12 @@ class Binder {
   Result<ExprPtr> Compare(std::string op, ExprPtr l, ExprPtr r, ExprScope& scope,
                           const JsonValue& node);
 
+  // window calls (window_binder.cc)
+  Result<ExprPtr> BindWindowCall(const JsonValue& node, ExprScope& scope, std::string name,
+                                 std::vector<ExprPtr> args, bool star);
+  Result<engine::WindowFrameBound> FrameBound(int64_t options, bool start, const JsonValue& offset,
+                                              const JsonValue& over);
+
   // subqueries (subquery.cc)
   Result<ExprPtr> BindSubLink(const JsonValue& node, ExprScope& scope);
   Result<bool> PlanSubqueryPredicate(const JsonValue& node, ExprScope& scope);
@@ -147,6 +153,8 @@ class Binder {
   // queries (query_binder.cc)
   Result<BoundRelation> BindSelectBlock(const JsonValue& select, const ExprScope* outer,
                                         Correlation* corr);
+  Result<BoundRelation> BindSelectBlockImpl(const JsonValue& select, const ExprScope* outer,
+                                            Correlation* corr);
   Result<BoundRelation> BindFromList(const JsonValue& from, const JsonValue& where,
                                      const ExprScope* outer);
   Result<BoundRelation> BindFromItem(const JsonValue& item, const ExprScope* outer);
@@ -169,7 +177,8 @@ class Binder {
   std::string text_;
   engine::FunctionResolver fr_;
   std::vector<std::map<std::string, BoundRelation>> ctes_;  ///< WITH scopes, innermost last
-  std::set<std::string> constant_fields_;  ///< fields holding scalar-subquery values
+  std::set<std::string> constant_fields_;        ///< fields holding scalar-subquery values
+  std::vector<engine::WindowFunction> windows_;  ///< window calls of the block being bound
   int fresh_counter_ = 0;
 };
 

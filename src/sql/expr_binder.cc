@@ -516,9 +516,6 @@ Result<ExprPtr> Binder::BindFuncCall(const JsonValue& node, ExprScope& scope) {
   const JsonValue& body = NodeBody(node);
   std::vector<std::string> qualified = StringList(Member(body, "funcname"));
   std::string name = Lower(qualified.back());
-  if (!Member(body, "over").is_null()) {
-    return ErrorAt("NOT_SUPPORTED", "not supported: window function " + name, node);
-  }
   if (!Member(body, "agg_order").is_null()) {
     return ErrorAt("NOT_SUPPORTED", "not supported: ORDER BY inside an aggregate call", node);
   }
@@ -571,6 +568,17 @@ Result<ExprPtr> Binder::BindFuncCall(const JsonValue& node, ExprScope& scope) {
     return engine::Case({{eq, engine::Literal(std::make_shared<arrow::NullScalar>())}}, args[0]);
   }
   if (name == "count" && star) args.clear();
+  if (!Member(body, "over").is_null()) {
+    if (name == "avg" || name == "mean") {
+      for (auto& a : args) {
+        if (scope.rel) {
+          CA_ASSIGN_OR_RAISE(auto t, TypeOf(a, *scope.rel));
+          if (arrow::is_decimal(t->id())) a = engine::Cast(a, arrow::float64());
+        }
+      }
+    }
+    return BindWindowCall(node, scope, name, std::move(args), star);
+  }
   bool aggregate = fr_.IsAggregate(name);
   if (!aggregate) {
     if (distinct || star || !Member(body, "agg_filter").is_null()) {

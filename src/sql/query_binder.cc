@@ -194,6 +194,7 @@ Result<ExprPtr> Binder::RewriteGrouped(const ExprPtr& e, AggregateState& agg,
     return engine::Column(name);
   }
   if (e->kind == ExprKind::kColumn) {
+    if (e->name.rfind("__win_", 0) == 0) return e;  // a window's output: computed later
     if (agg.constant_fields.count(e->name)) {
       // A scalar subquery's value: constant, so grouping by it changes nothing.
       agg.group_text.push_back(text);
@@ -220,6 +221,16 @@ Result<ExprPtr> Binder::RewriteGrouped(const ExprPtr& e, AggregateState& agg,
 
 Result<BoundRelation> Binder::BindSelectBlock(const JsonValue& select, const ExprScope* outer,
                                               Correlation* corr) {
+  // Window calls belong to their own block: subqueries bind theirs separately.
+  std::vector<engine::WindowFunction> enclosing = std::move(windows_);
+  windows_.clear();
+  auto out = BindSelectBlockImpl(select, outer, corr);
+  windows_ = std::move(enclosing);
+  return out;
+}
+
+Result<BoundRelation> Binder::BindSelectBlockImpl(const JsonValue& select, const ExprScope* outer,
+                                                  Correlation* corr) {
   if (Member(select, "distinctClause").is_array()) {
     const JsonArray& d = Member(select, "distinctClause").array_value();
     if (!(d.size() == 1 && d[0].is_object() && d[0].object_value().empty())) {
@@ -293,6 +304,7 @@ Result<BoundRelation> Binder::BindSelectBlock(const JsonValue& select, const Exp
   tscope.rel = &rel;
   tscope.outer = outer;
   tscope.allow_aggregates = aggregating;
+  tscope.allow_windows = true;
   tscope.clause = "the select list";
   for (auto& t : targets) {
     if (t.node) {
@@ -438,6 +450,7 @@ Result<BoundRelation> Binder::BindSelectBlock(const JsonValue& select, const Exp
     if (!having.is_null()) {
       ExprScope hscope = tscope;
       hscope.clause = "HAVING";
+      hscope.allow_windows = false;
       CA_ASSIGN_OR_RAISE(auto h, BindExpr(having, hscope));
       CA_ASSIGN_OR_RAISE(having_expr, RewriteGrouped(h, agg, having));
     }
@@ -445,6 +458,17 @@ Result<BoundRelation> Binder::BindSelectBlock(const JsonValue& select, const Exp
       if (o.expr) {
         CA_ASSIGN_OR_RAISE(o.expr,
                            RewriteGrouped(o.expr, agg, Member(NodeBody(*o.sortby), "node")));
+      }
+    }
+    for (auto& w : windows_) {  // windows run after grouping, over its output
+      for (auto& a : w.args) {
+        CA_ASSIGN_OR_RAISE(a, RewriteGrouped(a, agg, select));
+      }
+      for (auto& p : w.partition_by) {
+        CA_ASSIGN_OR_RAISE(p, RewriteGrouped(p, agg, select));
+      }
+      for (auto& k : w.order_by) {
+        CA_ASSIGN_OR_RAISE(k.expr, RewriteGrouped(k.expr, agg, select));
       }
     }
     if (agg.group_exprs.empty() && agg.aggregates.empty()) {
@@ -470,6 +494,14 @@ Result<BoundRelation> Binder::BindSelectBlock(const JsonValue& select, const Exp
       // The correlation now compares the grouped inner columns.
       corr->grouped = true;
     }
+  }
+
+  if (!windows_.empty()) {
+    if (corr && !corr->conjuncts.empty()) {
+      return ErrorAt("NOT_SUPPORTED", "not supported: window functions in a correlated subquery",
+                     select);
+    }
+    CA_ASSIGN_OR_RAISE(rel.plan, engine::plan::Window(rel.plan, windows_, fr_));
   }
 
   // Projection: targets, then ORDER BY expressions not in the select list, then the inner
