@@ -110,6 +110,8 @@ def format_value(v: Any) -> str:
         if math.isinf(v):
             return "Infinity" if v > 0 else "-Infinity"
         return f"{v:.3f}".replace("-0.000", "0.000")
+    if isinstance(v, decimal.Decimal) and v.as_tuple().exponent >= 0:
+        return str(int(v))  # integral decimals (DuckDB's HUGEINT sums) print as integers
     if isinstance(v, decimal.Decimal):
         return format_value(float(v)) if abs(v) < 10**12 else f"{v.quantize(decimal.Decimal('0.001'))}"
     if isinstance(v, (datetime.date, datetime.datetime, datetime.time)):
