@@ -516,7 +516,8 @@ Result<BoundRelation> Binder::BindSelectBlockImpl(const JsonValue& select, const
       field = FreshName("col_");
     }
     used_fields.insert(field);
-    exprs.push_back(engine::Alias(t.expr, field));
+    bool same = t.expr->kind == ExprKind::kColumn && t.expr->name == field;
+    exprs.push_back(same ? t.expr : engine::Alias(t.expr, field));
     out.columns.push_back({"", t.name, field, false});
   }
   std::vector<engine::SortKey> sort_keys;
