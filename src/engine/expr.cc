@@ -267,6 +267,7 @@ const std::unordered_map<std::string, std::string>& FunctionAliases() {
       {"concat", "binary_join_element_wise"},
       {"||", "binary_join_element_wise"},
       {"avg", "mean"},
+      {"ceiling", "ceil"},
       {"count_all", "count_all"},
       {"stddev_pop", "stddev"},
       {"var_pop", "variance"},
@@ -294,7 +295,9 @@ Result<std::string> FunctionResolver::Resolve(const std::string& name) const {
   if (auto it = aliases.find(lowered); it != aliases.end()) return it->second;
   if (registry_->GetFunction(name).ok()) return name;
   if (registry_->GetFunction(lowered).ok()) return lowered;
-  auto candidates = ClosestNames(lowered, registry_->GetFunctionNames(), 3);
+  std::vector<std::string> names = registry_->GetFunctionNames();
+  for (const auto& [alias, target] : aliases) names.push_back(alias);
+  auto candidates = ClosestNames(lowered, names, 3);
   return PlanningError(
       "UNKNOWN_FUNCTION", "unknown function '" + name + "'" + SuggestionText(candidates),
       "{\"function\":" + JsonQuote(name) + ",\"candidates\":" + JsonStringArray(candidates) + "}");

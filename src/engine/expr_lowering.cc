@@ -278,9 +278,16 @@ class Lowerer {
       }
       options = std::make_shared<cp::SliceOptions>(begin, stop);
       n_args = 1;
-    } else if ((fname == "round") && e.args.size() == 2) {
-      CA_ASSIGN_OR_RAISE(int64_t digits, IntLiteralArg(e, 1));
-      options = std::make_shared<cp::RoundOptions>(digits, cp::RoundMode::HALF_TO_EVEN);
+    } else if (fname == "round") {
+      // Ties round away from zero, as in PostgreSQL's numeric and DuckDB.
+      int64_t digits = 0;
+      if (e.args.size() == 2) {
+        CA_ASSIGN_OR_RAISE(digits, IntLiteralArg(e, 1));
+      }
+      // A caller may choose the tie rule (SQL rounds floats half to even).
+      auto mode = e.options ? static_cast<const cp::RoundOptions&>(*e.options).round_mode
+                            : cp::RoundMode::HALF_TOWARDS_INFINITY;
+      options = std::make_shared<cp::RoundOptions>(digits, mode);
       n_args = 1;
     } else if (fname == "starts_with" || fname == "ends_with" ||
                (fname == "match_substring" && e.args.size() == 2)) {

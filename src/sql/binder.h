@@ -131,6 +131,9 @@ class Binder {
   Result<ExprPtr> BindMacro(const SqlMacro& macro, const std::string& name,
                             std::vector<ExprPtr> args, const JsonValue& node);
   Result<ExprPtr> Coerce(ExprPtr literal_side, const ExprPtr& other, const BoundRelation& rel);
+  /// date/timestamp arithmetic with PostgreSQL's types; null when the operands are not dates.
+  Result<ExprPtr> TemporalArithmetic(const std::string& op, const ExprPtr& l, const ExprPtr& r,
+                                     const BoundRelation& rel, const JsonValue& node);
   Result<ExprPtr> Compare(std::string op, ExprPtr l, ExprPtr r, ExprScope& scope,
                           const JsonValue& node);
 
@@ -147,8 +150,10 @@ class Binder {
                                      size_t expected_columns);
   Status JoinCorrelated(BoundRelation sub, Correlation& corr, ExprScope& scope,
                         engine::JoinType type, std::vector<std::pair<ExprPtr, std::string>> extra,
-                        std::string* value_field);
+                        std::vector<std::string>* visible);
   Result<std::string> Materialize(const ExprPtr& expr, BoundRelation* rel);
+  /// Whether every correlation conjunct is `inner column = expression over outer columns`.
+  bool EqualityCorrelation(const Correlation& corr) const;
 
   // queries (query_binder.cc)
   Result<BoundRelation> BindSelectBlock(const JsonValue& select, const ExprScope* outer,
@@ -177,8 +182,9 @@ class Binder {
   std::string text_;
   engine::FunctionResolver fr_;
   std::vector<std::map<std::string, BoundRelation>> ctes_;  ///< WITH scopes, innermost last
-  std::set<std::string> constant_fields_;        ///< fields holding scalar-subquery values
-  std::vector<engine::WindowFunction> windows_;  ///< window calls of the block being bound
+  std::set<std::string> constant_fields_;              ///< fields holding scalar-subquery values
+  std::vector<engine::WindowFunction> windows_;        ///< window calls of the block being bound
+  std::vector<const BoundRelation*> outer_relations_;  ///< enclosing blocks, innermost first
   int fresh_counter_ = 0;
 };
 

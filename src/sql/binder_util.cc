@@ -151,8 +151,28 @@ std::shared_ptr<arrow::DataType> CommonType(const std::shared_ptr<arrow::DataTyp
   if (arrow::is_integer(a->id()) && arrow::is_integer(b->id())) {
     return arrow::bit_width(a->id()) >= arrow::bit_width(b->id()) ? a : b;
   }
-  if (arrow::is_decimal(a->id()) && arrow::is_integer(b->id())) return a;
-  if (arrow::is_decimal(b->id()) && arrow::is_integer(a->id())) return b;
+  auto int_digits = [](const arrow::DataType& t) {
+    switch (t.id()) {
+      case arrow::Type::INT8:
+      case arrow::Type::UINT8:
+        return 3;
+      case arrow::Type::INT16:
+      case arrow::Type::UINT16:
+        return 5;
+      case arrow::Type::INT32:
+      case arrow::Type::UINT32:
+        return 10;
+      default:
+        return 20;
+    }
+  };
+  auto widen = [&](const arrow::DataType& dec, const arrow::DataType& integer) {
+    const auto& d = static_cast<const arrow::Decimal128Type&>(dec);
+    int32_t whole = std::max(d.precision() - d.scale(), int_digits(integer));
+    return arrow::decimal128(std::min(38, whole + d.scale()), d.scale());
+  };
+  if (arrow::is_decimal(a->id()) && arrow::is_integer(b->id())) return widen(*a, *b);
+  if (arrow::is_decimal(b->id()) && arrow::is_integer(a->id())) return widen(*b, *a);
   if (arrow::is_decimal(a->id()) && arrow::is_decimal(b->id())) {
     const auto& da = static_cast<const arrow::Decimal128Type&>(*a);
     const auto& db = static_cast<const arrow::Decimal128Type&>(*b);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <functional>
 
 #include <arrow/compute/api.h>
 #include <arrow/scalar.h>
@@ -9,6 +10,7 @@
 
 #include "common/suggest.h"
 #include "sql/binder.h"
+#include "sql/binder_util.h"
 #include "sql/parse_tree.h"
 #include "sql/sql_types.h"
 
@@ -82,7 +84,46 @@ std::string Binder::FreshName(std::string_view base) {
 
 Result<std::shared_ptr<arrow::DataType>> Binder::TypeOf(const ExprPtr& expr,
                                                         const BoundRelation& rel) {
-  CA_ASSIGN_OR_RAISE(auto field, engine::ScalarField(*expr, *rel.plan->schema, fr_));
+  bool placeholders = false;
+  for (const auto& name : engine::ReferencedColumns(*expr)) {
+    placeholders |= name.rfind("__win_", 0) == 0 || name.rfind(kOuterPrefix, 0) == 0;
+  }
+  if (!placeholders && !engine::ContainsAggregate(*expr, fr_)) {
+    CA_ASSIGN_OR_RAISE(auto field, engine::ScalarField(*expr, *rel.plan->schema, fr_));
+    return field->type();
+  }
+  // Aggregate calls stand in as NULLs of their output type.
+  std::function<Result<ExprPtr>(const ExprPtr&)> typed = [&](const ExprPtr& e) -> Result<ExprPtr> {
+    if (e->kind == ExprKind::kCall && fr_.IsAggregate(e->name)) {
+      CA_ASSIGN_OR_RAISE(auto agg, engine::plan::Aggregate(rel.plan, {}, {e}, fr_));
+      return engine::Literal(arrow::MakeNullScalar(agg->schema->field(0)->type()));
+    }
+    if (e->kind == ExprKind::kColumn && e->name.rfind("__win_", 0) == 0) {
+      size_t i = std::stoul(e->name.substr(6));
+      if (i < windows_.size()) {
+        CA_ASSIGN_OR_RAISE(auto win, engine::plan::Window(rel.plan, {windows_[i]}, fr_));
+        return engine::Literal(arrow::MakeNullScalar(win->schema->fields().back()->type()));
+      }
+    }
+    if (e->kind == ExprKind::kColumn && e->name.rfind(kOuterPrefix, 0) == 0) {
+      // A column of the enclosing block: its type comes from the outer scopes.
+      std::string field = e->name.substr(kOuterPrefix.size());
+      for (const BoundRelation* outer : outer_relations_) {
+        if (auto f = outer->plan->schema->GetFieldByName(field)) {
+          return engine::Literal(arrow::MakeNullScalar(f->type()));
+        }
+      }
+    }
+    if (e->args.empty()) return e;
+    std::vector<ExprPtr> args;
+    for (const auto& a : e->args) {
+      CA_ASSIGN_OR_RAISE(auto t, typed(a));
+      args.push_back(std::move(t));
+    }
+    return internal::WithArgs(e, std::move(args));
+  };
+  CA_ASSIGN_OR_RAISE(auto stand_in, typed(expr));
+  CA_ASSIGN_OR_RAISE(auto field, engine::ScalarField(*stand_in, *rel.plan->schema, fr_));
   return field->type();
 }
 
@@ -161,6 +202,24 @@ Result<ExprPtr> Binder::BindExpr(const JsonValue& node, ExprScope& scope) {
       CA_ASSIGN_OR_RAISE(auto e, BindExpr(a, scope));
       args.push_back(std::move(e));
     }
+    // Arguments of different types meet in a common one (greatest(1, 2.5) is numeric).
+    if (scope.rel && args.size() > 1) {
+      std::shared_ptr<arrow::DataType> common;
+      bool differ = false;
+      for (const auto& a : args) {
+        CA_ASSIGN_OR_RAISE(auto t, TypeOf(a, *scope.rel));
+        if (!common) {
+          common = t;
+        } else if (!common->Equals(*t)) {
+          differ = true;
+          auto c = internal::CommonType(common, t);
+          if (c) common = c;
+        }
+      }
+      if (differ && common) {
+        for (auto& a : args) a = engine::Cast(a, common);
+      }
+    }
     std::string fn = "coalesce";
     if (type == "MinMaxExpr") {
       fn = Member(body, "op").string_value() == "IS_GREATEST" ? "max_element_wise"
@@ -208,10 +267,15 @@ Result<ExprPtr> Binder::BindColumnRef(const JsonValue& node, ExprScope& scope) {
     }
     return hits;
   };
+  // Quoted identifiers ("A") match exactly; unquoted ones, which the parser folds to lower
+  // case, also match a column of any case when no exact match exists.
+  int loc = LocationOf(node);
+  size_t name_at = loc >= 0 ? text_.find(name, static_cast<size_t>(loc)) : std::string::npos;
+  bool quoted = name_at != std::string::npos && name_at > 0 && text_[name_at - 1] == '"';
   for (const ExprScope* s = &scope; s != nullptr; s = s->outer) {
     if (s->rel == nullptr) continue;
     auto hits = lookup(*s->rel, false);
-    if (hits.empty()) hits = lookup(*s->rel, true);
+    if (hits.empty() && !quoted) hits = lookup(*s->rel, true);
     if (hits.size() > 1) {
       return ErrorAt("AMBIGUOUS_COLUMN", "column reference \"" + display + "\" is ambiguous", node,
                      "\"column_name\":" + JsonQuote(display));
@@ -304,15 +368,80 @@ Result<ExprPtr> Binder::BindConst(const JsonValue& body) {
 
 Result<ExprPtr> Binder::Coerce(ExprPtr literal_side, const ExprPtr& other,
                                const BoundRelation& rel) {
+  if (literal_side->kind != ExprKind::kLiteral || !literal_side->literal) return literal_side;
+  const auto& lit_type = literal_side->literal->type;
+  bool untyped_null = lit_type->id() == arrow::Type::NA;
+  bool is_string = IsStringLiteral(*literal_side);
+  bool is_int = arrow::is_integer(lit_type->id()) && literal_side->literal->is_valid;
+  if (!untyped_null && !is_string && !is_int) return literal_side;
+  auto typed = TypeOf(other, rel);
+  if (!typed.ok()) return literal_side;  // the other side's own error surfaces later
+  auto other_type = *typed;
+  if (other_type->id() == arrow::Type::NA) {
+    // NULL next to NULL: compare as booleans (the result is NULL either way).
+    return untyped_null ? engine::Literal(arrow::MakeNullScalar(arrow::boolean())) : literal_side;
+  }
+  if (untyped_null) return engine::Literal(arrow::MakeNullScalar(other_type));
+  if (is_int) {
+    // An integer constant next to a decimal becomes a decimal of its own digits, so that the
+    // comparison needs no wider precision than the column's.
+    if (!arrow::is_decimal(other_type->id())) return literal_side;
+    auto as_int = literal_side->literal->CastTo(arrow::int64());
+    if (!as_int.ok()) return literal_side;
+    int64_t value = static_cast<const arrow::Int64Scalar&>(**as_int).value;
+    std::string digits = std::to_string(value);
+    int32_t precision = static_cast<int32_t>(digits.size() - (value < 0 ? 1 : 0));
+    return engine::Literal(std::make_shared<arrow::Decimal128Scalar>(
+        arrow::Decimal128(value), arrow::decimal128(precision, 0)));
+  }
   // An untyped string constant takes the type of the other operand, as in PostgreSQL
   // ('2020-01-01' next to a date column is a date).
-  if (!IsStringLiteral(*literal_side)) return literal_side;
-  CA_ASSIGN_OR_RAISE(auto other_type, TypeOf(other, rel));
-  if (other_type->id() == arrow::Type::STRING || other_type->id() == arrow::Type::LARGE_STRING ||
-      other_type->id() == arrow::Type::NA) {
+  if (other_type->id() == arrow::Type::STRING || other_type->id() == arrow::Type::LARGE_STRING) {
     return literal_side;
   }
   return CastLiteral(literal_side, other_type);
+}
+
+Result<ExprPtr> Binder::TemporalArithmetic(const std::string& op, const ExprPtr& l,
+                                           const ExprPtr& r, const BoundRelation& rel,
+                                           const JsonValue& node) {
+  CA_ASSIGN_OR_RAISE(auto lt, TypeOf(l, rel));
+  CA_ASSIGN_OR_RAISE(auto rt, TypeOf(r, rel));
+  auto is_date = [](const arrow::DataType& t) { return t.id() == arrow::Type::DATE32; };
+  auto is_ts = [](const arrow::DataType& t) { return t.id() == arrow::Type::TIMESTAMP; };
+  auto days = [](const ExprPtr& e) { return engine::Cast(e, arrow::int32()); };
+  // date ± integer days -> date; date - date -> integer days (PostgreSQL).
+  if (is_date(*lt) && arrow::is_integer(rt->id())) {
+    return engine::Cast(engine::Call(op, {days(l), days(r)}), arrow::date32());
+  }
+  if (op == "+" && arrow::is_integer(lt->id()) && is_date(*rt)) {
+    return engine::Cast(engine::Call(op, {days(l), days(r)}), arrow::date32());
+  }
+  if (op == "-" && is_date(*lt) && is_date(*rt)) return engine::Call("-", {days(l), days(r)});
+  // date/timestamp ± a constant interval of days and time -> timestamp.
+  const ExprPtr* interval = nullptr;
+  const ExprPtr* base = nullptr;
+  if ((is_date(*lt) || is_ts(*lt)) && rt->id() == arrow::Type::INTERVAL_MONTH_DAY_NANO) {
+    interval = &r, base = &l;
+  } else if (op == "+" && (is_date(*rt) || is_ts(*rt)) &&
+             lt->id() == arrow::Type::INTERVAL_MONTH_DAY_NANO) {
+    interval = &l, base = &r;
+  }
+  if (interval == nullptr) return ExprPtr();
+  if ((*interval)->kind != ExprKind::kLiteral || !(*interval)->literal->is_valid) {
+    return ErrorAt("NOT_SUPPORTED", "not supported: arithmetic with a non-constant interval", node);
+  }
+  auto iv = static_cast<const arrow::MonthDayNanoIntervalScalar&>(*(*interval)->literal).value;
+  if (iv.months != 0) {
+    return ErrorAt("NOT_SUPPORTED",
+                   "not supported: adding months or years to a non-constant date or timestamp",
+                   node);
+  }
+  int64_t micros = static_cast<int64_t>(iv.days) * 86400LL * 1000000LL + iv.nanoseconds / 1000;
+  auto duration =
+      engine::Literal(std::make_shared<arrow::DurationScalar>(micros, arrow::TimeUnit::MICRO));
+  auto ts = engine::Cast(*base, arrow::timestamp(arrow::TimeUnit::MICRO));
+  return engine::Call(op, {ts, duration});
 }
 
 Result<ExprPtr> Binder::Compare(std::string op, ExprPtr l, ExprPtr r, ExprScope& scope,
@@ -370,11 +499,46 @@ Result<ExprPtr> Binder::BindAExpr(const JsonValue& node, ExprScope& scope) {
   }
   if (kind == "AEXPR_LIKE" || kind == "AEXPR_ILIKE") {
     CA_ASSIGN_OR_RAISE(auto value, BindExpr(lexpr, scope));
-    CA_ASSIGN_OR_RAISE(auto pattern, BindExpr(rexpr, scope));
+    if (value->kind == ExprKind::kLiteral && value->literal->type->id() == arrow::Type::NA) {
+      value = engine::Literal(arrow::MakeNullScalar(arrow::utf8()));
+    }
+    // LIKE ... ESCAPE 'c' arrives as like_escape(pattern, 'c'): rewrite to backslash escapes.
+    const JsonValue* pattern_node = &rexpr;
+    std::string escape = "\\";
+    if (NodeType(rexpr) == "FuncCall" &&
+        StringList(Member(NodeBody(rexpr), "funcname")).back() == "like_escape") {
+      const JsonArray& a = Member(NodeBody(rexpr), "args").array_value();
+      pattern_node = &a[0];
+      ExprScope escope = scope;
+      CA_ASSIGN_OR_RAISE(auto esc, BindExpr(a[1], escope));
+      if (!IsStringLiteral(*esc)) {
+        return ErrorAt("NOT_SUPPORTED", "not supported: a non-constant ESCAPE", a[1]);
+      }
+      escape = static_cast<const arrow::StringScalar&>(*esc->literal).ToString();
+      if (escape.size() > 1) {
+        return ErrorAt("INVALID_ESCAPE", "invalid escape string: must be empty or one character",
+                       a[1]);
+      }
+    }
+    CA_ASSIGN_OR_RAISE(auto pattern, BindExpr(*pattern_node, scope));
     if (pattern->kind != ExprKind::kLiteral || !IsStringLiteral(*pattern)) {
       return ErrorAt("NOT_SUPPORTED", "not supported: LIKE with a non-constant pattern", rexpr);
     }
     std::string text = static_cast<const arrow::StringScalar&>(*pattern->literal).ToString();
+    if (escape != "\\") {
+      std::string rewritten;
+      for (size_t i = 0; i < text.size(); ++i) {
+        if (!escape.empty() && text[i] == escape[0] && i + 1 < text.size()) {
+          rewritten += '\\';
+          rewritten += text[++i];
+        } else if (text[i] == '\\') {
+          rewritten += "\\\\";
+        } else {
+          rewritten += text[i];
+        }
+      }
+      text = std::move(rewritten);
+    }
     return engine::Like(value, text, kind == "AEXPR_ILIKE", op.rfind("!", 0) == 0);
   }
   if (kind == "AEXPR_SIMILAR") {
@@ -428,6 +592,27 @@ Result<ExprPtr> Binder::BindAExpr(const JsonValue& node, ExprScope& scope) {
   if (op == "+" || op == "-") {
     CA_ASSIGN_OR_RAISE(auto folded, FoldDateArithmetic(op, l, r));
     if (folded) return folded;
+    if (scope.rel) {
+      CA_ASSIGN_OR_RAISE(auto temporal, TemporalArithmetic(op, l, r, *scope.rel, node));
+      if (temporal) return temporal;
+    }
+  }
+  if (scope.rel && (op == "+" || op == "-" || op == "*" || op == "/")) {
+    CA_ASSIGN_OR_RAISE(auto lt, TypeOf(l, *scope.rel));
+    CA_ASSIGN_OR_RAISE(auto rt, TypeOf(r, *scope.rel));
+    bool ld = arrow::is_decimal(lt->id()), rd = arrow::is_decimal(rt->id());
+    if (op == "/" && (ld || rd)) {
+      // Decimal division yields a double (as in DuckDB), not a decimal of runaway precision.
+      l = engine::Cast(l, arrow::float64());
+      r = engine::Cast(r, arrow::float64());
+    } else if (ld && arrow::is_floating(rt->id())) {
+      l = engine::Cast(l, arrow::float64());
+    } else if (rd && arrow::is_floating(lt->id())) {
+      r = engine::Cast(r, arrow::float64());
+    } else if (ld || rd) {
+      CA_ASSIGN_OR_RAISE(l, Coerce(l, r, *scope.rel));
+      CA_ASSIGN_OR_RAISE(r, Coerce(r, l, *scope.rel));
+    }
   }
   if (op == "+" || op == "-" || op == "*" || op == "/") return engine::Call(op, {l, r});
   if (op == "%") {
@@ -482,6 +667,28 @@ Result<ExprPtr> Binder::BindTypeCast(const JsonValue& node, ExprScope& scope) {
     auto cast = CastLiteral(arg, type);
     if (!cast.ok()) return ErrorAt("INVALID_LITERAL", cast.status().message(), node);
     return *cast;
+  }
+  if (scope.rel) {
+    auto from = TypeOf(arg, *scope.rel);
+    if (from.ok()) {
+      const auto& src = **from;
+      bool temporal_target =
+          type->id() == arrow::Type::DATE32 || type->id() == arrow::Type::TIMESTAMP;
+      if (temporal_target && (arrow::is_integer(src.id()) || arrow::is_floating(src.id()) ||
+                              arrow::is_decimal(src.id()))) {
+        return ErrorAt("INVALID_CAST",
+                       "cannot cast type " + SqlTypeName(src) + " to " + SqlTypeName(*type), node);
+      }
+      // To an integer, PostgreSQL rounds: numerics half away from zero, floats half to even.
+      if (arrow::is_integer(type->id()) &&
+          (arrow::is_floating(src.id()) || arrow::is_decimal(src.id()))) {
+        auto mode = arrow::is_floating(src.id()) ? arrow::compute::RoundMode::HALF_TO_EVEN
+                                                 : arrow::compute::RoundMode::HALF_TOWARDS_INFINITY;
+        return engine::Cast(
+            engine::Call("round", {arg}, std::make_shared<arrow::compute::RoundOptions>(0, mode)),
+            type);
+      }
+    }
   }
   if (type->id() == arrow::Type::INTERVAL_MONTH_DAY_NANO) {
     return ErrorAt("NOT_SUPPORTED", "not supported: casting a non-constant to INTERVAL", node);
@@ -562,6 +769,33 @@ Result<ExprPtr> Binder::BindFuncCall(const JsonValue& node, ExprScope& scope) {
                               nullptr);  // options bound below
     (void)found;
     return ErrorAt("NOT_SUPPORTED", "not supported: position()", node);
+  }
+  if (name == "round" && !args.empty() && args.size() <= 2 && scope.rel) {
+    auto t = TypeOf(args[0], *scope.rel);
+    if (t.ok() && arrow::is_floating((*t)->id())) {  // PostgreSQL's round(float8) is rint
+      return engine::Call("round", std::move(args),
+                          std::make_shared<arrow::compute::RoundOptions>(
+                              0, arrow::compute::RoundMode::HALF_TO_EVEN));
+    }
+  }
+  if (name == "replace" && args.size() == 3) {
+    if (!IsStringLiteral(*args[1]) || !IsStringLiteral(*args[2])) {
+      return ErrorAt("NOT_SUPPORTED", "not supported: replace() with non-constant patterns", node);
+    }
+    auto text = [](const ExprPtr& e) {
+      return static_cast<const arrow::StringScalar&>(*e->literal).ToString();
+    };
+    return engine::Call(
+        "replace_substring", {args[0]},
+        std::make_shared<arrow::compute::ReplaceSubstringOptions>(text(args[1]), text(args[2])));
+  }
+  if ((name == "btrim" || name == "ltrim" || name == "rtrim") && args.size() == 2) {
+    if (!IsStringLiteral(*args[1])) {
+      return ErrorAt("NOT_SUPPORTED", "not supported: trim() with non-constant characters", node);
+    }
+    std::string chars = static_cast<const arrow::StringScalar&>(*args[1]->literal).ToString();
+    std::string fn = name == "btrim" ? "utf8_trim" : name == "ltrim" ? "utf8_ltrim" : "utf8_rtrim";
+    return engine::Call(fn, {args[0]}, std::make_shared<arrow::compute::TrimOptions>(chars));
   }
   if (name == "nullif" && args.size() == 2) {
     CA_ASSIGN_OR_RAISE(auto eq, Compare("=", args[0], args[1], scope, node));

@@ -195,7 +195,7 @@ Result<ExprPtr> Binder::RewriteGrouped(const ExprPtr& e, AggregateState& agg,
   }
   if (e->kind == ExprKind::kColumn) {
     if (e->name.rfind("__win_", 0) == 0) return e;  // a window's output: computed later
-    if (agg.constant_fields.count(e->name)) {
+    if (agg.constant_fields.count(e->name) || constant_fields_.count(e->name)) {
       // A scalar subquery's value: constant, so grouping by it changes nothing.
       agg.group_text.push_back(text);
       agg.group_fields.push_back(e->name);

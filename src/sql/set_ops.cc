@@ -190,7 +190,8 @@ Result<BoundRelation> Binder::BindValues(const JsonValue& select) {
       auto value = row[c];
       if (!value->type->Equals(*type)) {
         if (value->is_valid) {
-          CA_ASSIGN_OR_RAISE(value, value->CastTo(type));
+          CA_ASSIGN_OR_RAISE(auto cast, arrow::compute::Cast(value, type));
+          value = cast.scalar();
         } else {
           value = arrow::MakeNullScalar(type);
         }

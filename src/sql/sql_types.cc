@@ -276,6 +276,18 @@ Result<engine::ExprPtr> CastLiteral(const engine::ExprPtr& literal,
     }
     return IntervalLiteral(static_cast<const arrow::StringScalar&>(*scalar).ToString(), 0);
   }
+  if (type->id() == arrow::Type::BOOL && scalar->type->id() == arrow::Type::STRING) {
+    // PostgreSQL's boolean input: t/f, true/false, yes/no, on/off, 1/0 (any case).
+    std::string v = Lower(static_cast<const arrow::StringScalar&>(*scalar).ToString());
+    v.erase(0, v.find_first_not_of(' '));
+    v.erase(v.find_last_not_of(' ') + 1);
+    static const std::map<std::string, bool> kBools = {
+        {"t", true},  {"true", true},   {"y", true},  {"yes", true}, {"on", true},   {"1", true},
+        {"f", false}, {"false", false}, {"n", false}, {"no", false}, {"off", false}, {"0", false}};
+    if (auto it = kBools.find(v); it != kBools.end()) {
+      return engine::Literal(arrow::MakeScalar(it->second));
+    }
+  }
   auto cast = arrow::compute::Cast(scalar, type);
   if (!cast.ok()) {
     std::string text = scalar->ToString();
@@ -316,7 +328,9 @@ Result<engine::ExprPtr> FoldDateArithmetic(const std::string& op, const engine::
     return TypeError("NOT_SUPPORTED", "not supported: date arithmetic with sub-day intervals");
   }
   days = AddMonths(days, sign * static_cast<int64_t>(iv.months)) + sign * iv.days;
-  return engine::Literal(std::make_shared<arrow::Date32Scalar>(static_cast<int32_t>(days)));
+  // date ± interval is a timestamp, as in PostgreSQL.
+  return engine::Literal(std::make_shared<arrow::TimestampScalar>(
+      days * 86400LL * 1000000LL, arrow::timestamp(arrow::TimeUnit::MICRO)));
 }
 
 Result<std::string> ExtractFunction(const std::string& field) {

@@ -84,6 +84,29 @@ bool IsBareCount(const JsonValue& select) {
 
 }  // namespace
 
+bool Binder::EqualityCorrelation(const Correlation& corr) const {
+  std::set<std::string> exposed(corr.exposed.begin(), corr.exposed.end());
+  for (const auto& c : corr.conjuncts) {
+    if (!(c->kind == ExprKind::kCall && c->name == "=" && c->args.size() == 2)) return false;
+    auto inner_only = [&](const ExprPtr& e) {
+      return e->kind == ExprKind::kColumn && exposed.count(e->name);
+    };
+    auto outer_only = [&](const ExprPtr& e) {
+      auto refs = engine::ReferencedColumns(*e);
+      if (refs.empty()) return false;
+      for (const auto& r : refs) {
+        if (r.rfind(kOuterPrefix, 0) != 0) return false;
+      }
+      return true;
+    };
+    if (!((inner_only(c->args[0]) && outer_only(c->args[1])) ||
+          (inner_only(c->args[1]) && outer_only(c->args[0])))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Result<std::string> Binder::Materialize(const ExprPtr& expr, BoundRelation* rel) {
   if (expr->kind == ExprKind::kColumn) return expr->name;
   std::vector<ExprPtr> exprs;
@@ -97,7 +120,10 @@ Result<std::string> Binder::Materialize(const ExprPtr& expr, BoundRelation* rel)
 Result<BoundRelation> Binder::BindSubquery(const JsonValue& sublink, ExprScope& scope,
                                            Correlation* corr, size_t expected_columns) {
   const JsonValue& select = NodeBody(Member(NodeBody(sublink), "subselect"));
-  CA_ASSIGN_OR_RAISE(auto rel, BindQuery(select, &scope, corr));
+  outer_relations_.insert(outer_relations_.begin(), scope.rel);
+  auto bound = BindQuery(select, &scope, corr);
+  outer_relations_.erase(outer_relations_.begin());
+  CA_ASSIGN_OR_RAISE(auto rel, std::move(bound));
   if (expected_columns > 0 && rel.columns.size() != expected_columns) {
     return ErrorAt("SUBQUERY_COLUMN_COUNT",
                    "subquery must return only one column (it returns " +
@@ -111,17 +137,24 @@ Result<BoundRelation> Binder::BindSubquery(const JsonValue& sublink, ExprScope& 
 // keys (equalities of plain columns) and a residual filter. `extra` adds key pairs.
 Status Binder::JoinCorrelated(BoundRelation sub, Correlation& corr, ExprScope& scope, JoinType type,
                               std::vector<std::pair<ExprPtr, std::string>> extra,
-                              std::string* value_field) {
+                              std::vector<std::string>* visible) {
   BoundRelation& rel = *scope.rel;
-  std::string value = value_field && !sub.columns.empty() ? sub.columns[0].field : "";
+  std::vector<std::string> before;
+  for (const auto& f : sub.plan->schema->fields()) before.push_back(f->name());
   CA_ASSIGN_OR_RAISE(sub, Disambiguate(std::move(sub), FieldsOf(rel)));
-  if (value_field && !sub.columns.empty()) value = sub.columns[0].field;
-  // Inner fields may have been renamed: map them through the exposed order.
+  if (visible) {
+    visible->clear();
+    for (const auto& c : sub.columns) visible->push_back(c.field);
+  }
+  // Disambiguate keeps the field order: map renamed inner fields by position.
   std::vector<std::pair<std::string, ExprPtr>> rename;
-  auto sub_fields = sub.plan->schema->fields();
-  size_t first_exposed = sub_fields.size() - corr.exposed.size();
-  for (size_t i = 0; i < corr.exposed.size(); ++i) {
-    rename.emplace_back(corr.exposed[i], engine::Column(sub_fields[first_exposed + i]->name()));
+  std::map<std::string, std::string> renamed;
+  for (int i = 0; i < sub.plan->schema->num_fields(); ++i) {
+    const std::string& now = sub.plan->schema->field(i)->name();
+    if (now != before[i]) {
+      rename.emplace_back(before[i], engine::Column(now));
+      renamed[before[i]] = now;
+    }
   }
   std::vector<std::string> lkeys, rkeys;
   std::vector<ExprPtr> residual;
@@ -173,9 +206,7 @@ Status Binder::JoinCorrelated(BoundRelation sub, Correlation& corr, ExprScope& s
   for (auto& [outer_expr, inner_field] : extra) {
     CA_ASSIGN_OR_RAISE(auto lk, Materialize(outer_expr, &rel));
     std::string rk = inner_field;
-    for (const auto& [from, to] : rename) {
-      if (from == rk) rk = to->name;
-    }
+    if (auto it = renamed.find(rk); it != renamed.end()) rk = it->second;
     lkeys.push_back(lk);
     rkeys.push_back(rk);
   }
@@ -184,7 +215,6 @@ Status Binder::JoinCorrelated(BoundRelation sub, Correlation& corr, ExprScope& s
   CA_ASSIGN_OR_RAISE(rel, JoinRelations(std::move(rel), std::move(sub), type, lkeys, rkeys,
                                         Conjunction(residual)));
   rel.columns = std::move(keep);
-  if (value_field) *value_field = value;
   return Status::OK();
 }
 
@@ -245,8 +275,25 @@ Result<ExprPtr> Binder::BindSubLink(const JsonValue& node, ExprScope& scope) {
     Correlation corr;
     CA_ASSIGN_OR_RAISE(auto sub, BindSubquery(node, scope, &corr, 0));
     if (!corr.conjuncts.empty()) {
-      return ErrorAt("NOT_SUPPORTED",
-                     "not supported: correlated EXISTS outside a top-level WHERE condition", node);
+      // A mark join: distinct correlation keys with a marker, left-joined.
+      if (corr.grouped || !EqualityCorrelation(corr)) {
+        return ErrorAt("NOT_SUPPORTED",
+                       "not supported: correlated EXISTS outside a top-level WHERE condition "
+                       "unless its correlation is equalities",
+                       node);
+      }
+      std::vector<ExprPtr> keys;
+      for (const auto& f : corr.exposed) keys.push_back(engine::Column(f));
+      CA_ASSIGN_OR_RAISE(sub.plan, engine::plan::Projection(sub.plan, keys, fr_));
+      CA_ASSIGN_OR_RAISE(sub.plan, engine::plan::Distinct(sub.plan));
+      std::string m = FreshName("exists_");
+      std::vector<ExprPtr> with_marker{engine::Alias(Bool(true), m)};
+      with_marker.insert(with_marker.end(), keys.begin(), keys.end());
+      CA_ASSIGN_OR_RAISE(sub.plan, engine::plan::Projection(sub.plan, with_marker, fr_));
+      sub.columns = {{"", m, m, false}};
+      std::vector<std::string> visible;
+      CA_RETURN_NOT_OK(JoinCorrelated(std::move(sub), corr, scope, JoinType::kLeft, {}, &visible));
+      return engine::Call("is_valid", {engine::Column(visible[0])});
     }
     std::string n = FreshName("exists_");
     BoundRelation stats;
@@ -340,12 +387,40 @@ Result<ExprPtr> Binder::BindSubLink(const JsonValue& node, ExprScope& scope) {
       return engine::Call(kScalarSubqueryFunction, {engine::Column(n2), engine::Column(v2)});
     }
     if (!corr.grouped) {
-      return ErrorAt("NOT_SUPPORTED",
-                     "not supported: correlated scalar subquery without an aggregate", node);
+      // One value per correlation key: group by the keys, count the rows, and fail at run time
+      // if a row of the outer query meets more than one.
+      if (!EqualityCorrelation(corr)) {
+        return ErrorAt("NOT_SUPPORTED",
+                       "not supported: correlated scalar subquery without an aggregate whose "
+                       "correlation is not equalities",
+                       node);
+      }
+      CA_RETURN_NOT_OK(EnsureScalarSubqueryFunction(fr_.registry()));
+      std::vector<ExprPtr> keys;
+      for (const auto& f : corr.exposed) keys.push_back(engine::Column(f));
+      std::string n = FreshName("sq_rows_"), v = FreshName("sq_value_");
+      CA_ASSIGN_OR_RAISE(
+          sub.plan,
+          engine::plan::Aggregate(
+              sub.plan, keys,
+              {engine::Alias(engine::AggregateCall("count", {}), n),
+               engine::Alias(engine::AggregateCall("min", {engine::Column(sub.columns[0].field)}),
+                             v)},
+              fr_));
+      std::vector<ExprPtr> order{engine::Column(v), engine::Column(n)};
+      order.insert(order.end(), keys.begin(), keys.end());
+      CA_ASSIGN_OR_RAISE(sub.plan, engine::plan::Projection(sub.plan, order, fr_));
+      sub.columns = {{"", v, v, false}, {"", n, n, false}};
+      std::vector<std::string> visible;
+      CA_RETURN_NOT_OK(JoinCorrelated(std::move(sub), corr, scope, JoinType::kLeft, {}, &visible));
+      auto zero = engine::Literal(arrow::MakeScalar(int64_t{0}));
+      return engine::Call(kScalarSubqueryFunction,
+                          {engine::Call("coalesce", {engine::Column(visible[1]), zero}),
+                           engine::Column(visible[0])});
     }
-    std::string value;
-    CA_RETURN_NOT_OK(JoinCorrelated(std::move(sub), corr, scope, JoinType::kLeft, {}, &value));
-    ExprPtr out = engine::Column(value);
+    std::vector<std::string> visible;
+    CA_RETURN_NOT_OK(JoinCorrelated(std::move(sub), corr, scope, JoinType::kLeft, {}, &visible));
+    ExprPtr out = engine::Column(visible[0]);
     if (IsBareCount(NodeBody(Member(body, "subselect")))) {
       out = engine::Call("coalesce", {out, engine::Literal(arrow::MakeScalar(int64_t{0}))});
     }
