@@ -101,6 +101,28 @@ class Lowerer {
     }
   }
 
+  // Arrow binds a float64 literal that float32 represents exactly as float32, so an int32 or
+  // float32 column next to 1.5 would be computed in float32 (and int32 values beyond 2^24
+  // refused). Cast such numeric siblings to float64 first, which is what SQL means.
+  Status WidenForDoubleLiterals(std::vector<cp::Expression>* args) {
+    bool has_double_literal = false;
+    for (const auto& a : *args) {
+      has_double_literal |=
+          a.literal() != nullptr && a.type() && a.type()->id() == arrow::Type::DOUBLE;
+    }
+    if (!has_double_literal) return Status::OK();
+    for (auto& a : *args) {
+      const auto* t = a.type();
+      if (a.literal() != nullptr || !t) continue;
+      if (arrow::is_integer(t->id()) || t->id() == arrow::Type::FLOAT ||
+          t->id() == arrow::Type::HALF_FLOAT) {
+        CA_ASSIGN_OR_RAISE(a, MakeCast(a, arrow::float64(), resolver_.registry()));
+        CA_ASSIGN_OR_RAISE(a, a.Bind(schema_, &ctx_));
+      }
+    }
+    return Status::OK();
+  }
+
   Result<std::vector<cp::Expression>> LowerArgs(const std::vector<ExprPtr>& args, size_t begin,
                                                 size_t end) {
     std::vector<cp::Expression> out;
@@ -311,6 +333,7 @@ class Lowerer {
     CA_RETURN_NOT_OK(CheckArity(e, *fn, n_args));
     CA_ASSIGN_OR_RAISE(auto args, LowerArgs(e.args, 0, n_args));
     UnifyNullLiterals(&args);
+    CA_RETURN_NOT_OK(WidenForDoubleLiterals(&args));
     return Bind(cp::call(fname, std::move(args), std::move(options)), e);
   }
 

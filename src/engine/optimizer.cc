@@ -28,6 +28,16 @@ Result<PlanPtr> FoldPlan(const PlanPtr& p, const FunctionResolver& fr) {
     // Keep the output name stable: fold below a top-level alias, or alias the folded value.
     std::string name = OutputName(*e);
     auto folded = FoldConstants(e, fr);
+    if (folded.get() != e.get() && !node->inputs.empty()) {
+      // Arrow narrows literals next to other types when it binds (a double 1.5 times an int32
+      // literal binds as float32): keep the type the plan was checked with.
+      const auto& input = *node->inputs[0]->schema;
+      auto before = ScalarField(*e, input, fr);
+      auto after = ScalarField(*folded, input, fr);
+      if (before.ok() && after.ok() && !(*before)->type()->Equals(*(*after)->type())) {
+        folded = Cast(folded, (*before)->type());
+      }
+    }
     if (folded.get() != e.get() && OutputName(*folded) != name) folded = Alias(folded, name);
     e = folded;
   };

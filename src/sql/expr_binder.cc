@@ -679,6 +679,12 @@ Result<ExprPtr> Binder::BindTypeCast(const JsonValue& node, ExprScope& scope) {
         return ErrorAt("INVALID_CAST",
                        "cannot cast type " + SqlTypeName(src) + " to " + SqlTypeName(*type), node);
       }
+      // Arrow refuses integer -> DECIMAL(p, s) unless p covers every value of the integer
+      // type; go through DECIMAL(38, s), whose cast to (p, s) checks the actual values.
+      if (arrow::is_decimal(type->id()) && arrow::is_integer(src.id())) {
+        const auto& d = static_cast<const arrow::Decimal128Type&>(*type);
+        return engine::Cast(engine::Cast(arg, arrow::decimal128(38, d.scale())), type);
+      }
       // To an integer, PostgreSQL rounds: numerics half away from zero, floats half to even.
       if (arrow::is_integer(type->id()) &&
           (arrow::is_floating(src.id()) || arrow::is_decimal(src.id()))) {

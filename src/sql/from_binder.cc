@@ -247,6 +247,13 @@ Result<BoundRelation> Binder::BindFromItem(const JsonValue& item, const ExprScop
     const JsonValue& alias = Member(body, "alias");
     std::string name = alias.is_object() ? Member(alias, "aliasname").string_value() : "";
     auto colnames = StringList(Member(alias, "colnames"));
+    if (colnames.size() > rel.columns.size()) {
+      return ErrorAt("TOO_MANY_COLUMN_ALIASES",
+                     "table \"" + name + "\" has " + std::to_string(rel.columns.size()) +
+                         " columns available but " + std::to_string(colnames.size()) +
+                         " columns specified",
+                     item);
+    }
     for (size_t i = 0; i < rel.columns.size(); ++i) {
       rel.columns[i].qualifier = name;
       if (i < colnames.size()) rel.columns[i].name = colnames[i];
@@ -281,6 +288,19 @@ Result<BoundRelation> Binder::BindFromList(const JsonValue& from, const JsonValu
     CA_ASSIGN_OR_RAISE(rel, Disambiguate(std::move(rel), taken));
     for (const auto& f : rel.plan->schema->fields()) taken.insert(f->name());
     rels.push_back(std::move(rel));
+  }
+  // A table name (alias) may appear once per FROM list.
+  std::map<std::string, size_t> owner;
+  for (size_t i = 0; i < rels.size(); ++i) {
+    for (const auto& c : rels[i].columns) {
+      if (c.qualifier.empty()) continue;
+      auto [it, inserted] = owner.emplace(c.qualifier, i);
+      if (!inserted && it->second != i) {
+        return ErrorAt("DUPLICATE_ALIAS",
+                       "table name \"" + c.qualifier + "\" specified more than once", items[i],
+                       "\"table\":" + JsonQuote(c.qualifier));
+      }
+    }
   }
   if (rels.size() == 1) return std::move(rels[0]);
   // Equalities between plain columns of two different items, from the WHERE conjuncts.

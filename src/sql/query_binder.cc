@@ -41,6 +41,10 @@ Status Binder::BindWithClause(const JsonValue& with_clause) {
     }
     for (size_t i = 0; i < colnames.size(); ++i) rel.columns[i].name = colnames[i];
     for (auto& c : rel.columns) c.qualifier = name;
+    if (ctes_.back().count(name)) {
+      return ErrorAt("DUPLICATE_CTE", "WITH query name \"" + name + "\" specified more than once",
+                     cte_node, "\"cte\":" + JsonQuote(name));
+    }
     ctes_.back()[name] = std::move(rel);
   }
   return Status::OK();
