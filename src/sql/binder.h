@@ -13,6 +13,7 @@
 #include "engine/expr.h"
 #include "engine/logical_plan.h"
 #include "engine/session_state.h"
+#include "engine/view.h"
 
 namespace codeanatomy::sql {
 
@@ -164,6 +165,8 @@ class Binder {
                                      const ExprScope* outer);
   Result<BoundRelation> BindFromItem(const JsonValue& item, const ExprScope* outer);
   Result<BoundRelation> BindRangeVar(const JsonValue& node);
+  Result<BoundRelation> BindViewDefinition(const std::string& name,
+                                           const engine::ViewProvider& view, const JsonValue& node);
   Result<BoundRelation> BindJoinExpr(const JsonValue& node, const ExprScope* outer);
   Result<BoundRelation> BindSetOp(const JsonValue& select, const ExprScope* outer);
   Result<BoundRelation> BindValues(const JsonValue& select);
@@ -176,6 +179,7 @@ class Binder {
   Status ApplyOrderByOutputs(const JsonValue& select, BoundRelation* rel);
   Result<engine::SortKey> SortKeyOf(const JsonValue& sortby, ExprPtr expr);
   Result<int64_t> ConstantInt(const JsonValue& node, const char* clause);
+  Status PlanDistinctAggregates(BoundRelation* rel, AggregateState* agg, const JsonValue& node);
   Result<ExprPtr> RewriteGrouped(const ExprPtr& e, AggregateState& agg, const JsonValue& node);
 
   std::shared_ptr<engine::SessionState> state_;

@@ -295,11 +295,17 @@ Result<ExprPtr> Binder::BindColumnRef(const JsonValue& node, ExprScope& scope) {
   // Unknown: suggest visible names.
   std::vector<std::string> candidates;
   bool qualifier_known = qualifier.empty();
-  if (scope.rel) {
-    for (const BoundColumn& c : scope.rel->columns) {
-      if (!qualifier.empty() && c.qualifier == qualifier) qualifier_known = true;
+  for (const ExprScope* s = &scope; s != nullptr; s = s->outer) {
+    if (s->rel == nullptr) continue;
+    bool here = false;
+    for (const BoundColumn& c : s->rel->columns)
+      here |= !qualifier.empty() && c.qualifier == qualifier;
+    if (!qualifier.empty() && !here) continue;
+    qualifier_known = true;
+    for (const BoundColumn& c : s->rel->columns) {
       if (qualifier.empty() || c.qualifier == qualifier) candidates.push_back(c.name);
     }
+    if (!qualifier.empty()) break;  // the innermost block with that table name
   }
   if (!qualifier_known) {
     std::vector<std::string> tables;

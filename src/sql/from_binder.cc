@@ -64,6 +64,45 @@ Result<BoundRelation> Binder::JoinRelations(BoundRelation left, BoundRelation ri
   return out;
 }
 
+Result<BoundRelation> Binder::BindViewDefinition(const std::string& name,
+                                                 const engine::ViewProvider& view,
+                                                 const JsonValue& node) {
+  static thread_local int depth = 0;
+  if (depth >= 32) {
+    return ErrorAt("VIEW_RECURSION", "view \"" + name + "\" refers to itself (directly or not)",
+                   node, "\"view\":" + JsonQuote(name));
+  }
+  CA_ASSIGN_OR_RAISE(auto statements, ParseStatements(view.definition()));
+  if (statements.size() != 1 || NodeType(statements[0].node) != "ViewStmt") {
+    return ErrorAt("INVALID_VIEW", "view \"" + name + "\" has an unreadable definition", node);
+  }
+  const JsonValue& body = NodeBody(statements[0].node);
+  Binder inner(state_, view.definition());
+  ++depth;
+  auto bound = inner.BindQuery(NodeBody(Member(body, "query")));
+  --depth;
+  if (!bound.ok()) {
+    return ErrorAt("INVALID_VIEW",
+                   "view \"" + name + "\" no longer binds: " + bound.status().message(), node,
+                   "\"view\":" + JsonQuote(name));
+  }
+  BoundRelation rel = std::move(*bound);
+  auto aliases = StringList(Member(body, "aliases"));
+  for (size_t i = 0; i < aliases.size() && i < rel.columns.size(); ++i) {
+    rel.columns[i].name = aliases[i];
+  }
+  // Fields of the inner binder may collide with this one's fresh names: give them ours.
+  std::vector<ExprPtr> exprs;
+  for (auto& c : rel.columns) {
+    std::string field = FreshName("view_");
+    exprs.push_back(engine::Alias(engine::Column(c.field), field));
+    c.field = field;
+    c.merged = false;
+  }
+  CA_ASSIGN_OR_RAISE(rel.plan, engine::plan::Projection(rel.plan, std::move(exprs), fr_));
+  return rel;
+}
+
 Result<BoundRelation> Binder::BindRangeVar(const JsonValue& node) {
   const JsonValue& body = NodeBody(node);
   std::string relname = Member(body, "relname").string_value();
@@ -90,9 +129,15 @@ Result<BoundRelation> Binder::BindRangeVar(const JsonValue& node) {
       return ErrorAt("UNKNOWN_TABLE", provider.status().message(), node,
                      "\"table\":" + JsonQuote(qualified));
     }
-    CA_ASSIGN_OR_RAISE(rel.plan, engine::PlanForProvider(qualified, *provider));
-    for (const auto& f : rel.plan->schema->fields()) {
-      rel.columns.push_back({relname, f->name(), f->name(), false});
+    auto view = std::dynamic_pointer_cast<engine::ViewProvider>(*provider);
+    if (view && !view->definition().empty()) {
+      // Views bind late, from their SQL: a view over a replaced view sees the new one.
+      CA_ASSIGN_OR_RAISE(rel, BindViewDefinition(qualified, *view, node));
+    } else {
+      CA_ASSIGN_OR_RAISE(rel.plan, engine::PlanForProvider(qualified, *provider));
+      for (const auto& f : rel.plan->schema->fields()) {
+        rel.columns.push_back({relname, f->name(), f->name(), false});
+      }
     }
   }
   std::string alias = relname;

@@ -223,6 +223,49 @@ Result<ExprPtr> Binder::RewriteGrouped(const ExprPtr& e, AggregateState& agg,
   return WithArgs(e, std::move(args));
 }
 
+// sum(DISTINCT x), avg(DISTINCT x), ...: when every aggregate is DISTINCT over the same
+// argument (or is min/max of it, which duplicates do not change), aggregate the distinct
+// (group keys, x) rows instead. Other mixes are refused by name.
+Status Binder::PlanDistinctAggregates(BoundRelation* rel, AggregateState* agg,
+                                      const JsonValue& node) {
+  bool needed = false;
+  for (const auto& a : agg->aggregates) {
+    const Expr& call = engine::Unaliased(*a);
+    CA_ASSIGN_OR_RAISE(auto fn, fr_.Resolve(call.name));
+    needed |= call.distinct && fn != "count";
+  }
+  if (!needed) return Status::OK();
+  std::string arg_text;
+  ExprPtr arg;
+  for (const auto& a : agg->aggregates) {
+    const Expr& call = engine::Unaliased(*a);
+    CA_ASSIGN_OR_RAISE(auto fn, fr_.Resolve(call.name));
+    bool invariant = call.distinct || fn == "min" || fn == "max";
+    std::string text = call.args.size() == 1 ? engine::ToString(*call.args[0]) : "";
+    if (!invariant || text.empty() || (!arg_text.empty() && text != arg_text)) {
+      return ErrorAt("NOT_SUPPORTED",
+                     "not supported: DISTINCT aggregates mixed with other aggregates or over "
+                     "different arguments",
+                     node);
+    }
+    arg_text = text;
+    arg = call.args[0];
+  }
+  std::vector<ExprPtr> keys = agg->group_exprs;
+  std::string dx = FreshName("distinct_");
+  keys.push_back(engine::Alias(arg, dx));
+  CA_ASSIGN_OR_RAISE(rel->plan, engine::plan::Aggregate(rel->plan, keys, {}, fr_));
+  for (size_t i = 0; i < agg->group_exprs.size(); ++i) {
+    agg->group_exprs[i] = engine::Column(agg->group_fields[i]);
+  }
+  for (auto& a : agg->aggregates) {
+    const Expr& call = engine::Unaliased(*a);
+    a = engine::Alias(engine::AggregateCall(call.name, {engine::Column(dx)}, false),
+                      engine::OutputName(*a));
+  }
+  return Status::OK();
+}
+
 Result<BoundRelation> Binder::BindSelectBlock(const JsonValue& select, const ExprScope* outer,
                                               Correlation* corr) {
   // Window calls belong to their own block: subqueries bind theirs separately.
@@ -480,6 +523,7 @@ Result<BoundRelation> Binder::BindSelectBlockImpl(const JsonValue& select, const
       agg.aggregates.push_back(
           engine::Alias(engine::AggregateCall("count", {}), FreshName("agg_")));
     }
+    CA_RETURN_NOT_OK(PlanDistinctAggregates(&rel, &agg, select));
     CA_ASSIGN_OR_RAISE(rel.plan,
                        engine::plan::Aggregate(rel.plan, agg.group_exprs, agg.aggregates, fr_));
     // Grouped columns stay addressable by their names (for correlation and ORDER BY).

@@ -83,24 +83,34 @@ Result<BoundRelation> Binder::BindSetOp(const JsonValue& select, const ExprScope
     CA_ASSIGN_OR_RAISE(auto r, normalize(right, {}));
     CA_ASSIGN_OR_RAISE(out.plan, engine::plan::Union({l, r}, !all));
   } else {
-    if (all) {
-      return ErrorAt("NOT_SUPPORTED", "not supported: " + op.substr(6) + " ALL", select);
-    }
     // INTERSECT / EXCEPT (set semantics, NULLs equal): tag each side, group by every column.
+    // The ALL forms number the copies of each row on each side first (row_number over all
+    // columns), so that copy k of a row meets copy k of the other side.
     auto one = engine::Literal(arrow::MakeScalar(int32_t{1}));
     auto zero = engine::Literal(arrow::MakeScalar(int32_t{0}));
-    CA_ASSIGN_OR_RAISE(auto l,
-                       normalize(left, {engine::Alias(one, "in_l"), engine::Alias(zero, "in_r")}));
-    CA_ASSIGN_OR_RAISE(auto r,
-                       normalize(right, {engine::Alias(zero, "in_l"), engine::Alias(one, "in_r")}));
-    CA_ASSIGN_OR_RAISE(auto both, engine::plan::Union({l, r}, false));
     std::vector<ExprPtr> keys;
-    for (size_t i = 0; i < left.columns.size(); ++i)
+    for (size_t i = 0; i < left.columns.size(); ++i) {
       keys.push_back(engine::Column(PositionalName(i)));
+    }
+    auto side = [&](const BoundRelation& rel, bool is_left) -> Result<PlanPtr> {
+      CA_ASSIGN_OR_RAISE(auto p, normalize(rel, {engine::Alias(is_left ? one : zero, "in_l"),
+                                                 engine::Alias(is_left ? zero : one, "in_r")}));
+      if (!all) return p;
+      engine::WindowFunction copy;
+      copy.function = "row_number";
+      copy.partition_by = keys;
+      copy.output_name = "copy_n";
+      return engine::plan::Window(p, {copy}, fr_);
+    };
+    CA_ASSIGN_OR_RAISE(auto l, side(left, true));
+    CA_ASSIGN_OR_RAISE(auto r, side(right, false));
+    CA_ASSIGN_OR_RAISE(auto both, engine::plan::Union({l, r}, false));
+    std::vector<ExprPtr> group = keys;
+    if (all) group.push_back(engine::Column("copy_n"));
     CA_ASSIGN_OR_RAISE(
         auto agg,
         engine::plan::Aggregate(
-            both, keys,
+            both, group,
             {engine::Alias(engine::AggregateCall("max", {engine::Column("in_l")}), "in_l"),
              engine::Alias(engine::AggregateCall("max", {engine::Column("in_r")}), "in_r")},
             fr_));
