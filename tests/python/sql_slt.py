@@ -100,6 +100,8 @@ def parse(path: Path) -> list[Record]:
 
 
 def format_value(v: Any) -> str:
+    """Numbers print by value, not by type: integral values as integers (so BIGINT, DuckDB's
+    HUGEINT sums, DECIMAL(p, 0) and 3.0 agree), others with three decimals."""
     if v is None:
         return "NULL"
     if isinstance(v, bool):
@@ -109,11 +111,15 @@ def format_value(v: Any) -> str:
             return "NaN"
         if math.isinf(v):
             return "Infinity" if v > 0 else "-Infinity"
+        if v.is_integer() and abs(v) < 2**53:
+            return str(int(v))
         return f"{v:.3f}".replace("-0.000", "0.000")
-    if isinstance(v, decimal.Decimal) and v.as_tuple().exponent >= 0:
-        return str(int(v))  # integral decimals (DuckDB's HUGEINT sums) print as integers
     if isinstance(v, decimal.Decimal):
-        return format_value(float(v)) if abs(v) < 10**12 else f"{v.quantize(decimal.Decimal('0.001'))}"
+        if v == v.to_integral_value():
+            return str(int(v))
+        if abs(v) < 10**12:
+            return f"{float(v):.3f}"
+        return f"{v.quantize(decimal.Decimal('0.001'))}"
     if isinstance(v, (datetime.date, datetime.datetime, datetime.time)):
         return v.isoformat(sep=" ") if isinstance(v, datetime.datetime) else v.isoformat()
     if isinstance(v, str):
