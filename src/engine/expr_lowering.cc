@@ -184,7 +184,13 @@ class Lowerer {
       std::unique_ptr<arrow::ArrayBuilder> builder;
       CA_RETURN_NOT_OK(arrow::MakeBuilder(arrow::default_memory_pool(), type, &builder));
       for (size_t i = 1; i < e.args.size(); ++i) {
-        auto cast = e.args[i]->literal->CastTo(type);
+        const auto& item = e.args[i]->literal;
+        Result<std::shared_ptr<arrow::Scalar>> cast = item;
+        if (!item->type->Equals(*type)) {
+          auto datum = cp::Cast(item, type);  // compute's cast covers decimals, unlike CastTo
+          cast = datum.ok() ? Result<std::shared_ptr<arrow::Scalar>>(datum->scalar())
+                            : Result<std::shared_ptr<arrow::Scalar>>(datum.status());
+        }
         if (!cast.ok()) {
           return PlanningError("TYPE_MISMATCH",
                                "IN list value " + ToString(*e.args[i]) + " does not match type " +

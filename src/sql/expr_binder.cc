@@ -487,6 +487,34 @@ Result<ExprPtr> Binder::BindAExpr(const JsonValue& node, ExprScope& scope) {
       for (auto& item : items) {
         CA_ASSIGN_OR_RAISE(item, Coerce(item, value, *scope.rel));
       }
+      // Value and items meet in a common type (x IN (1, 2.5) with an integer x).
+      auto vt = TypeOf(value, *scope.rel);
+      std::shared_ptr<arrow::DataType> common = vt.ok() ? *vt : nullptr;
+      bool differ = false;
+      for (const auto& item : items) {
+        auto it = TypeOf(item, *scope.rel);
+        if (!common || !it.ok()) {
+          common = nullptr;
+          break;
+        }
+        if (!(*it)->Equals(*common)) {
+          differ = true;
+          common = internal::CommonType(common, *it);
+        }
+      }
+      if (differ && common) {
+        if (!(*vt)->Equals(*common)) value = engine::Cast(value, common);
+        for (auto& item : items) {
+          if (item->kind == ExprKind::kLiteral) {
+            auto cast = arrow::compute::Cast(item->literal, common);
+            if (cast.ok()) {
+              item = engine::Literal(cast->scalar());
+              continue;
+            }
+          }
+          item = engine::Cast(item, common);
+        }
+      }
     }
     return engine::InList(value, std::move(items), op == "<>");
   }
