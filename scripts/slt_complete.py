@@ -12,9 +12,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import codeanatomy as ca
 from sql_slt import duckdb_connection, duckdb_rows, format_table_rows, parse
 from sql_tables import tables
+
+import codeanatomy as ca
 
 
 def complete(path: Path) -> int:

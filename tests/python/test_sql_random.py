@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
-
-import codeanatomy as ca
 from sql_slt import duckdb_connection, duckdb_rows, format_table_rows, normalize
 from sql_tables import tables
+
+import codeanatomy as ca
 
 _DATA = tables()
 _CTX = ca.SessionContext()
@@ -79,7 +79,7 @@ def query(draw: st.DrawFn) -> str:
     agg_col = draw(st.sampled_from(cols))
     aggs = draw(
         st.lists(
-            st.sampled_from([f"count(*)", f"count({agg_col})", f"sum({agg_col})", f"min({agg_col})",
+            st.sampled_from(["count(*)", f"count({agg_col})", f"sum({agg_col})", f"min({agg_col})",
                              f"max({agg_col})", f"count(DISTINCT {agg_col})"]),
             min_size=1, max_size=3,
         )

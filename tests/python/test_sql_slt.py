@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from sql_slt import Record, duckdb_connection, duckdb_rows, format_table_rows, normalize, parse
+from sql_tables import tables
 
 import codeanatomy as ca
 from codeanatomy.errors import EngineExecutionError
-from sql_slt import Record, duckdb_connection, duckdb_rows, format_table_rows, normalize, parse
-from sql_tables import tables
 
 SLT_DIR = Path(__file__).resolve().parent.parent / "sql"
 RECORDS = [r for path in sorted(SLT_DIR.glob("*.slt")) for r in parse(path)]
