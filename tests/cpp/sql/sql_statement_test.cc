@@ -113,8 +113,8 @@ TEST_F(SqlTest, DateIntervalConstantsFold) {
   ASSERT_OK_AND_ASSIGN(auto t, Run("SELECT DATE '2024-01-31' + INTERVAL '1' MONTH, "
                                    "DATE '2024-03-01' - INTERVAL '1 day'"));
   // date ± interval is a timestamp, as in PostgreSQL; months clamp to the month's end.
-  EXPECT_EQ(Rows(*t), (std::vector<std::string>{
-                          "2024-02-29 00:00:00.000000|2024-02-29 00:00:00.000000"}));
+  EXPECT_EQ(Rows(*t),
+            (std::vector<std::string>{"2024-02-29 00:00:00.000000|2024-02-29 00:00:00.000000"}));
 }
 
 TEST_F(SqlTest, ViewsAreInlined) {
