@@ -135,6 +135,8 @@ class Binder {
   /// date/timestamp arithmetic with PostgreSQL's types; null when the operands are not dates.
   Result<ExprPtr> TemporalArithmetic(const std::string& op, const ExprPtr& l, const ExprPtr& r,
                                      const BoundRelation& rel, const JsonValue& node);
+  Result<std::pair<ExprPtr, ExprPtr>> FitDecimalPrecision(const std::string& op, ExprPtr l,
+                                                          ExprPtr r, const BoundRelation& rel);
   Result<ExprPtr> Compare(std::string op, ExprPtr l, ExprPtr r, ExprScope& scope,
                           const JsonValue& node);
 
@@ -187,6 +189,7 @@ class Binder {
   engine::FunctionResolver fr_;
   std::vector<std::map<std::string, BoundRelation>> ctes_;  ///< WITH scopes, innermost last
   std::set<std::string> constant_fields_;              ///< fields holding scalar-subquery values
+  std::set<std::string> consumed_where_;               ///< WHERE conjuncts the FROM list applied
   std::vector<engine::WindowFunction> windows_;        ///< window calls of the block being bound
   std::vector<const BoundRelation*> outer_relations_;  ///< enclosing blocks, innermost first
   int fresh_counter_ = 0;

@@ -186,4 +186,63 @@ std::shared_ptr<arrow::DataType> CommonType(const std::shared_ptr<arrow::DataTyp
   return nullptr;
 }
 
+std::vector<ExprPtr> FactorCommonConjuncts(const ExprPtr& predicate) {
+  auto is_call = [](const ExprPtr& e, const char* name) {
+    return e->kind == ExprKind::kCall && e->name == name && e->args.size() == 2;
+  };
+  std::vector<ExprPtr> out;
+  for (const ExprPtr& c : SplitConjunction(predicate)) {
+    if (!is_call(c, "or")) {
+      out.push_back(c);
+      continue;
+    }
+    std::vector<ExprPtr> branches;
+    std::vector<ExprPtr> stack{c};
+    while (!stack.empty()) {
+      ExprPtr e = stack.back();
+      stack.pop_back();
+      if (is_call(e, "or")) {
+        stack.push_back(e->args[1]);
+        stack.push_back(e->args[0]);
+      } else {
+        branches.push_back(e);
+      }
+    }
+    std::vector<std::vector<ExprPtr>> parts;
+    for (const auto& b : branches) parts.push_back(SplitConjunction(b));
+    std::vector<ExprPtr> common;
+    for (const auto& candidate : parts[0]) {
+      std::string text = engine::ToString(*candidate);
+      bool everywhere = true;
+      for (size_t i = 1; i < parts.size() && everywhere; ++i) {
+        everywhere = std::any_of(parts[i].begin(), parts[i].end(),
+                                 [&](const ExprPtr& p) { return engine::ToString(*p) == text; });
+      }
+      bool seen = std::any_of(common.begin(), common.end(),
+                              [&](const ExprPtr& p) { return engine::ToString(*p) == text; });
+      if (everywhere && !seen) common.push_back(candidate);
+    }
+    if (common.empty()) {
+      out.push_back(c);
+      continue;
+    }
+    std::set<std::string> common_text;
+    for (const auto& p : common) common_text.insert(engine::ToString(*p));
+    ExprPtr rest;
+    bool some_branch_empty = false;
+    for (const auto& branch : parts) {
+      std::vector<ExprPtr> left;
+      for (const auto& p : branch) {
+        if (!common_text.count(engine::ToString(*p))) left.push_back(p);
+      }
+      if (left.empty()) some_branch_empty = true;  // that branch is just the common part
+      ExprPtr conj = Conjunction(left);
+      if (conj) rest = rest ? engine::Call("or", {rest, conj}) : conj;
+    }
+    out.insert(out.end(), common.begin(), common.end());
+    if (rest && !some_branch_empty) out.push_back(rest);
+  }
+  return out;
+}
+
 }  // namespace codeanatomy::sql::internal

@@ -35,6 +35,9 @@ ExprPtr WithArgs(const ExprPtr& e, std::vector<ExprPtr> args);
 void SplitJoinCondition(const std::vector<ExprPtr>& conjuncts, const std::set<std::string>& left,
                         const std::set<std::string>& right, std::vector<std::string>* lkeys,
                         std::vector<std::string>* rkeys, std::vector<ExprPtr>* residual);
+/// The conjuncts of a predicate, with the conjuncts common to every branch of a top-level OR
+/// factored out: (k = j AND a) OR (k = j AND b) gives k = j and (a OR b).
+std::vector<ExprPtr> FactorCommonConjuncts(const ExprPtr& predicate);
 /// The field names of a relation's plan.
 std::set<std::string> FieldSet(const BoundRelation& rel);
 /// The type both sides of a set operation are cast to; null when none.

@@ -453,10 +453,48 @@ Result<ExprPtr> Binder::TemporalArithmetic(const std::string& op, const ExprPtr&
 Result<ExprPtr> Binder::Compare(std::string op, ExprPtr l, ExprPtr r, ExprScope& scope,
                                 const JsonValue& node) {
   if (scope.rel) {
+    // Constant sides first become constants (1 + 10 -> 11), so they adapt like literals.
+    if (engine::ReferencedColumns(*l).empty()) l = engine::FoldConstants(l, fr_);
+    if (engine::ReferencedColumns(*r).empty()) r = engine::FoldConstants(r, fr_);
     CA_ASSIGN_OR_RAISE(l, Coerce(l, r, *scope.rel));
     CA_ASSIGN_OR_RAISE(r, Coerce(r, l, *scope.rel));
+    CA_ASSIGN_OR_RAISE(auto fitted, FitDecimalPrecision("compare", l, r, *scope.rel));
+    l = fitted.first;
+    r = fitted.second;
   }
   return engine::Call(op, {l, r});
+}
+
+Result<std::pair<ExprPtr, ExprPtr>> Binder::FitDecimalPrecision(const std::string& op, ExprPtr l,
+                                                                ExprPtr r,
+                                                                const BoundRelation& rel) {
+  // Arrow derives decimal result precision exactly and refuses anything over 38 when it binds.
+  // Like DuckDB, cap at 38: narrow the wider operand so the result fits; its values are then
+  // checked when cast, so an actual overflow is an error, never a wrong answer.
+  auto lt = TypeOf(l, rel);
+  auto rt = TypeOf(r, rel);
+  if (!lt.ok() || !rt.ok() || !arrow::is_decimal((*lt)->id()) || !arrow::is_decimal((*rt)->id())) {
+    return std::make_pair(l, r);
+  }
+  const auto& a = static_cast<const arrow::Decimal128Type&>(**lt);
+  const auto& b = static_cast<const arrow::Decimal128Type&>(**rt);
+  int32_t needed;
+  if (op == "*") {
+    needed = a.precision() + b.precision() + 1;
+  } else if (op == "compare") {  // both sides meet in one decimal type
+    needed = std::max(a.precision() - a.scale(), b.precision() - b.scale()) +
+             std::max(a.scale(), b.scale());
+  } else {
+    needed = std::max(a.precision() - a.scale(), b.precision() - b.scale()) +
+             std::max(a.scale(), b.scale()) + 1;
+  }
+  int32_t excess = needed - 38;
+  if (excess <= 0) return std::make_pair(l, r);
+  bool narrow_left = a.precision() >= b.precision();
+  const auto& wide = narrow_left ? a : b;
+  int32_t precision = std::max(wide.precision() - excess, wide.scale() + 1);
+  auto narrowed = engine::Cast(narrow_left ? l : r, arrow::decimal128(precision, wide.scale()));
+  return narrow_left ? std::make_pair(narrowed, r) : std::make_pair(l, narrowed);
 }
 
 Result<ExprPtr> Binder::BindAExpr(const JsonValue& node, ExprScope& scope) {
@@ -646,6 +684,9 @@ Result<ExprPtr> Binder::BindAExpr(const JsonValue& node, ExprScope& scope) {
     } else if (ld || rd) {
       CA_ASSIGN_OR_RAISE(l, Coerce(l, r, *scope.rel));
       CA_ASSIGN_OR_RAISE(r, Coerce(r, l, *scope.rel));
+      CA_ASSIGN_OR_RAISE(auto fitted, FitDecimalPrecision(op, l, r, *scope.rel));
+      l = fitted.first;
+      r = fitted.second;
     }
   }
   if (op == "+" || op == "-" || op == "*" || op == "/") return engine::Call(op, {l, r});

@@ -2,11 +2,13 @@
 // NATURAL) and comma lists joined on their WHERE equalities.
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include <arrow/array/util.h>
 #include <arrow/compute/api.h>
 #include <arrow/table.h>
 
+#include "engine/physical_planner.h"
 #include "engine/table_provider.h"
 #include "engine/view.h"
 #include "sql/binder.h"
@@ -348,8 +350,28 @@ Result<BoundRelation> Binder::BindFromList(const JsonValue& from, const JsonValu
     }
   }
   if (rels.size() == 1) return std::move(rels[0]);
-  // Equalities between plain columns of two different items, from the WHERE conjuncts.
-  std::vector<std::pair<std::string, std::string>> edges;
+  // The WHERE conjuncts (OR branches' common conjuncts factored out): equalities between
+  // columns of two items become join edges, conjuncts over one item filter it before the joins.
+  std::vector<std::set<std::string>> item_fields;
+  for (const auto& r : rels) item_fields.push_back(FieldSet(r));
+  auto owner_of = [&](const std::vector<std::string>& refs) -> int {
+    int found = -1;
+    for (const auto& ref : refs) {
+      int hit = -1;
+      for (size_t i = 0; i < rels.size(); ++i) {
+        if (item_fields[i].count(ref)) hit = static_cast<int>(i);
+      }
+      if (hit < 0 || (found >= 0 && hit != found)) return -1;
+      found = hit;
+    }
+    return found;
+  };
+  struct Edge {
+    std::string a, b;
+    std::string text;
+  };
+  std::vector<Edge> edges;
+  std::vector<std::vector<ExprPtr>> item_filters(rels.size());
   if (!where.is_null()) {
     BoundRelation all;
     std::vector<std::shared_ptr<arrow::Field>> fields;
@@ -364,7 +386,7 @@ Result<BoundRelation> Binder::BindFromList(const JsonValue& from, const JsonValu
     std::vector<const JsonValue*> conjuncts;
     SplitAndNodes(where, &conjuncts);
     for (const JsonValue* c : conjuncts) {
-      if (ContainsSubLink(*c) || NodeType(*c) != "A_Expr") continue;
+      if (ContainsSubLink(*c)) continue;
       ExprScope scope;
       scope.rel = &all;
       scope.outer = outer;
@@ -372,47 +394,89 @@ Result<BoundRelation> Binder::BindFromList(const JsonValue& from, const JsonValu
       scope.uses_outer = &uses_outer;
       auto bound = BindExpr(*c, scope);
       if (!bound.ok() || uses_outer) continue;  // errors surface when WHERE is bound
-      const ExprPtr& e = *bound;
-      if (e->kind == ExprKind::kCall && e->name == "=" && e->args[0]->kind == ExprKind::kColumn &&
-          e->args[1]->kind == ExprKind::kColumn) {
-        edges.emplace_back(e->args[0]->name, e->args[1]->name);
+      for (const ExprPtr& e : FactorCommonConjuncts(*bound)) {
+        std::string text = engine::ToString(*e);
+        if (e->kind == ExprKind::kCall && e->name == "=" && e->args[0]->kind == ExprKind::kColumn &&
+            e->args[1]->kind == ExprKind::kColumn) {
+          int ia = owner_of({e->args[0]->name});
+          int ib = owner_of({e->args[1]->name});
+          if (ia >= 0 && ib >= 0 && ia != ib) {
+            edges.push_back({e->args[0]->name, e->args[1]->name, text});
+            continue;
+          }
+        }
+        auto refs = engine::ReferencedColumns(*e);
+        int item = owner_of(refs);
+        if (item >= 0 && !refs.empty()) {
+          item_filters[item].push_back(e);
+          consumed_where_.insert(text);
+        }
       }
     }
   }
-  std::vector<std::set<std::string>> item_fields;
-  for (const auto& r : rels) item_fields.push_back(FieldSet(r));
+  for (size_t i = 0; i < rels.size(); ++i) {
+    if (item_filters[i].empty()) continue;
+    CA_ASSIGN_OR_RAISE(rels[i].plan,
+                       engine::plan::Filter(rels[i].plan, Conjunction(item_filters[i]), fr_));
+  }
+  // Greedy join order: start from the smallest item (by the engine's estimate, filters
+  // included), then add the smallest item connected to what is joined so far.
+  std::vector<int64_t> estimate;
+  for (const auto& r : rels) {
+    int64_t e = engine::EstimateRows(*r.plan);
+    estimate.push_back(e < 0 ? std::numeric_limits<int64_t>::max() / 4 : e);
+  }
   std::vector<bool> used(rels.size(), false);
-  BoundRelation current = std::move(rels[0]);
-  std::set<std::string> current_fields = item_fields[0];
-  used[0] = true;
+  auto connected = [&](size_t i, const std::set<std::string>& fields) {
+    for (const auto& e : edges) {
+      if ((fields.count(e.a) && item_fields[i].count(e.b)) ||
+          (fields.count(e.b) && item_fields[i].count(e.a))) {
+        return true;
+      }
+    }
+    return false;
+  };
+  size_t first = 0;
+  for (size_t i = 1; i < rels.size(); ++i) {
+    if (estimate[i] < estimate[first]) first = i;
+  }
+  std::vector<size_t> order{first};
+  std::vector<BoundColumn> from_order_columns;
+  for (const auto& r : rels) {
+    from_order_columns.insert(from_order_columns.end(), r.columns.begin(), r.columns.end());
+  }
+  BoundRelation current = std::move(rels[first]);
+  std::set<std::string> current_fields = item_fields[first];
+  used[first] = true;
   for (size_t step = 1; step < rels.size(); ++step) {
     size_t pick = rels.size();
-    std::vector<std::string> lkeys, rkeys;
-    for (size_t i = 0; i < rels.size() && pick == rels.size(); ++i) {
-      if (used[i]) continue;
-      for (const auto& [a, b] : edges) {
-        if (current_fields.count(a) && item_fields[i].count(b)) {
-          lkeys.push_back(a), rkeys.push_back(b);
-        } else if (current_fields.count(b) && item_fields[i].count(a)) {
-          lkeys.push_back(b), rkeys.push_back(a);
-        }
-      }
-      if (!lkeys.empty()) pick = i;
+    for (size_t i = 0; i < rels.size(); ++i) {
+      if (used[i] || !connected(i, current_fields)) continue;
+      if (pick == rels.size() || estimate[i] < estimate[pick]) pick = i;
     }
-    if (pick == rels.size()) {  // nothing connects: cross join the next item
+    if (pick == rels.size()) {  // nothing connects: cross join the smallest remaining item
       for (size_t i = 0; i < rels.size(); ++i) {
-        if (!used[i]) {
-          pick = i;
-          break;
-        }
+        if (!used[i] && (pick == rels.size() || estimate[i] < estimate[pick])) pick = i;
       }
+    }
+    std::vector<std::string> lkeys, rkeys;
+    for (const auto& e : edges) {
+      if (current_fields.count(e.a) && item_fields[pick].count(e.b)) {
+        lkeys.push_back(e.a), rkeys.push_back(e.b);
+      } else if (current_fields.count(e.b) && item_fields[pick].count(e.a)) {
+        lkeys.push_back(e.b), rkeys.push_back(e.a);
+      } else {
+        continue;
+      }
+      consumed_where_.insert(e.text);
     }
     used[pick] = true;
     current_fields.insert(item_fields[pick].begin(), item_fields[pick].end());
     CA_ASSIGN_OR_RAISE(current, JoinRelations(std::move(current), std::move(rels[pick]),
                                               JoinType::kInner, lkeys, rkeys, nullptr));
   }
-  // Keys are also kept in WHERE (applied again; cheap and always correct).
+  // Names keep the FROM order (SELECT * lists items as written), whatever the join order.
+  current.columns = std::move(from_order_columns);
   return current;
 }
 

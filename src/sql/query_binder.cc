@@ -169,7 +169,10 @@ Status Binder::ApplyWhere(const JsonValue& where, ExprScope& scope, Correlation*
       corr->conjuncts.push_back(e);
       corr->nodes.push_back(c);
     } else {
-      filters.push_back(e);
+      // Conjuncts the FROM list already applied (join keys, filters on one item) are done.
+      for (const auto& piece : FactorCommonConjuncts(e)) {
+        if (!consumed_where_.count(engine::ToString(*piece))) filters.push_back(piece);
+      }
     }
   }
   if (!filters.empty()) {
@@ -268,11 +271,14 @@ Status Binder::PlanDistinctAggregates(BoundRelation* rel, AggregateState* agg,
 
 Result<BoundRelation> Binder::BindSelectBlock(const JsonValue& select, const ExprScope* outer,
                                               Correlation* corr) {
-  // Window calls belong to their own block: subqueries bind theirs separately.
+  // Window calls and consumed WHERE conjuncts belong to their own block.
   std::vector<engine::WindowFunction> enclosing = std::move(windows_);
+  std::set<std::string> enclosing_consumed = std::move(consumed_where_);
   windows_.clear();
+  consumed_where_.clear();
   auto out = BindSelectBlockImpl(select, outer, corr);
   windows_ = std::move(enclosing);
+  consumed_where_ = std::move(enclosing_consumed);
   return out;
 }
 

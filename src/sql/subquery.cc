@@ -238,7 +238,7 @@ Result<bool> Binder::PlanSubqueryPredicate(const JsonValue& node, ExprScope& sco
   if (kind == "ANY_SUBLINK" && negated) return false;  // NOT IN: three-valued, see BindSubLink
   Correlation corr;
   CA_ASSIGN_OR_RAISE(auto sub, BindSubquery(*link, scope, &corr, kind == "ANY_SUBLINK" ? 1 : 0));
-  if (corr.grouped) {
+  if (corr.grouped && !corr.conjuncts.empty()) {
     return ErrorAt("NOT_SUPPORTED", "not supported: correlated EXISTS/IN over an aggregate", *link);
   }
   if (kind == "EXISTS_SUBLINK" && corr.conjuncts.empty()) return false;  // a constant: count
