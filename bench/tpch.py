@@ -547,7 +547,7 @@ def run(args) -> int:
                        "mismatches": {f"{e}|{q}": m for (e, q), m in mismatches.items()},
                        "column_name_diffs": {f"{e}|{q}": m for (e, q), m in name_diffs.items()}},
                       f, indent=1)
-    return 1 if mismatches else 0
+    return 1 if any(e == OURS for e, _ in mismatches) else 0
 
 
 def main(argv=None) -> int:
