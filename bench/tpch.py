@@ -131,6 +131,15 @@ class SqlOurs(evp.Ours):
         sql = load_sql(q)
         return lambda: self.ctx.sql(sql).to_arrow()
 
+    def describe(self):
+        # the engine under test changes often: say which build ran
+        native = next((m.__file__ for n, m in sys.modules.items()
+                       if n.startswith("codeanatomy._native")), None)
+        built = (time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(os.path.getmtime(native)))
+                 if native else "?")
+        return (super().describe() + f" module={os.path.dirname(self.ca.__file__)} "
+                f"native built {built}")
+
 
 class SqlDuckDB(evp.DuckDB):
     def runner(self, q):
