@@ -10,6 +10,17 @@ namespace codeanatomy::sql::internal {
 using engine::Expr;
 using engine::ExprKind;
 
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool IsStringLiteral(const Expr& e) {
+  return e.kind == ExprKind::kLiteral && e.literal && e.literal->is_valid &&
+         e.literal->type->id() == arrow::Type::STRING;
+}
+
 bool Flag(const JsonValue& body, std::string_view key) {
   const JsonValue& v = Member(body, key);
   return v.is_bool() && v.bool_value();
