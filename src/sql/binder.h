@@ -195,6 +195,13 @@ class Binder {
   int fresh_counter_ = 0;
 };
 
+/// A relation that only names typed columns and holds no data: the scope of a macro body, a
+/// standalone expression or a FROM list's combined columns. It can type expressions, never run.
+BoundRelation SchemaRelation(std::vector<std::shared_ptr<arrow::Field>> fields,
+                             std::vector<BoundColumn> columns);
+/// A macro's parameters as such a relation (fields "$param.<name>").
+BoundRelation MacroParameters(const SqlMacro& macro);
+
 /// Splits a conjunction into its conjuncts.
 std::vector<ExprPtr> SplitConjunction(const ExprPtr& expr);
 /// AND of `conjuncts` (null when empty).

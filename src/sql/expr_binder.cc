@@ -28,6 +28,25 @@ std::shared_ptr<SqlSessionState> SqlStateOf(engine::SessionState& state) {
   return state.Extension<SqlSessionState>("sql");
 }
 
+BoundRelation SchemaRelation(std::vector<std::shared_ptr<arrow::Field>> fields,
+                             std::vector<BoundColumn> columns) {
+  auto holder = std::make_shared<engine::PlanNode>();
+  holder->kind = engine::PlanKind::kScan;  // no provider: planning it is refused
+  holder->schema = arrow::schema(std::move(fields));
+  return BoundRelation{holder, std::move(columns)};
+}
+
+BoundRelation MacroParameters(const SqlMacro& macro) {
+  std::vector<std::shared_ptr<arrow::Field>> fields;
+  std::vector<BoundColumn> columns;
+  for (size_t i = 0; i < macro.params.size(); ++i) {
+    std::string field = "$param." + macro.params[i];
+    fields.push_back(arrow::field(field, macro.param_types[i]));
+    columns.push_back({"", macro.params[i], field, false});
+  }
+  return SchemaRelation(std::move(fields), std::move(columns));
+}
+
 std::vector<ExprPtr> SplitConjunction(const ExprPtr& expr) {
   std::vector<ExprPtr> out;
   std::vector<ExprPtr> stack{expr};
@@ -442,12 +461,9 @@ Result<ExprPtr> ParseSqlExpression(const std::string& text, const arrow::Schema&
                                    std::shared_ptr<engine::SessionState> state) {
   CA_ASSIGN_OR_RAISE(JsonValue node, ParseExpression(text));
   Binder binder(state, text);
-  BoundRelation rel;
-  auto holder = std::make_shared<engine::PlanNode>();
-  holder->kind = engine::PlanKind::kScan;
-  holder->schema = std::make_shared<arrow::Schema>(schema.fields());
-  rel.plan = holder;
-  for (const auto& f : schema.fields()) rel.columns.push_back({"", f->name(), f->name(), false});
+  std::vector<BoundColumn> columns;
+  for (const auto& f : schema.fields()) columns.push_back({"", f->name(), f->name(), false});
+  BoundRelation rel = SchemaRelation(schema.fields(), std::move(columns));
   ExprScope scope;
   scope.rel = &rel;
   scope.clause = "a standalone expression";

@@ -373,16 +373,13 @@ Result<BoundRelation> Binder::BindFromList(const JsonValue& from, const JsonValu
   std::vector<Edge> edges;
   std::vector<std::vector<ExprPtr>> item_filters(rels.size());
   if (!where.is_null()) {
-    BoundRelation all;
     std::vector<std::shared_ptr<arrow::Field>> fields;
+    std::vector<BoundColumn> columns;
     for (const auto& r : rels) {
       for (const auto& f : r.plan->schema->fields()) fields.push_back(f);
-      all.columns.insert(all.columns.end(), r.columns.begin(), r.columns.end());
+      columns.insert(columns.end(), r.columns.begin(), r.columns.end());
     }
-    auto holder = std::make_shared<engine::PlanNode>();
-    holder->kind = engine::PlanKind::kScan;
-    holder->schema = arrow::schema(fields);
-    all.plan = holder;
+    BoundRelation all = SchemaRelation(std::move(fields), std::move(columns));
     std::vector<const JsonValue*> conjuncts;
     SplitAndNodes(where, &conjuncts);
     for (const JsonValue* c : conjuncts) {

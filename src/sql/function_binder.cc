@@ -171,19 +171,11 @@ Result<ExprPtr> Binder::BindMacro(const SqlMacro& macro, const std::string& name
   // The body is bound over a one-row relation whose columns are the parameters; the result
   // is then rewritten with the call's argument expressions.
   Binder body_binder(state_, macro.body_text);
-  BoundRelation params;
-  std::vector<std::shared_ptr<arrow::Field>> fields;
+  BoundRelation params = MacroParameters(macro);
   std::vector<std::pair<std::string, ExprPtr>> substitution;
   for (size_t i = 0; i < macro.params.size(); ++i) {
-    std::string field = "$param." + macro.params[i];
-    fields.push_back(arrow::field(field, macro.param_types[i]));
-    params.columns.push_back({"", macro.params[i], field, false});
-    substitution.emplace_back(field, engine::Cast(args[i], macro.param_types[i]));
+    substitution.emplace_back(params.columns[i].field, engine::Cast(args[i], macro.param_types[i]));
   }
-  auto holder = std::make_shared<engine::PlanNode>();
-  holder->kind = engine::PlanKind::kScan;
-  holder->schema = arrow::schema(fields);
-  params.plan = holder;
   ExprScope scope;
   scope.rel = &params;
   scope.clause = "a function body";

@@ -307,10 +307,6 @@ class StatementRunner {
     bool replace = Member(body, "replace").is_bool() && Member(body, "replace").bool_value();
     // Check the body now: bind it over the parameters.
     {
-      std::vector<ExprPtr> args;
-      for (const auto& t : macro->param_types) {
-        args.push_back(engine::Literal(arrow::MakeNullScalar(t)));
-      }
       auto sql_state = SqlStateOf(*state_);
       {
         std::lock_guard<std::mutex> lock(sql_state->mutex);
@@ -319,22 +315,13 @@ class StatementRunner {
                           st.location, "\"function\":" + JsonQuote(name));
         }
       }
-      BoundRelation params;
-      std::vector<std::shared_ptr<arrow::Field>> fields;
-      for (size_t i = 0; i < macro->params.size(); ++i) {
-        fields.push_back(arrow::field("$param." + macro->params[i], macro->param_types[i]));
-        params.columns.push_back({"", macro->params[i], "$param." + macro->params[i], false});
-      }
-      auto holder = std::make_shared<engine::PlanNode>();
-      holder->kind = engine::PlanKind::kScan;
-      holder->schema = arrow::schema(fields);
-      params.plan = holder;
+      BoundRelation params = MacroParameters(*macro);
       ExprScope scope;
       scope.rel = &params;
       scope.clause = "a function body";
       CA_ASSIGN_OR_RAISE(auto bound, binder.BindExpr(macro->body, scope));
-      auto typed = engine::ScalarField(*engine::Cast(bound, macro->return_type), *holder->schema,
-                                       binder.resolver());
+      auto typed = engine::ScalarField(*engine::Cast(bound, macro->return_type),
+                                       *params.plan->schema, binder.resolver());
       if (!typed.ok()) return WithStage(typed.status(), stage::kSql, "TYPE_ERROR");
       std::lock_guard<std::mutex> lock(sql_state->mutex);
       sql_state->macros[name] = macro;
