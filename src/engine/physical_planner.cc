@@ -59,7 +59,7 @@ int64_t EstimateRows(const PlanNode& node) {
       int64_t rows = node.provider->estimated_rows();
       if (rows < 0) return -1;
       for (const auto& f : node.filters) rows /= SelectivityDivisor(*f);
-      return rows;
+      return rows == 0 && node.provider->estimated_rows() > 0 ? 1 : rows;
     }
     case PlanKind::kProjection:
     case PlanKind::kSort:
@@ -67,7 +67,9 @@ int64_t EstimateRows(const PlanNode& node) {
       return input(0);
     case PlanKind::kFilter: {
       int64_t rows = input(0);
-      return rows < 0 ? -1 : rows / SelectivityDivisor(*node.predicate);
+      return rows < 0
+                 ? -1
+                 : std::max<int64_t>(rows > 0 ? 1 : 0, rows / SelectivityDivisor(*node.predicate));
     }
     case PlanKind::kDistinct: {
       int64_t rows = input(0);
@@ -87,7 +89,22 @@ int64_t EstimateRows(const PlanNode& node) {
       int64_t l = input(0), r = input(1);
       if (l < 0 || r < 0) return -1;
       if (node.join_type == JoinType::kLeftSemi || node.join_type == JoinType::kLeftAnti) return l;
-      return std::max(l, r);
+      // Equi-join: |L| * |R| / max(ndv) for the most selective key with known distinct counts;
+      // otherwise assume a key/foreign-key join.
+      double best = -1;
+      for (size_t i = 0; i < node.left_keys.size(); ++i) {
+        int64_t dl = EstimateDistinct(*node.inputs[0], node.left_keys[i]);
+        int64_t dr = EstimateDistinct(*node.inputs[1], node.right_keys[i]);
+        if (dl <= 0 || dr <= 0) continue;
+        double est =
+            static_cast<double>(l) * static_cast<double>(r) / static_cast<double>(std::max(dl, dr));
+        if (best < 0 || est < best) best = est;
+      }
+      int64_t rows = best < 0 ? std::max(l, r) : static_cast<int64_t>(std::min(best, 4e18));
+      if (node.join_type == JoinType::kLeft) rows = std::max(rows, l);
+      if (node.join_type == JoinType::kRight) rows = std::max(rows, r);
+      if (node.join_type == JoinType::kFull) rows = std::max(rows, std::max(l, r));
+      return rows;
     }
     case PlanKind::kUnion: {
       int64_t total = 0;
@@ -100,6 +117,49 @@ int64_t EstimateRows(const PlanNode& node) {
     }
   }
   return -1;
+}
+
+int64_t EstimateDistinct(const PlanNode& node, const std::string& field) {
+  auto capped = [&](int64_t ndv) {
+    if (ndv < 0) return ndv;
+    int64_t rows = EstimateRows(node);
+    return rows < 0 ? ndv : std::max<int64_t>(1, std::min(ndv, rows));
+  };
+  switch (node.kind) {
+    case PlanKind::kScan: {
+      int index = node.schema->GetFieldIndex(field);
+      if (index < 0 || static_cast<size_t>(index) >= node.projection.size()) return -1;
+      return capped(node.provider->DistinctCount(node.projection[index]));
+    }
+    case PlanKind::kFilter:
+    case PlanKind::kSort:
+    case PlanKind::kLimit:
+    case PlanKind::kWindow:
+    case PlanKind::kDistinct:
+      return capped(EstimateDistinct(*node.inputs[0], field));
+    case PlanKind::kProjection:
+      for (const auto& e : node.exprs) {
+        if (OutputName(*e) != field) continue;
+        const Expr& inner = Unaliased(*e);
+        if (inner.kind != ExprKind::kColumn) return -1;
+        return capped(EstimateDistinct(*node.inputs[0], inner.name));
+      }
+      return -1;
+    case PlanKind::kJoin: {
+      if (node.inputs[0]->schema->GetFieldIndex(field) >= 0) {
+        return capped(EstimateDistinct(*node.inputs[0], field));
+      }
+      for (size_t i = 0; i < node.right_names.size(); ++i) {
+        if (node.right_names[i] == field) {
+          return capped(EstimateDistinct(
+              *node.inputs[1], node.inputs[1]->schema->field(static_cast<int>(i))->name()));
+        }
+      }
+      return -1;
+    }
+    default:
+      return -1;
+  }
 }
 
 bool IsHashJoinPayloadType(const arrow::DataType& type) {

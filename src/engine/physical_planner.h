@@ -60,8 +60,13 @@ class PhysicalPlanner {
   std::vector<std::pair<std::string, std::string>> sub_plans_;
 };
 
-/// A rough output row count of a plan (for choosing join build sides); -1 when unknown.
+/// A rough output row count of a plan (for choosing join build sides and join orders); -1 when
+/// unknown. Equi-joins use the keys' distinct counts when known: |L| * |R| / max(ndv).
 int64_t EstimateRows(const PlanNode& node);
+
+/// A rough count of the distinct non-null values of `field` in a plan's output, traced to a
+/// provider column through filters, projections and joins; -1 when unknown.
+int64_t EstimateDistinct(const PlanNode& node, const std::string& field);
 
 /// Whether Acero's hash join can carry a column of this type as payload.
 bool IsHashJoinPayloadType(const arrow::DataType& type);

@@ -3,6 +3,7 @@
 #include "engine/expr.h"
 
 #include <arrow/acero/options.h>
+#include <arrow/compute/api.h>
 #include <arrow/compute/cast.h>
 #include <arrow/dataset/dataset.h>
 #include <arrow/dataset/discovery.h>
@@ -64,6 +65,23 @@ std::shared_ptr<arrow::Schema> WithoutViewTypes(const std::shared_ptr<arrow::Sch
     fields.push_back(f->WithType(t));
   }
   return changed ? arrow::schema(fields, schema->metadata()) : schema;
+}
+
+int64_t MemoryTableProvider::DistinctCount(int column) const {
+  if (column < 0 || column >= table_->num_columns()) return -1;
+  {
+    std::lock_guard<std::mutex> lock(distinct_mutex_);
+    if (auto it = distinct_.find(column); it != distinct_.end()) return it->second;
+  }
+  int64_t count = -1;
+  auto options = arrow::compute::CountOptions(arrow::compute::CountOptions::ONLY_VALID);
+  auto result = arrow::compute::CallFunction("count_distinct", {table_->column(column)}, &options);
+  if (result.ok() && result->is_scalar()) {
+    count = static_cast<const arrow::Int64Scalar&>(*result->scalar()).value;
+  }
+  std::lock_guard<std::mutex> lock(distinct_mutex_);
+  distinct_[column] = count;
+  return count;
 }
 
 Result<std::shared_ptr<MemoryTableProvider>> MemoryTableProvider::Make(

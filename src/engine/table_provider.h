@@ -3,6 +3,7 @@
 // always re-applies, so providers never have to be exact.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +43,9 @@ class TableProvider {
   virtual std::string kind() const = 0;
   /// Rows in the table when cheaply known, else -1.
   virtual int64_t estimated_rows() const { return -1; }
+  /// Distinct non-null values of a column when cheaply known (or computed once and cached),
+  /// else -1. Join-size estimates use it.
+  virtual int64_t DistinctCount(int column) const { return -1; }
   /// Whether the provider uses the filter hint to skip data (reported by explain).
   virtual bool prunes_with_filter() const { return false; }
   /// An Acero declaration producing exactly `request.columns`, in order.
@@ -64,11 +68,16 @@ class MemoryTableProvider : public TableProvider {
   std::shared_ptr<arrow::Schema> schema() const override { return table_->schema(); }
   std::string kind() const override { return "memory"; }
   int64_t estimated_rows() const override { return table_->num_rows(); }
+  /// Counted exactly on first use (a hash pass over the column) and cached: the table is
+  /// immutable.
+  int64_t DistinctCount(int column) const override;
   Result<arrow::acero::Declaration> Scan(const ScanRequest& request) override;
   const std::shared_ptr<arrow::Table>& table() const { return table_; }
 
  private:
   std::shared_ptr<arrow::Table> table_;
+  mutable std::mutex distinct_mutex_;
+  mutable std::map<int, int64_t> distinct_;
 };
 
 /// A record batch stream; it can be scanned once, a second scan is a typed error.

@@ -256,4 +256,34 @@ std::vector<ExprPtr> FactorCommonConjuncts(const ExprPtr& predicate) {
   return out;
 }
 
+ExprPtr ImpliedDisjunction(const ExprPtr& predicate,
+                           const std::function<bool(const ExprPtr&)>& keep) {
+  auto is_or = [](const ExprPtr& e) {
+    return e->kind == ExprKind::kCall && e->name == "or" && e->args.size() == 2;
+  };
+  if (!is_or(predicate)) return nullptr;
+  std::vector<ExprPtr> branches, stack{predicate};
+  while (!stack.empty()) {
+    ExprPtr e = stack.back();
+    stack.pop_back();
+    if (is_or(e)) {
+      stack.push_back(e->args[1]);
+      stack.push_back(e->args[0]);
+    } else {
+      branches.push_back(e);
+    }
+  }
+  ExprPtr out;
+  for (const auto& b : branches) {
+    std::vector<ExprPtr> kept;
+    for (const auto& c : SplitConjunction(b)) {
+      if (keep(c)) kept.push_back(c);
+    }
+    if (kept.empty()) return nullptr;
+    ExprPtr conj = Conjunction(kept);
+    out = out ? engine::Call("or", {out, conj}) : conj;
+  }
+  return out;
+}
+
 }  // namespace codeanatomy::sql::internal

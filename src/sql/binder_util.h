@@ -1,6 +1,7 @@
 // Small helpers shared by the binder's files: parse-tree walks and relation utilities.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -42,6 +43,10 @@ void SplitJoinCondition(const std::vector<ExprPtr>& conjuncts, const std::set<st
 /// The conjuncts of a predicate, with the conjuncts common to every branch of a top-level OR
 /// factored out: (k = j AND a) OR (k = j AND b) gives k = j and (a OR b).
 std::vector<ExprPtr> FactorCommonConjuncts(const ExprPtr& predicate);
+/// For an OR, the disjunction over its branches of each branch's conjuncts that `keep`
+/// accepts; null when some branch has none (nothing is implied) or `predicate` is no OR.
+ExprPtr ImpliedDisjunction(const ExprPtr& predicate,
+                           const std::function<bool(const ExprPtr&)>& keep);
 /// The field names of a relation's plan.
 std::set<std::string> FieldSet(const BoundRelation& rel);
 /// The type both sides of a set operation are cast to; null when none.

@@ -407,6 +407,16 @@ Result<BoundRelation> Binder::BindFromList(const JsonValue& from, const JsonValu
         if (item >= 0 && !refs.empty()) {
           item_filters[item].push_back(e);
           consumed_where_.insert(text);
+          continue;
+        }
+        // (a1 AND b1) OR (a2 AND b2) over items A and B implies (a1 OR a2) on A: filter A
+        // early with it; the whole OR stays in WHERE.
+        for (size_t i = 0; i < rels.size(); ++i) {
+          auto implied = ImpliedDisjunction(e, [&](const ExprPtr& part) {
+            auto part_refs = engine::ReferencedColumns(*part);
+            return !part_refs.empty() && owner_of(part_refs) == static_cast<int>(i);
+          });
+          if (implied) item_filters[i].push_back(implied);
         }
       }
     }
@@ -445,28 +455,58 @@ Result<BoundRelation> Binder::BindFromList(const JsonValue& from, const JsonValu
   BoundRelation current = std::move(rels[first]);
   std::set<std::string> current_fields = item_fields[first];
   used[first] = true;
+  auto keys_to = [&](size_t i, std::vector<std::string>* lkeys, std::vector<std::string>* rkeys,
+                     std::vector<std::string>* texts) {
+    for (const auto& e : edges) {
+      if (current_fields.count(e.a) && item_fields[i].count(e.b)) {
+        lkeys->push_back(e.a), rkeys->push_back(e.b);
+      } else if (current_fields.count(e.b) && item_fields[i].count(e.a)) {
+        lkeys->push_back(e.b), rkeys->push_back(e.a);
+      } else {
+        continue;
+      }
+      if (texts) texts->push_back(e.text);
+    }
+  };
   for (size_t step = 1; step < rels.size(); ++step) {
+    // Next: the connected item whose join with what is joined so far is estimated smallest
+    // (distinct counts of the keys where known), so many-to-many joins come last.
     size_t pick = rels.size();
+    int64_t pick_rows = 0;
     for (size_t i = 0; i < rels.size(); ++i) {
       if (used[i] || !connected(i, current_fields)) continue;
-      if (pick == rels.size() || estimate[i] < estimate[pick]) pick = i;
+      std::vector<std::string> lk, rk;
+      keys_to(i, &lk, &rk, nullptr);
+      int64_t rows = estimate[i];
+      auto candidate =
+          engine::plan::Join(current.plan, rels[i].plan, JoinType::kInner, lk, rk, nullptr, fr_);
+      if (candidate.ok()) {
+        int64_t e = engine::EstimateRows(**candidate);
+        if (e >= 0) rows = e;
+      }
+      // Prefer key/foreign-key joins: when no key is (nearly) unique on either side, the join
+      // multiplies rows, and later joins usually shrink the input more; defer it.
+      bool unique_side = false, known = false;
+      auto unique = [&](const engine::PlanNode& side, const std::string& key) {
+        int64_t ndv = engine::EstimateDistinct(side, key);
+        int64_t n = engine::EstimateRows(side);
+        if (ndv > 0 && n > 0) known = true;
+        return ndv > 0 && n > 0 && ndv * 10 >= n * 9;
+      };
+      for (size_t k = 0; k < lk.size(); ++k) {
+        unique_side |= unique(*current.plan, lk[k]) || unique(*rels[i].plan, rk[k]);
+      }
+      if (known && !unique_side && rows < std::numeric_limits<int64_t>::max() / 16) rows *= 16;
+      if (pick == rels.size() || rows < pick_rows) pick = i, pick_rows = rows;
     }
     if (pick == rels.size()) {  // nothing connects: cross join the smallest remaining item
       for (size_t i = 0; i < rels.size(); ++i) {
         if (!used[i] && (pick == rels.size() || estimate[i] < estimate[pick])) pick = i;
       }
     }
-    std::vector<std::string> lkeys, rkeys;
-    for (const auto& e : edges) {
-      if (current_fields.count(e.a) && item_fields[pick].count(e.b)) {
-        lkeys.push_back(e.a), rkeys.push_back(e.b);
-      } else if (current_fields.count(e.b) && item_fields[pick].count(e.a)) {
-        lkeys.push_back(e.b), rkeys.push_back(e.a);
-      } else {
-        continue;
-      }
-      consumed_where_.insert(e.text);
-    }
+    std::vector<std::string> lkeys, rkeys, texts;
+    keys_to(pick, &lkeys, &rkeys, &texts);
+    consumed_where_.insert(texts.begin(), texts.end());
     used[pick] = true;
     current_fields.insert(item_fields[pick].begin(), item_fields[pick].end());
     CA_ASSIGN_OR_RAISE(current, JoinRelations(std::move(current), std::move(rels[pick]),
