@@ -17,7 +17,8 @@ fi
 
 PYTHON=${PYTHON:-python3}
 # Build requirements (we build without isolation so one build directory serves the Python
-# module and the C++ tests) and the peers the tests compare against.
+# module and the C++ tests), the peers the tests and benchmarks compare against, and the
+# TPC-H data generator bench/tpch.py uses.
 $PYTHON -m pip install -q --disable-pip-version-check \
   "scikit-build-core>=0.10" "nanobind>=2.4,<4" "pyarrow==26.*" cmake ninja \
-  pytest hypothesis duckdb polars datafusion deltalake ruff
+  pytest hypothesis duckdb polars datafusion deltalake ruff tpchgen-cli
