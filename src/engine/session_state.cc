@@ -45,7 +45,8 @@ namespace {
 /// Forwards to the capped pool and counts refused allocations.
 class RefusalCountingPool : public arrow::MemoryPool {
  public:
-  explicit RefusalCountingPool(arrow::MemoryPool* wrapped) : wrapped_(wrapped) {}
+  RefusalCountingPool(arrow::MemoryPool* wrapped, std::atomic<int64_t>* refusals)
+      : wrapped_(wrapped), refusals_(refusals) {}
   using arrow::MemoryPool::Allocate;
   using arrow::MemoryPool::Reallocate;
   Status Allocate(int64_t size, int64_t alignment, uint8_t** out) override {
@@ -63,21 +64,27 @@ class RefusalCountingPool : public arrow::MemoryPool {
   int64_t total_bytes_allocated() const override { return wrapped_->total_bytes_allocated(); }
   int64_t num_allocations() const override { return wrapped_->num_allocations(); }
   std::string backend_name() const override { return wrapped_->backend_name(); }
-  int64_t refusals() const { return refusals_.load(std::memory_order_relaxed); }
 
  private:
   Status Count(Status st) {
-    if (!st.ok()) refusals_.fetch_add(1, std::memory_order_relaxed);
+    if (!st.ok()) refusals_->fetch_add(1, std::memory_order_relaxed);
     return st;
   }
   arrow::MemoryPool* wrapped_;
-  std::atomic<int64_t> refusals_{0};
+  std::atomic<int64_t>* refusals_;  // the session's count, shared by its successive pools
 };
 
 }  // namespace
 
 int64_t SessionState::allocation_failures() const {
-  return static_cast<const RefusalCountingPool*>(pool_)->refusals();
+  return refusals_->load(std::memory_order_relaxed);
+}
+
+void SessionState::NewPools() {
+  auto* tracking = new arrow::ProxyMemoryPool(arrow::default_memory_pool());
+  auto* capped = new arrow::CappedMemoryPool(tracking, config_.memory_limit_bytes);
+  tracking_pool_.store(tracking);
+  pool_.store(new RefusalCountingPool(capped, refusals_));
 }
 
 SessionState::SessionState(SessionConfig config)
@@ -94,10 +101,7 @@ Result<std::shared_ptr<SessionState>> SessionState::Make(SessionConfig config) {
   std::shared_ptr<SessionState> state(new SessionState(std::move(config)));
   state->registry_ = arrow::compute::FunctionRegistry::Make(arrow::compute::GetFunctionRegistry());
   CA_RETURN_NOT_OK(InstallCastFunction(state->registry_.get()));
-  state->tracking_pool_ = new arrow::ProxyMemoryPool(arrow::default_memory_pool());
-  state->capped_pool_ =
-      new arrow::CappedMemoryPool(state->tracking_pool_, state->config_.memory_limit_bytes);
-  state->pool_ = new RefusalCountingPool(state->capped_pool_);
+  state->NewPools();
   CA_ASSIGN_OR_RAISE(state->executor_, arrow::internal::ThreadPool::Make(
                                            SessionThreadCount(state->config_.target_partitions)));
   return state;
@@ -113,6 +117,10 @@ void SessionState::AbandonExecutor() {
   new std::shared_ptr<arrow::internal::ThreadPool>(executor_);  // deliberately never freed
   auto fresh = arrow::internal::ThreadPool::Make(SessionThreadCount(config_.target_partitions));
   if (fresh.ok()) executor_ = *fresh;
+  // The abandoned plan keeps its buffers (and allocates and frees through the old pool, which
+  // is never destroyed); later queries are measured against the limit afresh, so one query
+  // over the limit does not leave the session unusable.
+  NewPools();
 }
 
 void SessionState::SetOption(const std::string& key, const std::string& value) {

@@ -1,6 +1,7 @@
 // The state one session owns: settings, catalog, function registry, memory pool and executor.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,14 +37,15 @@ class SessionState {
   arrow::compute::FunctionRegistry* registry() const { return registry_.get(); }
   FunctionResolver resolver() const { return FunctionResolver(registry_.get()); }
   /// The session's pool; allocations beyond the memory limit fail with OutOfMemory.
-  arrow::MemoryPool* memory_pool() const { return pool_; }
+  arrow::MemoryPool* memory_pool() const { return pool_.load(); }
   /// Allocations refused by the memory limit so far.
   int64_t allocation_failures() const;
   /// Bytes currently allocated through this session's pool.
-  int64_t bytes_allocated() const { return tracking_pool_->bytes_allocated(); }
+  int64_t bytes_allocated() const { return tracking_pool_.load()->bytes_allocated(); }
   arrow::internal::Executor* executor() const;
-  /// Replaces the thread pool after a plan was abandoned with tasks that may never return
-  /// (see execution.cc); the old pool is kept alive and never joined.
+  /// Replaces the thread pool and the memory pool after a plan was abandoned with tasks that
+  /// may never return (see execution.cc); the old pools are kept alive, never joined or freed,
+  /// and the abandoned plan's buffers no longer count against later queries.
   void AbandonExecutor();
 
   /// Sets a free-form option; returns nothing (command).
@@ -70,9 +72,10 @@ class SessionState {
   // Buffers allocated by a query may outlive the session (a result table handed to Python
   // holds them), and each buffer frees through its pool: the pools are deliberately never
   // destroyed. They are two small objects per session.
-  arrow::ProxyMemoryPool* tracking_pool_ = nullptr;
-  arrow::CappedMemoryPool* capped_pool_ = nullptr;
-  arrow::MemoryPool* pool_ = nullptr;  // counts refusals, over capped_pool_
+  void NewPools();
+  std::atomic<arrow::ProxyMemoryPool*> tracking_pool_{nullptr};
+  std::atomic<arrow::MemoryPool*> pool_{nullptr};  // counts refusals, over a capped pool
+  std::atomic<int64_t>* refusals_ = new std::atomic<int64_t>(0);  // outlives the session
   mutable std::mutex executor_mutex_;
   std::shared_ptr<arrow::internal::ThreadPool> executor_;
   mutable std::mutex options_mutex_;

@@ -285,6 +285,30 @@ std::string AggregateOverOneMiBErrorCode() {
   return result.ok() ? "OK" : ErrorCode(result.status());
 }
 
+// After the abandonment the session measures later queries against the limit afresh: the
+// abandoned plan's buffers (never freed) no longer count, so the next query can use it all.
+std::string BytesChargedAfterAbandonment() {
+  SessionConfig config;
+  config.memory_limit_bytes = 1 << 20;
+  auto ctx = SessionContext::Make(config).ValueOrDie();
+  if (!ctx.RegisterTable("big", BigTable(kManyRows, kManyRows)).ok()) return "REGISTER_FAILED";
+  auto df = ctx.Table("big").ValueOrDie();
+  df = df.Aggregate({Column("g")}, {AggregateCall("count", {})}).ValueOrDie();
+  auto result = df.Collect();
+  if (result.ok()) return "not refused";
+  return ErrorCode(result.status()) + " bytes=" + std::to_string(ctx.state()->bytes_allocated());
+}
+
+TEST_F(ExecutionTest, AbandonedQueryNoLongerCountsAgainstTheLimit) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        std::fprintf(stderr, "result=%s\n", BytesChargedAfterAbandonment().c_str());
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "result=MEMORY_LIMIT_EXCEEDED bytes=0");
+}
+
 TEST_F(ExecutionTest, AggregateBeyondTheMemoryLimitFailsWithMemoryLimitExceeded) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
