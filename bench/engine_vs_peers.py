@@ -31,23 +31,21 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import math
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 from typing import Any, Callable
 
+import bench_common
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from bench_common import OURS, fmt_bytes, fmt_r, fmt_t, render
 
 ALL_ENGINES = ["codeanatomy", "duckdb", "datafusion", "polars", "acero"]
-OURS = "codeanatomy"
 REF_ORDER = ["duckdb", "datafusion", "polars", "acero", "codeanatomy"]
 SEED = 20240611
 N_FILES = 2000
@@ -576,7 +574,7 @@ class Ours(Engine):
     def describe(self):
         p = json.loads(self.factory.profile_json())
         return (f"profile={p['name']} target_partitions={p['target_partitions']} "
-                f"batch_size={p['batch_size']} memory_limit={_fmt_bytes(p['memory_limit_bytes'])}"
+                f"batch_size={p['batch_size']} memory_limit={fmt_bytes(p['memory_limit_bytes'])}"
                 f" version={self.ca.__version__}")
 
 
@@ -685,11 +683,7 @@ def _normalize(t: pa.Table) -> pa.Table:
 
 
 def compare(ref: pa.Table, got: pa.Table) -> str | None:
-    """None when equal, else a description of the first difference."""
-    if ref.num_columns != got.num_columns:
-        return f"{got.num_columns} columns, expected {ref.num_columns}"
-    if ref.num_rows != got.num_rows:
-        return f"{got.num_rows} rows, expected {ref.num_rows}"
+    """None when equal, else a description of the first difference (for results of one shape)."""
     try:
         a, b = _normalize(ref), _normalize(got)
     except Exception as e:  # noqa: BLE001
@@ -714,211 +708,45 @@ def compare(ref: pa.Table, got: pa.Table) -> str | None:
 # child processes: every engine runs in its own process (a crash in one engine costs only that
 # query, and engines do not share a heap or thread pools)
 # --------------------------------------------------------------------------------------------
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as f:
-        m = re.search(rf"^{field}:\s+(\d+)", f.read(), re.M)
-    return int(m.group(1)) if m else -1
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _emit(tag: str, obj: Any) -> None:
-    sys.stdout.write(f"{tag} {json.dumps(obj)}\n")
-    sys.stdout.flush()
-
-
 def child_main(args) -> None:
     """--_child time: warm-up (peak RSS recorded, result saved for checking) + best of N.
     --_child mem: one cold run per query, peak RSS only."""
-    t0 = time.perf_counter()
-    tables = generate(args.scale)
-    gen_s = time.perf_counter() - t0
-    e = args.engines[0]
-    eng = ENGINE_CLASSES[e]()
-    t1 = time.perf_counter()
-    try:
-        eng.setup(tables, args)
-        desc = eng.describe()
-    except Exception as ex:  # noqa: BLE001
-        _emit("LOAD", {"error": f"{type(ex).__name__}: {ex}"})
-        return
-    _emit("LOAD", {"desc": desc, "gen_s": gen_s, "load_s": time.perf_counter() - t1,
-                   "sizes": {k: [v.num_rows, v.nbytes] for k, v in tables.items()}})
-    for q in args.queries:
-        _emit("START", q)
-        fn = eng.runner(q)
-        gc.collect()
-        can_reset = _reset_peak()
-        base = _status_kb("VmRSS")
-        try:
-            out = fn()
-        except Exception as ex:  # noqa: BLE001
-            _emit("DONE", {"q": q, "error": f"{type(ex).__name__}: {ex}".strip()[:2000]})
-            continue
-        peak_kb = max(0, _status_kb("VmHWM") - base) if can_reset else None
-        rec: dict[str, Any] = {"q": q, "rows": out.num_rows, "peak_kb": peak_kb, "first_s": None}
-        if args.child == "time":
-            with pa.OSFile(os.path.join(args.outdir, f"{e}__{q}.arrow"), "wb") as f:
-                with pa.ipc.new_file(f, out.schema) as w:
-                    w.write_table(out)
-            del out
-            best = math.inf
-            try:
-                for _ in range(args.repeat):
-                    gc.collect()
-                    s = time.perf_counter()
-                    r = fn()
-                    best = min(best, time.perf_counter() - s)
-                    del r
-            except Exception as ex:  # noqa: BLE001  (a failure after a good warm-up: flaky)
-                _emit("DONE", {"q": q, "error": f"failed in a timed run after a successful "
-                                                f"warm-up: {type(ex).__name__}: {ex}".strip()[:2000]})
-                continue
-            rec["best_s"] = best
-        else:
-            del out
-        _emit("DONE", rec)
+    bench_common.serve(args, ENGINE_CLASSES[args.engines[0]], lambda: generate(args.scale), "gen_s",
+                       timed=args.child == "time")
 
 
 def run_child(args, engine: str, queries: list[str], mode: str, outdir: str,
               on_done: Callable[[str, dict], None]) -> dict:
-    """Runs queries for one engine in child processes, restarting after a crash.
-    Returns {"load": {...}, "results": {q: rec}}."""
-    import tempfile
-    import threading
-    base = [sys.executable, os.path.abspath(__file__), "--_child", mode, "--scale", str(args.scale),
-            "--profile", args.profile, "--repeat", str(args.repeat), "--outdir", outdir,
-            "--engines", engine, "--mem", "off", "--queries"]
-    remaining = list(queries)
-    load: dict = {}
-    results: dict[str, dict] = {}
-    while remaining:
-        with tempfile.TemporaryFile("w+") as errf:
-            p = subprocess.Popen(base + remaining, stdout=subprocess.PIPE, stderr=errf, text=True)
-            current: list[Any] = [None, time.monotonic()]
-            timed_out = threading.Event()
-
-            def watchdog():
-                while p.poll() is None:
-                    if current[0] and time.monotonic() - current[1] > args.timeout:
-                        timed_out.set()
-                        p.kill()
-                        return
-                    time.sleep(0.5)
-
-            threading.Thread(target=watchdog, daemon=True).start()
-            assert p.stdout is not None
-            for line in p.stdout:
-                tag, _, payload = line.rstrip("\n").partition(" ")
-                if tag == "LOAD":
-                    load = json.loads(payload)
-                elif tag == "START":
-                    current[0], current[1] = json.loads(payload), time.monotonic()
-                elif tag == "DONE":
-                    rec = json.loads(payload)
-                    results[rec["q"]] = rec
-                    on_done(engine, rec)
-                    current[0] = None
-            rc = p.wait()
-            errf.seek(0)
-            err_tail = " | ".join(errf.read().strip().splitlines()[-3:])[-600:]
-        done_now = [q for q in remaining if q in results]
-        if "error" in load:
-            for q in remaining:
-                results[q] = {"q": q, "error": "setup failed: " + load["error"]}
-            break
-        if rc == 0 and current[0] is None:
-            break
-        crashed = current[0]
-        why = (f"timed out after {args.timeout}s" if timed_out.is_set()
-               else f"process died (exit {rc}{', signal ' + str(-rc) if rc < 0 else ''}): "
-                    f"{err_tail}")
-        if crashed is None:  # died while loading
-            for q in remaining:
-                if q not in results:
-                    results[q] = {"q": q, "error": why}
-            break
-        results[crashed] = {"q": crashed, "error": "CRASH: " + why}
-        on_done(engine, results[crashed])
-        idx = remaining.index(crashed)
-        remaining = [q for q in remaining[idx + 1:] if q not in done_now]
-    return {"load": load, "results": results}
-
-
-def _read_result(outdir: str, engine: str, q: str) -> pa.Table | None:
-    path = os.path.join(outdir, f"{engine}__{q}.arrow")
-    if not os.path.exists(path):
-        return None
-    with pa.memory_map(path) as src:
-        return pa.ipc.open_file(src).read_all()
+    """Runs queries for one engine in child processes, restarting after a crash; --timeout
+    holds for a query's warm-up and timed runs together."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--_child", mode, "--scale", str(args.scale),
+           "--profile", args.profile, "--repeat", str(args.repeat), "--outdir", outdir,
+           "--engines", engine, "--mem", "off", "--queries"]
+    return bench_common.run_engine(cmd, engine, queries, args.timeout, on_done,
+                                   timeout_per_run=False)
 
 
 # --------------------------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------------------------
-def _fmt_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
-def _fmt_t(t: float | None) -> str:
-    if t is None:
-        return "FAILED"
-    return f"{t * 1000:.0f} ms" if t >= 0.1 else f"{t * 1000:.1f} ms"
-
-
-def _fmt_r(r: float | None) -> str:
-    return "-" if r is None or math.isnan(r) else f"{r:.2f}x"
-
-
 def run(args) -> int:
     import shutil
     import tempfile
     engines, queries = args.engines, args.queries
     t0 = time.perf_counter()
     outdir = tempfile.mkdtemp(prefix="ca_bench_")
-    loads: dict[str, dict] = {}
-    timing: dict[str, dict[str, dict]] = {}
 
     def progress(e, rec):
-        msg = _fmt_t(rec.get("best_s")) if "error" not in rec else "FAILED: " + rec["error"][:300]
+        msg = fmt_t(rec.get("best_s")) if "error" not in rec else "FAILED: " + rec["error"][:300]
         print(f"  {rec['q']:<22} {e:<12} {msg}", file=sys.stderr, flush=True)
 
     try:
-        for e in engines:
-            r = run_child(args, e, queries, "time", outdir, progress)
-            loads[e], timing[e] = r["load"], r["results"]
-            ld = r["load"]
-            print(f"# {e:<12} " + (f"load {ld.get('load_s', 0):.1f}s  {ld.get('desc', '')}"
-                                   if "desc" in ld else f"LOAD FAILED {ld}"),
-                  file=sys.stderr, flush=True)
+        loads, timing = bench_common.run_engines(
+            engines, lambda e: run_child(args, e, queries, "time", outdir, progress),
+            lambda ld: f"load {ld.get('load_s', 0):.1f}s  {ld.get('desc', '')}")
         # ---- check results against a reference engine ----
-        mismatches: dict[tuple[str, str], str] = {}
-        rows: dict[str, int] = {}
-        for q in queries:
-            ref_eng = next((e for e in REF_ORDER if e in engines and
-                            "error" not in timing[e].get(q, {"error": 1})), None)
-            if ref_eng is None:
-                continue
-            ref = _read_result(outdir, ref_eng, q)
-            rows[q] = ref.num_rows
-            for e in engines:
-                if e == ref_eng or "error" in timing[e].get(q, {"error": 1}):
-                    continue
-                diff = compare(ref, _read_result(outdir, e, q))
-                if diff:
-                    mismatches[(e, q)] = f"{e} vs {ref_eng}: {diff}"
-                    print(f"!!! MISMATCH {q}: {mismatches[(e, q)]}", file=sys.stderr, flush=True)
+        mismatches, rows, _ = bench_common.check_results(
+            engines, queries, timing, outdir, REF_ORDER, lambda q, ref, got: compare(ref, got))
     finally:
         shutil.rmtree(outdir, ignore_errors=True)
 
@@ -933,7 +761,7 @@ def run(args) -> int:
                 r = run_child(args, e, [q], "mem", "/tmp", lambda *_: None)
                 mem[(e, q)] = r["results"].get(q, {"error": "no result"})
                 print(f"  [mem] {q:<22} {e:<12} "
-                      f"{_fmt_bytes(mem[(e, q)].get('peak_kb', 0) * 1024)}", file=sys.stderr,
+                      f"{fmt_bytes(mem[(e, q)].get('peak_kb', 0) * 1024)}", file=sys.stderr,
                       flush=True)
     elif args.mem == "warmup":
         mem_how = ("peak RSS above the RSS just before the query (VmHWM reset through "
@@ -947,9 +775,7 @@ def run(args) -> int:
         mem_how = "not measured (--mem off)"
     total_s = time.perf_counter() - t0
 
-    times = {(e, q): timing[e].get(q, {}).get("best_s") for e in engines for q in queries}
-    errors = {(e, q): timing[e][q]["error"] for e in engines for q in queries
-              if "error" in timing[e].get(q, {})}
+    times, errors = bench_common.outcomes(timing, engines, queries)
 
     peers = [e for e in engines if e != OURS]
     ratios_fastest: list[float] = []
@@ -966,17 +792,11 @@ def run(args) -> int:
 
     # ---- report ----
     md = args.markdown
-    lines: list[str] = []
     sizes = next((ld["sizes"] for ld in loads.values() if "sizes" in ld), {})
-    lines.append(f"data: scale={args.scale}: " + ", ".join(
-        f"{k} {r:,} rows ({_fmt_bytes(b)})" for k, (r, b) in sizes.items()))
-    lines.append(f"timing: best of {args.repeat} after 1 warm-up, wall clock, each engine in its "
-                 f"own process, result materialized as an Arrow table; host cpus={os.cpu_count()}"
-                 f"; total run {total_s:.0f}s")
-    for e in engines:
-        ld = loads.get(e, {})
-        lines.append(f"- {e}: {ld.get('desc', 'LOAD FAILED: ' + str(ld.get('error')))}")
-    lines.append("")
+    lines = bench_common.report_head(
+        f"data: scale={args.scale}: " + ", ".join(
+            f"{k} {r:,} rows ({fmt_bytes(b)})" for k, (r, b) in sizes.items()),
+        args, loads, total_s)
     hdr = ["query", "rows"] + list(engines)
     if OURS in engines:
         hdr += [f"ours/{p}" for p in peers] + ["ours/fastest"]
@@ -984,8 +804,8 @@ def run(args) -> int:
     for q, ours_t, peer_ts, fastest, rf in per_query:
         r = [q, f"{rows[q]:,}" if q in rows else "?"]
         for e in engines:
-            cell = _fmt_t(times.get((e, q)))
-            if (e, q) in errors and errors[(e, q)].startswith("CRASH"):
+            cell = fmt_t(times.get((e, q)))
+            if (e, q) in errors and errors[(e, q)].startswith(("CRASH", "TIMEOUT")):
                 cell = "CRASHED"
             if (e, q) in mismatches:
                 cell += " MISMATCH"
@@ -993,10 +813,10 @@ def run(args) -> int:
         if OURS in engines:
             for p in peers:
                 pt = peer_ts.get(p)
-                r.append(_fmt_r(ours_t / pt) if (ours_t is not None and pt) else "-")
-            r.append(f"{_fmt_r(rf)} ({fastest})" if rf is not None else "-")
+                r.append(fmt_r(ours_t / pt) if (ours_t is not None and pt) else "-")
+            r.append(f"{fmt_r(rf)} ({fastest})" if rf is not None else "-")
         table_rows.append(r)
-    lines += _render(hdr, table_rows, md)
+    lines += render(hdr, table_rows, md)
     lines.append("")
     if ratios_fastest:
         med = statistics.median(ratios_fastest)
@@ -1020,13 +840,13 @@ def run(args) -> int:
     if mem:
         mrows = []
         for q in queries:
-            mrows.append([q] + [_fmt_bytes(mem[(e, q)]["peak_kb"] * 1024)
+            mrows.append([q] + [fmt_bytes(mem[(e, q)]["peak_kb"] * 1024)
                                 if mem.get((e, q), {}).get("peak_kb") is not None else "-"
                                 for e in engines])
-        mrows.append(["max"] + [_fmt_bytes(max((mem.get((e, q), {}).get("peak_kb") or 0
+        mrows.append(["max"] + [fmt_bytes(max((mem.get((e, q), {}).get("peak_kb") or 0
                                                 for q in queries), default=0) * 1024)
                                 for e in engines])
-        lines += _render(["query"] + list(engines), mrows, md)
+        lines += render(["query"] + list(engines), mrows, md)
     if errors or mismatches:
         lines.append("")
         lines.append("failures / mismatches:")
@@ -1036,10 +856,7 @@ def run(args) -> int:
             lines.append(f"- MISMATCH {q}: {msg}")
     print("\n".join(lines), flush=True)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"args": vars(args), "loads": loads, "timing": timing,
-                       "mismatches": {f"{e}|{q}": m for (e, q), m in mismatches.items()},
-                       "memory": {f"{e}|{q}": v for (e, q), v in mem.items()}}, f, indent=1)
+        bench_common.write_json(args.json, args, loads, timing, mismatches, memory=mem)
     if args.explain and OURS in engines:
         tables = generate(args.scale)
         eng = Ours()
@@ -1053,30 +870,12 @@ def run(args) -> int:
     return 1 if mismatches else 0
 
 
-def _render(hdr: list[str], rows: list[list[str]], md: bool) -> list[str]:
-    if md:
-        out = ["| " + " | ".join(hdr) + " |", "|" + "|".join("---" for _ in hdr) + "|"]
-        out += ["| " + " | ".join(r) + " |" for r in rows]
-        return out
-    w = [max(len(str(x)) for x in col) for col in zip(hdr, *rows)]
-    out = ["  ".join(h.ljust(x) for h, x in zip(hdr, w))]
-    out.append("  ".join("-" * x for x in w))
-    out += ["  ".join(str(c).ljust(x) for c, x in zip(r, w)) for r in rows]
-    return out
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=1.0,
                     help="1.0 = 10M nodes / 30M edges / 10M props (default 1.0)")
-    ap.add_argument("--repeat", type=int, default=3, help="timed runs per query (best of)")
-    ap.add_argument("--engines", nargs="+", default=ALL_ENGINES, choices=ALL_ENGINES)
-    ap.add_argument("--queries", nargs="+", default=None,
-                    help="query names or prefixes (q01 ...); default all")
-    ap.add_argument("--profile", default="medium", choices=["small", "medium", "large"],
-                    help="codeanatomy SessionFactory profile (default medium: 8 partitions, "
-                         "2 GiB memory limit)")
+    bench_common.add_run_args(ap, ALL_ENGINES, "query names or prefixes (q01 ...); default all")
     ap.add_argument("--mem", default="per-query", choices=["per-query", "warmup", "off"],
                     help="peak memory: fresh process per engine x query (default), the warm-up "
                          "run inside the timing process, or off")
@@ -1098,12 +897,7 @@ def main(argv=None) -> int:
                 ap.error(f"unknown query {q!r}; known: {', '.join(QUERIES)}")
             sel += [h for h in hits if h not in sel]
         args.queries = sel
-    if args.child:
-        child_main(args)
-        return 0
-    if OURS in args.engines:  # ours first in the tables
-        args.engines = [OURS] + [e for e in args.engines if e != OURS]
-    return run(args)
+    return bench_common.start(args, child_main, run)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,6 @@ Usage (the engine in /work/main is rebuilt often: run from a copy so one run see
 from __future__ import annotations
 
 import argparse
-import gc
-import json
 import math
 import os
 import shutil
@@ -45,9 +43,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -55,13 +52,13 @@ import pyarrow.compute as pc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import engine_vs_peers as evp  # noqa: E402  (shared engines, formatting, peak-RSS helpers)
-from engine_vs_peers import _emit, _fmt_bytes, _fmt_r, _fmt_t, _render  # noqa: E402
+import bench_common  # noqa: E402  (child processes, result files, formatting)
+import engine_vs_peers as evp  # noqa: E402  (the engines' setups)
+from bench_common import OURS, error_text, fmt_bytes, fmt_r, fmt_t, render  # noqa: E402
 
 QUERY_DIR = os.path.join(HERE, "tpch_queries")
 TABLES = ["region", "nation", "supplier", "customer", "part", "partsupp", "orders", "lineitem"]
 ALL_ENGINES = ["codeanatomy", "duckdb", "datafusion"]
-OURS = "codeanatomy"
 REF_ORDER = ["duckdb", "datafusion"]
 ALL_QUERIES = [f"q{i:02d}" for i in range(1, 23)]
 
@@ -165,119 +162,18 @@ ENGINE_CLASSES = {"codeanatomy": SqlOurs, "duckdb": SqlDuckDB, "datafusion": Sql
 # --------------------------------------------------------------------------------------------
 # child process (one per engine; restarted after a crash or a timeout)
 # --------------------------------------------------------------------------------------------
-def _err(ex: BaseException) -> str:
-    return f"{type(ex).__name__}: {ex}".strip()[:4000]
-
-
 def child_main(args) -> None:
-    e = args.engines[0]
-    t0 = time.perf_counter()
-    try:
-        tables = load_tables(args.data_dir, args.strings, args.decimals)
-        read_s = time.perf_counter() - t0
-        eng = ENGINE_CLASSES[e]()
-        t1 = time.perf_counter()
-        eng.setup(tables, args)
-        desc = eng.describe()
-    except Exception as ex:  # noqa: BLE001
-        _emit("LOAD", {"error": _err(ex)})
-        return
-    _emit("LOAD", {"desc": desc, "read_s": read_s, "load_s": time.perf_counter() - t1,
-                   "arrow_bytes": pa.total_allocated_bytes(),
-                   "sizes": {k: [v.num_rows, v.nbytes] for k, v in tables.items()}})
-    for q in args.queries:
-        _emit("START", q)
-        try:
-            fn = eng.runner(q)
-            gc.collect()
-            can_reset = evp._reset_peak()
-            base = evp._status_kb("VmRSS")
-            s = time.perf_counter()
-            out = fn()
-            first = time.perf_counter() - s
-        except Exception as ex:  # noqa: BLE001
-            _emit("DONE", {"q": q, "error": _err(ex)})
-            continue
-        peak_kb = max(0, evp._status_kb("VmHWM") - base) if can_reset else None
-        rec: dict[str, Any] = {"q": q, "rows": out.num_rows, "peak_kb": peak_kb, "first_s": first}
-        with pa.OSFile(os.path.join(args.outdir, f"{e}__{q}.arrow"), "wb") as f:
-            with pa.ipc.new_file(f, out.schema) as w:
-                w.write_table(out)
-        del out
-        best = math.inf
-        try:
-            for _ in range(args.repeat):
-                gc.collect()
-                _emit("TICK", q)
-                s = time.perf_counter()
-                r = fn()
-                best = min(best, time.perf_counter() - s)
-                del r
-        except Exception as ex:  # noqa: BLE001
-            _emit("DONE", {"q": q, "error": "failed in a timed run after a successful warm-up: "
-                                            + _err(ex)})
-            continue
-        rec["best_s"] = best
-        _emit("DONE", rec)
+    bench_common.serve(args, ENGINE_CLASSES[args.engines[0]],
+                       lambda: load_tables(args.data_dir, args.strings, args.decimals), "read_s")
 
 
 def run_engine(args, engine: str, outdir: str, on_done: Callable[[str, dict], None]) -> dict:
     """All queries of one engine in a child process, restarted after a crash or a timeout."""
-    base = [sys.executable, os.path.abspath(__file__), "--_child", "--scale", str(args.scale),
-            "--data-dir", args.data_dir, "--strings", args.strings, "--decimals", args.decimals,
-            "--profile", args.profile,
-            "--repeat", str(args.repeat), "--outdir", outdir, "--engines", engine, "--queries"]
-    remaining = list(args.queries)
-    load: dict = {}
-    results: dict[str, dict] = {}
-    while remaining:
-        with tempfile.TemporaryFile("w+") as errf:
-            p = subprocess.Popen(base + remaining, stdout=subprocess.PIPE, stderr=errf, text=True)
-            current: list[Any] = [None, time.monotonic()]
-            timed_out = threading.Event()
-
-            def watchdog():
-                while p.poll() is None:
-                    if current[0] and time.monotonic() - current[1] > args.timeout:
-                        timed_out.set()
-                        p.kill()
-                        return
-                    time.sleep(0.2)
-
-            threading.Thread(target=watchdog, daemon=True).start()
-            assert p.stdout is not None
-            for line in p.stdout:
-                tag, _, payload = line.rstrip("\n").partition(" ")
-                if tag == "LOAD":
-                    load = json.loads(payload)
-                elif tag in ("START", "TICK"):
-                    current[0], current[1] = json.loads(payload), time.monotonic()
-                elif tag == "DONE":
-                    rec = json.loads(payload)
-                    results[rec["q"]] = rec
-                    on_done(engine, rec)
-                    current[0] = None
-            rc = p.wait()
-            errf.seek(0)
-            err_tail = " | ".join(errf.read().strip().splitlines()[-3:])[-600:]
-        if "error" in load:
-            for q in remaining:
-                results[q] = {"q": q, "error": "setup failed: " + load["error"]}
-            break
-        if rc == 0 and current[0] is None:
-            break
-        crashed = current[0]
-        why = (f"TIMEOUT: over {args.timeout:g}s" if timed_out.is_set()
-               else f"CRASH: process died (exit {rc}{', signal ' + str(-rc) if rc < 0 else ''})"
-                    f": {err_tail}")
-        if crashed is None:  # died while loading
-            for q in remaining:
-                results.setdefault(q, {"q": q, "error": why})
-            break
-        results[crashed] = {"q": crashed, "error": why}
-        on_done(engine, results[crashed])
-        remaining = [q for q in remaining[remaining.index(crashed) + 1:] if q not in results]
-    return {"load": load, "results": results}
+    cmd = [sys.executable, os.path.abspath(__file__), "--_child", "--scale", str(args.scale),
+           "--data-dir", args.data_dir, "--strings", args.strings, "--decimals", args.decimals,
+           "--profile", args.profile,
+           "--repeat", str(args.repeat), "--outdir", outdir, "--engines", engine, "--queries"]
+    return bench_common.run_engine(cmd, engine, args.queries, args.timeout, on_done)
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,13 +244,7 @@ def _row(t: pa.Table, i: int, cols: list[int] | None = None) -> str:
 
 
 def compare(q: str, ref: pa.Table, got: pa.Table) -> str | None:
-    """None when equal, else a description of the first difference."""
-    if got is None:
-        return "no result file"
-    if ref.num_columns != got.num_columns:
-        return f"{got.num_columns} columns, expected {ref.num_columns}"
-    if ref.num_rows != got.num_rows:
-        return f"{got.num_rows} rows, expected {ref.num_rows}"
+    """None when equal, else a description of the first difference (for results of one shape)."""
     try:
         a, b = _normalize(ref), _normalize(got)
     except Exception as e:  # noqa: BLE001
@@ -393,14 +283,6 @@ def compare(q: str, ref: pa.Table, got: pa.Table) -> str | None:
     return None
 
 
-def _read_result(outdir: str, engine: str, q: str) -> pa.Table | None:
-    path = os.path.join(outdir, f"{engine}__{q}.arrow")
-    if not os.path.exists(path):
-        return None
-    with pa.memory_map(path) as src:
-        return pa.ipc.open_file(src).read_all()
-
-
 # --------------------------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------------------------
@@ -413,70 +295,37 @@ def run(args) -> int:
     t0 = time.perf_counter()
     ensure_data(args.scale, args.data_dir)
     outdir = tempfile.mkdtemp(prefix="ca_tpch_")
-    loads: dict[str, dict] = {}
-    timing: dict[str, dict[str, dict]] = {}
 
     def progress(e, rec):
-        msg = (_fmt_t(rec.get("best_s")) + f"  ({rec['rows']:,} rows)" if "error" not in rec
+        msg = (fmt_t(rec.get("best_s")) + f"  ({rec['rows']:,} rows)" if "error" not in rec
                else "FAILED: " + _first_line(rec["error"])[:300])
         print(f"  {rec['q']:<4} {e:<12} {msg}", file=sys.stderr, flush=True)
 
-    mismatches: dict[tuple[str, str], str] = {}
-    name_diffs: dict[tuple[str, str], str] = {}
-    rows: dict[str, int] = {}
     try:
-        for e in engines:
-            r = run_engine(args, e, outdir, progress)
-            loads[e], timing[e] = r["load"], r["results"]
-            ld = r["load"]
-            print(f"# {e:<12} " + (f"read {ld.get('read_s', 0):.1f}s register "
-                                   f"{ld.get('load_s', 0):.1f}s  {ld.get('desc', '')}"
-                                   if "desc" in ld else f"LOAD FAILED {ld}"),
-                  file=sys.stderr, flush=True)
-        for q in queries:
-            ref_eng = next((e for e in REF_ORDER if e in engines and
-                            "error" not in timing[e].get(q, {"error": 1})), None)
-            if ref_eng is None:
-                continue
-            ref = _read_result(outdir, ref_eng, q)
-            rows[q] = ref.num_rows
-            for e in engines:
-                if e == ref_eng or "error" in timing[e].get(q, {"error": 1}):
-                    continue
-                got = _read_result(outdir, e, q)
-                diff = compare(q, ref, got)
-                if diff:
-                    mismatches[(e, q)] = f"{e} vs {ref_eng}: {diff}"
-                    print(f"!!! MISMATCH {q}: {mismatches[(e, q)]}", file=sys.stderr, flush=True)
-                elif got.column_names != ref.column_names:
-                    name_diffs[(e, q)] = (f"{e} {got.column_names} vs {ref_eng} "
-                                          f"{ref.column_names}")
+        loads, timing = bench_common.run_engines(
+            engines, lambda e: run_engine(args, e, outdir, progress),
+            lambda ld: (f"read {ld.get('read_s', 0):.1f}s register {ld.get('load_s', 0):.1f}s  "
+                        f"{ld.get('desc', '')}"))
+        mismatches, rows, name_diffs = bench_common.check_results(
+            engines, queries, timing, outdir, REF_ORDER, compare)
     finally:
         shutil.rmtree(outdir, ignore_errors=True)
     total_s = time.perf_counter() - t0
 
-    times = {(e, q): timing[e].get(q, {}).get("best_s") for e in engines for q in queries}
-    errors = {(e, q): timing[e][q]["error"] for e in engines for q in queries
-              if "error" in timing[e].get(q, {})}
+    times, errors = bench_common.outcomes(timing, engines, queries)
     peers = [e for e in engines if e != OURS]
 
     # ---- report ----
     md = args.markdown
-    lines: list[str] = []
     sizes = next((ld["sizes"] for ld in loads.values() if "sizes" in ld), {})
     total_b = next((ld["arrow_bytes"] for ld in loads.values() if "arrow_bytes" in ld), 0)
-    lines.append(f"data: TPC-H SF {args.scale:g} (tpchgen-cli Parquet in {args.data_dir}, read "
-                 "into memory, strings "
-                 f"{'as read (string_view)' if args.strings == 'view' else 'cast to utf8'}"
-                 f", {_fmt_bytes(total_b)} of Arrow): " +
-                 ", ".join(f"{k} {r:,}" for k, (r, b) in sizes.items()))
-    lines.append(f"timing: best of {args.repeat} after 1 warm-up, wall clock, each engine in its "
-                 f"own process, result materialized as an Arrow table, timeout {args.timeout:g}s "
-                 f"per run; host cpus={os.cpu_count()}; total run {total_s:.0f}s")
-    for e in engines:
-        ld = loads.get(e, {})
-        lines.append(f"- {e}: {ld.get('desc', 'LOAD FAILED: ' + str(ld.get('error')))}")
-    lines.append("")
+    lines = bench_common.report_head(
+        f"data: TPC-H SF {args.scale:g} (tpchgen-cli Parquet in {args.data_dir}, read "
+        "into memory, strings "
+        f"{'as read (string_view)' if args.strings == 'view' else 'cast to utf8'}"
+        f", {fmt_bytes(total_b)} of Arrow): " +
+        ", ".join(f"{k} {r:,}" for k, (r, b) in sizes.items()),
+        args, loads, total_s, run_note=f", timeout {args.timeout:g}s per run")
 
     def status(q):
         if OURS not in engines:
@@ -495,7 +344,7 @@ def run(args) -> int:
     for q in queries:
         r = [q, f"{rows[q]:,}" if q in rows else "?"]
         for e in engines:
-            cell = _fmt_t(times.get((e, q)))
+            cell = fmt_t(times.get((e, q)))
             if (e, q) in errors:
                 m = errors[(e, q)]
                 cell = ("TIMEOUT" if m.startswith("TIMEOUT") else "CRASH" if m.startswith("CRASH")
@@ -509,10 +358,10 @@ def run(args) -> int:
                 pt = times.get((p, q))
                 if ot is not None and pt:
                     ratios[p].append(ot / pt)
-                r.append(_fmt_r(ot / pt) if (ot is not None and pt) else "-")
+                r.append(fmt_r(ot / pt) if (ot is not None and pt) else "-")
             r.append(status(q))
         table_rows.append(r)
-    lines += _render(hdr, table_rows, md)
+    lines += render(hdr, table_rows, md)
     lines.append("")
     if OURS in engines:
         n_ok = sum(1 for q in queries if status(q) == "ok")
@@ -532,12 +381,12 @@ def run(args) -> int:
     def peak(e):
         return max((timing[e].get(q, {}).get("peak_kb") or 0 for q in queries), default=0) * 1024
     lines.append("peak memory (warm-up run; RSS above the RSS before the query, one process per "
-                 "engine): max " + ", ".join(f"{e} {_fmt_bytes(peak(e))}" for e in engines))
+                 "engine): max " + ", ".join(f"{e} {fmt_bytes(peak(e))}" for e in engines))
     if args.mem_table:
-        mrows = [[q] + [_fmt_bytes(timing[e][q]["peak_kb"] * 1024)
+        mrows = [[q] + [fmt_bytes(timing[e][q]["peak_kb"] * 1024)
                         if timing[e].get(q, {}).get("peak_kb") is not None else "-"
                         for e in engines] for q in queries]
-        lines += _render(["query"] + list(engines), mrows, md)
+        lines += render(["query"] + list(engines), mrows, md)
     ours_fail = [(q, errors[(OURS, q)]) for q in queries if (OURS, q) in errors]
     if ours_fail:
         lines.append("")
@@ -562,11 +411,8 @@ def run(args) -> int:
             lines.append(f"- {q}: {m}")
     print("\n".join(lines), flush=True)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"args": vars(args), "loads": loads, "timing": timing,
-                       "mismatches": {f"{e}|{q}": m for (e, q), m in mismatches.items()},
-                       "column_name_diffs": {f"{e}|{q}": m for (e, q), m in name_diffs.items()}},
-                      f, indent=1)
+        bench_common.write_json(args.json, args, loads, timing, mismatches,
+                                column_name_diffs=name_diffs)
     if args.explain and OURS in engines:
         explain(args)
     return 1 if any(e == OURS for e, _ in mismatches) else 0
@@ -582,7 +428,7 @@ def explain(args) -> None:
             for row in eng.ctx.sql("EXPLAIN " + load_sql(q)).to_arrow().to_pylist():
                 print("\n".join(str(v) for v in row.values()))
         except Exception as ex:  # noqa: BLE001
-            print(f"explain failed: {_err(ex)}")
+            print(f"explain failed: {error_text(ex)}")
 
 
 def main(argv=None) -> int:
@@ -591,13 +437,8 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="TPC-H scale factor (default 1)")
     ap.add_argument("--data-dir", default=None,
                     help="Parquet cache (default /tmp/tpch-sf{scale}); generated when missing")
-    ap.add_argument("--repeat", type=int, default=3, help="timed runs per query (best of)")
-    ap.add_argument("--engines", nargs="+", default=ALL_ENGINES, choices=ALL_ENGINES)
-    ap.add_argument("--queries", nargs="+", default=None,
-                    help="query numbers or names (1 2 q05 ...); default all 22")
-    ap.add_argument("--profile", default="medium", choices=["small", "medium", "large"],
-                    help="codeanatomy SessionFactory profile (default medium: 8 partitions, "
-                         "2 GiB memory limit)")
+    bench_common.add_run_args(ap, ALL_ENGINES,
+                              "query numbers or names (1 2 q05 ...); default all 22")
     ap.add_argument("--strings", default="view", choices=["view", "utf8"],
                     help="string columns as read from Parquet (string_view, default) or cast "
                          "to utf8 at load")
@@ -626,12 +467,7 @@ def main(argv=None) -> int:
             if name not in sel:
                 sel.append(name)
         args.queries = sel
-    if args.child:
-        child_main(args)
-        return 0
-    if OURS in args.engines:  # ours first in the tables
-        args.engines = [OURS] + [e for e in args.engines if e != OURS]
-    return run(args)
+    return bench_common.start(args, child_main, run)
 
 
 if __name__ == "__main__":
