@@ -57,5 +57,6 @@ void BindSession(nb::module_& m);
 void BindDataFrame(nb::module_& m);
 void BindTracing(nb::module_& m);
 void BindSql(nb::module_& m);
+void BindDelta(nb::module_& m);
 
 }  // namespace codeanatomy::bindings

@@ -14,4 +14,5 @@ NB_MODULE(_native, m) {
   BindDataFrame(m);
   BindTracing(m);
   BindSql(m);
+  BindDelta(m);
 }

@@ -83,6 +83,16 @@ class SessionContext:
         """Registers a Parquet file or a directory of Parquet files."""
         self._ctx.register_parquet(name, os.fspath(path))
 
+    def register_delta(self, name: str, uri: str | os.PathLike[str], version: int | None = None,
+                       timestamp: Any = None) -> None:
+        """Registers a Delta table pinned at a version (the latest, a version number, or the
+        latest commit at or before ``timestamp``); scans prune files by partition values and
+        statistics."""
+        from .delta import DeltaTable
+
+        table = DeltaTable(uri, version=version, timestamp=timestamp)
+        _native.register_delta(self._ctx, name, table._snapshot)
+
     def deregister(self, name: str) -> None:
         self._ctx.deregister(name)
 

@@ -1,0 +1,75 @@
+// Delta entry points: snapshots, their metadata, and Delta tables in a session.
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+
+#include <arrow/table.h>
+
+#include "bindings/bindings.h"
+#include "delta/provider.h"
+#include "delta/snapshot.h"
+#include "engine/session_context.h"
+
+namespace codeanatomy::bindings {
+
+namespace {
+
+struct PySnapshot {
+  std::shared_ptr<const delta::Snapshot> snapshot;
+};
+
+Result<delta::TableVersion> VersionOf(std::optional<int64_t> version,
+                                      std::optional<int64_t> timestamp_ms) {
+  if (version && timestamp_ms) {
+    return ArgumentError("give a version or a timestamp, not both");
+  }
+  if (version) return delta::TableVersion(delta::VersionNumber{*version});
+  if (timestamp_ms) return delta::TableVersion(delta::VersionAtTime{*timestamp_ms});
+  return delta::TableVersion(delta::LatestVersion{});
+}
+
+ArrowStreamHolder TableStream(std::shared_ptr<arrow::Table> table) {
+  return ArrowStreamHolder{std::make_shared<arrow::TableBatchReader>(std::move(table))};
+}
+
+}  // namespace
+
+void BindDelta(nb::module_& m) {
+  nb::class_<PySnapshot>(m, "DeltaSnapshot")
+      .def_prop_ro("version", [](const PySnapshot& s) { return s.snapshot->version(); })
+      .def_prop_ro("timestamp_ms", [](const PySnapshot& s) { return s.snapshot->timestamp_ms(); })
+      .def("info_json", [](const PySnapshot& s) { return s.snapshot->InfoJson(); })
+      .def("schema",
+           [](const PySnapshot& s) {
+             return TableStream(arrow::Table::MakeEmpty(s.snapshot->schema()).ValueOrDie());
+           })
+      .def("add_actions", [](const PySnapshot& s) {
+        return TableStream(Unwrap(delta::AddActionsTable(*s.snapshot)));
+      });
+  m.def(
+      "delta_load",
+      [](const std::string& uri, std::optional<int64_t> version,
+         std::optional<int64_t> timestamp_ms) {
+        auto at = Unwrap(VersionOf(version, timestamp_ms));
+        return PySnapshot{Unwrap(WithoutGil([&] { return delta::Snapshot::Load(uri, at); }))};
+      },
+      nb::arg("uri"), nb::arg("version").none(), nb::arg("timestamp_ms").none());
+  m.def("delta_history", [](const std::string& uri, int64_t limit) {
+    auto entries = Unwrap(WithoutGil([&] { return delta::History(uri, limit); }));
+    JsonValue out = JsonValue::MakeArray();
+    for (const auto& e : entries) {
+      JsonValue item = JsonValue::MakeObject();
+      item.Set("version", e.version);
+      item.Set("timestamp", e.timestamp_ms);
+      item.Set("commit_info", e.commit_info);
+      out.Append(std::move(item));
+    }
+    return out.ToJson();
+  });
+  m.def("register_delta",
+        [](engine::SessionContext& ctx, const std::string& name, const PySnapshot& s) {
+          auto provider = Unwrap(delta::DeltaTableProvider::Make(s.snapshot));
+          Check(ctx.RegisterProvider(name, std::move(provider)));
+        });
+}
+
+}  // namespace codeanatomy::bindings

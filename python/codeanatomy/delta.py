@@ -1,0 +1,84 @@
+"""Delta Lake tables, read natively by the C++ core (no delta-rs inside).
+
+``DeltaTable(uri, version=None, timestamp=None)`` is a snapshot of the table at one version:
+the latest, a version number, or the latest commit at or before a timestamp.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from typing import Any
+
+import pyarrow as pa
+
+from . import _native
+
+
+def _timestamp_ms(timestamp: Any) -> int | None:
+    if timestamp is None:
+        return None
+    if isinstance(timestamp, str):
+        timestamp = datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    if isinstance(timestamp, datetime.datetime):
+        if timestamp.tzinfo is None:
+            timestamp = timestamp.replace(tzinfo=datetime.timezone.utc)
+        return int(timestamp.timestamp() * 1000)
+    if isinstance(timestamp, (int, float)):
+        return int(timestamp)
+    raise TypeError(f"timestamp must be a datetime, an ISO string or milliseconds, not {timestamp!r}")
+
+
+class DeltaTable:
+    """A snapshot of a Delta table.
+
+    Args:
+        uri: a local path (or a URI Arrow's filesystems understand).
+        version: a version number; ``timestamp``: a datetime, ISO string or epoch milliseconds.
+            Giving both is an error.
+    """
+
+    def __init__(self, uri: str | os.PathLike[str], version: int | None = None,
+                 timestamp: Any = None) -> None:
+        if version is not None and timestamp is not None:
+            raise ValueError("give a version or a timestamp, not both")
+        self._uri = os.fspath(uri)
+        self._snapshot = _native.delta_load(self._uri, version, _timestamp_ms(timestamp))
+
+    @property
+    def version(self) -> int:
+        return self._snapshot.version
+
+    @property
+    def table_uri(self) -> str:
+        return self._uri
+
+    def schema(self) -> pa.Schema:
+        """The logical schema (partition columns included)."""
+        return pa.RecordBatchReader.from_stream(self._snapshot.schema()).schema
+
+    def snapshot_info(self) -> dict[str, Any]:
+        """table_uri, version, snapshot_timestamp, min_reader_version, min_writer_version,
+        reader_features, writer_features, table_properties, schema_json, partition_columns."""
+        return json.loads(self._snapshot.info_json())
+
+    def add_actions(self) -> pa.Table:
+        """The active data files: path, size_bytes, modification_time, data_change,
+        num_records and one ``partition.<name>`` column per partition column."""
+        return pa.table(self._snapshot.add_actions())
+
+    def history(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The commits in the log, newest first: version, timestamp (ms), commit_info."""
+        return json.loads(_native.delta_history(self._uri, limit or 0))
+
+    def to_arrow(self) -> pa.Table:
+        """The snapshot's rows."""
+        from .context import SessionContext
+
+        ctx = SessionContext()
+        _native.register_delta(ctx._ctx, "t", self._snapshot)
+        return ctx.table("t").to_arrow()
+
+    def __repr__(self) -> str:
+        return f"DeltaTable({self._uri!r}, version={self.version})"

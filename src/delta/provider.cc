@@ -1,0 +1,227 @@
+#include "delta/provider.h"
+
+#include <arrow/acero/options.h>
+#include <arrow/builder.h>
+#include <arrow/compute/api.h>
+#include <arrow/dataset/dataset.h>
+#include <arrow/dataset/file_parquet.h>
+#include <arrow/dataset/scanner.h>
+
+#include "delta/delta_error.h"
+
+namespace codeanatomy::delta {
+
+namespace cp = arrow::compute;
+namespace ds = arrow::dataset;
+namespace ac = arrow::acero;
+
+namespace {
+
+// What is known of a file's rows: its partition values, and min/max/null counts from stats.
+Result<cp::Expression> FileGuarantee(const FileAction& f, const Snapshot& snap,
+                                     const arrow::Schema& logical) {
+  std::vector<cp::Expression> terms;
+  for (const auto& name : snap.metadata().partition_columns) {
+    auto field = logical.GetFieldByName(name);
+    if (!field) {
+      return DeltaError("INVALID_PARTITION_COLUMN",
+                        "partition column '" + name + "' is not in the table schema",
+                        "\"column\":" + JsonQuote(name));
+    }
+    std::optional<std::string> raw;
+    if (auto it = f.partition_values.find(name); it != f.partition_values.end()) raw = it->second;
+    CA_ASSIGN_OR_RAISE(auto value, ParsePartitionValue(raw, field->type()));
+    if (value->is_valid) {
+      terms.push_back(cp::equal(cp::field_ref(name), cp::literal(value)));
+    } else {
+      terms.push_back(cp::is_null(cp::field_ref(name)));
+    }
+  }
+  if (!f.stats.empty()) {
+    auto stats = ParseFileStats(f.stats, logical);
+    if (stats.ok()) {
+      for (const auto& [column, s] : stats->columns) {
+        if (!logical.GetFieldByName(column)) continue;  // nested paths: not used for pruning
+        if (s.min && s.min->is_valid) {
+          terms.push_back(cp::greater_equal(cp::field_ref(column), cp::literal(s.min)));
+        }
+        if (s.max && s.max->is_valid) {
+          terms.push_back(cp::less_equal(cp::field_ref(column), cp::literal(s.max)));
+        }
+      }
+    }
+  }
+  return terms.empty() ? cp::literal(true) : cp::and_(terms);
+}
+
+// The partition-value part only: the dataset fills partition columns from it.
+Result<cp::Expression> PartitionExpression(const FileAction& f, const Snapshot& snap,
+                                           const arrow::Schema& physical_partitions) {
+  std::vector<cp::Expression> terms;
+  for (const auto& field : physical_partitions.fields()) {
+    std::optional<std::string> raw;
+    if (auto it = f.partition_values.find(field->name()); it != f.partition_values.end()) {
+      raw = it->second;
+    }
+    CA_ASSIGN_OR_RAISE(auto value, ParsePartitionValue(raw, field->type()));
+    terms.push_back(value->is_valid ? cp::equal(cp::field_ref(field->name()), cp::literal(value))
+                                    : cp::is_null(cp::field_ref(field->name())));
+  }
+  return terms.empty() ? cp::literal(true) : cp::and_(terms);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::Make(
+    std::shared_ptr<const Snapshot> snapshot) {
+  std::shared_ptr<DeltaTableProvider> p(new DeltaTableProvider(std::move(snapshot)));
+  const Snapshot& snap = *p->snapshot_;
+  CA_ASSIGN_OR_RAISE(p->physical_, PhysicalSchema(*snap.schema(), snap.column_mapping()));
+  int64_t rows = 0;
+  bool known = true;
+  for (const auto& f : snap.files()) {
+    CA_ASSIGN_OR_RAISE(auto g, FileGuarantee(f, snap, *snap.schema()));
+    p->guarantees_.push_back(std::move(g));
+    auto stats =
+        f.stats.empty() ? Result<FileStats>(FileStats{}) : ParseFileStats(f.stats, *snap.schema());
+    if (stats.ok() && stats->num_records) {
+      rows += *stats->num_records;
+    } else {
+      known = false;
+    }
+  }
+  p->estimated_rows_ = known ? rows : -1;
+  return p;
+}
+
+Result<std::vector<const FileAction*>> DeltaTableProvider::PrunedFiles(
+    const cp::Expression& filter) const {
+  const Snapshot& snap = *snapshot_;
+  CA_ASSIGN_OR_RAISE(auto bound, filter.Bind(*snap.schema()));
+  std::vector<const FileAction*> out;
+  for (size_t i = 0; i < snap.files().size(); ++i) {
+    CA_ASSIGN_OR_RAISE(auto guarantee, guarantees_[i].Bind(*snap.schema()));
+    CA_ASSIGN_OR_RAISE(auto simplified, cp::SimplifyWithGuarantee(bound, guarantee));
+    if (simplified.IsSatisfiable()) out.push_back(&snap.files()[i]);
+  }
+  return out;
+}
+
+Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& request) {
+  const Snapshot& snap = *snapshot_;
+  const auto& logical = snap.schema();
+  CA_ASSIGN_OR_RAISE(auto files, PrunedFiles(request.filter));
+  std::vector<std::shared_ptr<arrow::Field>> partition_fields;
+  for (int i = 0; i < logical->num_fields(); ++i) {
+    const auto& pcs = snap.metadata().partition_columns;
+    if (std::find(pcs.begin(), pcs.end(), logical->field(i)->name()) != pcs.end()) {
+      partition_fields.push_back(physical_->field(i));
+    }
+  }
+  auto partition_schema = arrow::schema(partition_fields);
+  auto format = std::make_shared<ds::ParquetFileFormat>();
+  std::vector<std::shared_ptr<ds::FileFragment>> fragments;
+  for (const FileAction* f : files) {
+    if (f->deletion_vector) {
+      return DeltaError("NOT_SUPPORTED",
+                        "not supported yet: deletion vectors (file '" + f->path + "')",
+                        "\"path\":" + JsonQuote(f->path));
+    }
+    CA_ASSIGN_OR_RAISE(auto path, snap.DataFilePath(f->path));
+    CA_ASSIGN_OR_RAISE(auto partition, PartitionExpression(*f, snap, *partition_schema));
+    // The file\'s own schema is read lazily: it holds the non-partition columns.
+    auto fragment = format->MakeFragment(ds::FileSource(path, snap.filesystem()), partition);
+    if (!fragment.ok()) {
+      return DeltaError("DATA_FILE_UNREADABLE",
+                        "cannot open data file '" + f->path + "': " + fragment.status().message(),
+                        "\"path\":" + JsonQuote(f->path));
+    }
+    fragments.push_back(*fragment);
+  }
+  CA_ASSIGN_OR_RAISE(std::shared_ptr<ds::Dataset> dataset,
+                     ds::FileSystemDataset::Make(physical_, cp::literal(true), format,
+                                                 snap.filesystem(), std::move(fragments)));
+  auto scan_options = std::make_shared<ds::ScanOptions>();
+  scan_options->dataset_schema = physical_;
+  scan_options->batch_size = request.batch_size;
+  scan_options->use_threads = true;
+  // The pruning filter is over logical names; with column mapping it does not apply to files.
+  if (snap.column_mapping() == ColumnMappingMode::kNone) {
+    CA_ASSIGN_OR_RAISE(scan_options->filter, request.filter.Bind(*physical_));
+  }
+  std::vector<std::string> names;
+  for (int c : request.columns) names.push_back(physical_->field(c)->name());
+  CA_ASSIGN_OR_RAISE(auto projection, ds::ProjectionDescr::FromNames(names, *physical_));
+  ds::SetProjection(scan_options.get(), std::move(projection));
+  ac::Declaration scan("scan", ds::ScanNodeOptions(dataset, scan_options));
+  // Keep the requested columns, renamed to their logical names.
+  std::vector<cp::Expression> exprs;
+  std::vector<std::string> out_names;
+  for (int c : request.columns) {
+    exprs.push_back(cp::field_ref(physical_->field(c)->name()));
+    out_names.push_back(logical->field(c)->name());
+  }
+  return ac::Declaration::Sequence(
+      {std::move(scan),
+       {"project", ac::ProjectNodeOptions(std::move(exprs), std::move(out_names))}});
+}
+
+Result<std::shared_ptr<arrow::Table>> AddActionsTable(const Snapshot& snap) {
+  arrow::StringBuilder path;
+  arrow::Int64Builder size, num_records;
+  arrow::TimestampBuilder mtime(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"),
+                                arrow::default_memory_pool());
+  arrow::BooleanBuilder data_change;
+  const auto& logical = *snap.schema();
+  std::vector<std::unique_ptr<arrow::ArrayBuilder>> partitions;
+  std::vector<std::shared_ptr<arrow::Field>> partition_fields;
+  for (const auto& name : snap.metadata().partition_columns) {
+    auto field = logical.GetFieldByName(name);
+    if (!field) continue;
+    std::unique_ptr<arrow::ArrayBuilder> b;
+    CA_RETURN_NOT_OK(arrow::MakeBuilder(arrow::default_memory_pool(), field->type(), &b));
+    partitions.push_back(std::move(b));
+    partition_fields.push_back(arrow::field("partition." + name, field->type()));
+  }
+  for (const auto& f : snap.files()) {
+    CA_RETURN_NOT_OK(path.Append(f.path));
+    CA_RETURN_NOT_OK(size.Append(f.size));
+    CA_RETURN_NOT_OK(mtime.Append(f.modification_time));
+    CA_RETURN_NOT_OK(data_change.Append(f.data_change));
+    auto stats =
+        f.stats.empty() ? Result<FileStats>(FileStats{}) : ParseFileStats(f.stats, logical);
+    if (stats.ok() && stats->num_records) {
+      CA_RETURN_NOT_OK(num_records.Append(*stats->num_records));
+    } else {
+      CA_RETURN_NOT_OK(num_records.AppendNull());
+    }
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      std::string name = partition_fields[i]->name().substr(10);
+      std::optional<std::string> raw;
+      if (auto it = f.partition_values.find(name); it != f.partition_values.end()) raw = it->second;
+      CA_ASSIGN_OR_RAISE(auto value, ParsePartitionValue(raw, partition_fields[i]->type()));
+      CA_RETURN_NOT_OK(partitions[i]->AppendScalar(*value));
+    }
+  }
+  std::vector<std::shared_ptr<arrow::Field>> fields = {
+      arrow::field("path", arrow::utf8(), false), arrow::field("size_bytes", arrow::int64(), false),
+      arrow::field("modification_time", arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"), false),
+      arrow::field("data_change", arrow::boolean(), false),
+      arrow::field("num_records", arrow::int64())};
+  std::vector<std::shared_ptr<arrow::Array>> arrays(5);
+  CA_RETURN_NOT_OK(path.Finish(&arrays[0]));
+  CA_RETURN_NOT_OK(size.Finish(&arrays[1]));
+  CA_RETURN_NOT_OK(mtime.Finish(&arrays[2]));
+  CA_RETURN_NOT_OK(data_change.Finish(&arrays[3]));
+  CA_RETURN_NOT_OK(num_records.Finish(&arrays[4]));
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    std::shared_ptr<arrow::Array> a;
+    CA_RETURN_NOT_OK(partitions[i]->Finish(&a));
+    arrays.push_back(std::move(a));
+    fields.push_back(partition_fields[i]);
+  }
+  return arrow::Table::Make(arrow::schema(fields), arrays,
+                            static_cast<int64_t>(snap.files().size()));
+}
+
+}  // namespace codeanatomy::delta
