@@ -117,7 +117,12 @@ Status AddAction(const JsonValue& action, const std::string& where, ActionSet* o
     } else if (kind == "metaData") {
       Metadata m;
       CA_ASSIGN_OR_RAISE(m.id, RequiredString(body, "id", where, "metaData"));
-      CA_ASSIGN_OR_RAISE(m.schema_string, RequiredString(body, "schemaString", where, "metaData"));
+      // Tables written by some tools omit the schema of an empty table.
+      if (const JsonValue* ss = Field(body, "schemaString"); ss && ss->is_string()) {
+        m.schema_string = ss->string_value();
+      } else {
+        m.schema_string = R"({"type":"struct","fields":[]})";
+      }
       if (const JsonValue* n = Field(body, "name"); n && n->is_string()) m.name = n->string_value();
       if (const JsonValue* d = Field(body, "description"); d && d->is_string()) {
         m.description = d->string_value();

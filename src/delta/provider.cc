@@ -120,14 +120,34 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
   }
   auto partition_schema = arrow::schema(partition_fields);
   auto format = std::make_shared<ds::ParquetFileFormat>();
-  std::vector<std::shared_ptr<ds::FileFragment>> fragments;
+  // Every data file must exist (checked in one listing call), so a missing file is a Delta
+  // error naming it rather than an I/O failure in the middle of the scan.
+  std::vector<std::string> paths;
   for (const FileAction* f : files) {
+    CA_ASSIGN_OR_RAISE(auto path, snap.DataFilePath(f->path));
+    paths.push_back(std::move(path));
+  }
+  if (!request.explain_only) {
+    CA_ASSIGN_OR_RAISE(auto infos, snap.filesystem()->GetFileInfo(paths));
+    for (size_t i = 0; i < infos.size(); ++i) {
+      if (!infos[i].IsFile()) {
+        return DeltaError("DATA_FILE_NOT_FOUND",
+                          "data file '" + files[i]->path + "' of table '" + snap.table_uri() +
+                              "' (version " + std::to_string(snap.version()) + ") does not exist",
+                          "\"path\":" + JsonQuote(files[i]->path) +
+                              ",\"table_uri\":" + JsonQuote(snap.table_uri()));
+      }
+    }
+  }
+  std::vector<std::shared_ptr<ds::FileFragment>> fragments;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const FileAction* f = files[i];
     if (f->deletion_vector) {
       return DeltaError("NOT_SUPPORTED",
                         "not supported yet: deletion vectors (file '" + f->path + "')",
                         "\"path\":" + JsonQuote(f->path));
     }
-    CA_ASSIGN_OR_RAISE(auto path, snap.DataFilePath(f->path));
+    const std::string& path = paths[i];
     CA_ASSIGN_OR_RAISE(auto partition, PartitionExpression(*f, snap, *partition_schema));
     // The file\'s own schema is read lazily: it holds the non-partition columns.
     auto fragment = format->MakeFragment(ds::FileSource(path, snap.filesystem()), partition);
