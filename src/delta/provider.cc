@@ -6,7 +6,9 @@
 #include <arrow/dataset/dataset.h>
 #include <arrow/dataset/file_parquet.h>
 #include <arrow/dataset/scanner.h>
+#include <parquet/arrow/reader.h>
 
+#include "delta/deletion_vector.h"
 #include "delta/delta_error.h"
 
 namespace codeanatomy::delta {
@@ -140,16 +142,16 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
     }
   }
   std::vector<std::shared_ptr<ds::FileFragment>> fragments;
+  std::vector<std::pair<const FileAction*, std::string>> dv_files;
   for (size_t i = 0; i < files.size(); ++i) {
     const FileAction* f = files[i];
     if (f->deletion_vector) {
-      return DeltaError("NOT_SUPPORTED",
-                        "not supported yet: deletion vectors (file '" + f->path + "')",
-                        "\"path\":" + JsonQuote(f->path));
+      dv_files.emplace_back(f, paths[i]);
+      continue;
     }
     const std::string& path = paths[i];
     CA_ASSIGN_OR_RAISE(auto partition, PartitionExpression(*f, snap, *partition_schema));
-    // The file\'s own schema is read lazily: it holds the non-partition columns.
+    // The file's own schema is read lazily: it holds the non-partition columns.
     auto fragment = format->MakeFragment(ds::FileSource(path, snap.filesystem()), partition);
     if (!fragment.ok()) {
       return DeltaError("DATA_FILE_UNREADABLE",
@@ -181,9 +183,84 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
     exprs.push_back(cp::field_ref(physical_->field(c)->name()));
     out_names.push_back(logical->field(c)->name());
   }
-  return ac::Declaration::Sequence(
+  auto scanned = ac::Declaration::Sequence(
       {std::move(scan),
        {"project", ac::ProjectNodeOptions(std::move(exprs), std::move(out_names))}});
+  if (dv_files.empty()) return scanned;
+  // Files with deletion vectors: read, drop the deleted rows, and union with the scan.
+  std::vector<ac::Declaration::Input> inputs{std::move(scanned)};
+  for (const auto& [f, path] : dv_files) {
+    std::shared_ptr<arrow::Table> rows;
+    if (request.explain_only) {
+      std::vector<std::shared_ptr<arrow::Field>> fields;
+      for (int c : request.columns) fields.push_back(logical->field(c));
+      CA_ASSIGN_OR_RAISE(rows, arrow::Table::MakeEmpty(arrow::schema(fields)));
+    } else {
+      CA_ASSIGN_OR_RAISE(rows, ReadWithDeletions(*f, path, request.columns));
+    }
+    inputs.emplace_back(
+        ac::Declaration("table_source", ac::TableSourceNodeOptions(rows, request.batch_size)));
+  }
+  return ac::Declaration("union", std::move(inputs), ac::ExecNodeOptions{});
+}
+
+Result<std::shared_ptr<arrow::Table>> DeltaTableProvider::ReadWithDeletions(
+    const FileAction& f, const std::string& path, const std::vector<int>& columns) const {
+  const Snapshot& snap = *snapshot_;
+  auto failed = [&](const Status& st) {
+    return DeltaError("DATA_FILE_UNREADABLE",
+                      "cannot read data file '" + f.path + "': " + st.message(),
+                      "\"path\":" + JsonQuote(f.path));
+  };
+  auto input = snap.filesystem()->OpenInputFile(path);
+  if (!input.ok()) return failed(input.status());
+  auto reader = parquet::arrow::OpenFile(*input, arrow::default_memory_pool());
+  if (!reader.ok()) return failed(reader.status());
+  auto table = (*reader)->ReadTable();
+  if (!table.ok()) return failed(table.status());
+  CA_ASSIGN_OR_RAISE(auto dv, ParseDeletionVector(*f.deletion_vector));
+  CA_ASSIGN_OR_RAISE(auto deleted, ReadDeletionVector(dv, snap.root(), snap.filesystem().get()));
+  int64_t n = (*table)->num_rows();
+  arrow::BooleanBuilder keep;
+  CA_RETURN_NOT_OK(keep.Reserve(n));
+  size_t d = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    while (d < deleted.size() && deleted[d] < static_cast<uint64_t>(i)) ++d;
+    keep.UnsafeAppend(!(d < deleted.size() && deleted[d] == static_cast<uint64_t>(i)));
+  }
+  std::shared_ptr<arrow::Array> mask;
+  CA_RETURN_NOT_OK(keep.Finish(&mask));
+  CA_ASSIGN_OR_RAISE(auto filtered, cp::Filter(*table, mask));
+  auto kept = filtered.table();
+  const auto& logical = snap.schema();
+  const auto& pcs = snap.metadata().partition_columns;
+  std::vector<std::shared_ptr<arrow::Field>> fields;
+  std::vector<std::shared_ptr<arrow::ChunkedArray>> out;
+  for (int c : columns) {
+    const auto& phys = physical_->field(c);
+    fields.push_back(logical->field(c));
+    std::shared_ptr<arrow::ChunkedArray> column;
+    if (std::find(pcs.begin(), pcs.end(), logical->field(c)->name()) != pcs.end()) {
+      std::optional<std::string> raw;
+      if (auto it = f.partition_values.find(phys->name()); it != f.partition_values.end()) {
+        raw = it->second;
+      }
+      CA_ASSIGN_OR_RAISE(auto value, ParsePartitionValue(raw, phys->type()));
+      CA_ASSIGN_OR_RAISE(auto array, arrow::MakeArrayFromScalar(*value, kept->num_rows()));
+      column = std::make_shared<arrow::ChunkedArray>(array);
+    } else if (auto found = kept->GetColumnByName(phys->name())) {
+      column = found;
+      if (!column->type()->Equals(*phys->type())) {
+        CA_ASSIGN_OR_RAISE(auto cast, cp::Cast(column, phys->type()));
+        column = cast.chunked_array();
+      }
+    } else {  // a column the file predates: NULL
+      CA_ASSIGN_OR_RAISE(auto array, arrow::MakeArrayOfNull(phys->type(), kept->num_rows()));
+      column = std::make_shared<arrow::ChunkedArray>(array);
+    }
+    out.push_back(std::move(column));
+  }
+  return arrow::Table::Make(arrow::schema(fields), std::move(out), kept->num_rows());
 }
 
 Result<std::shared_ptr<arrow::Table>> AddActionsTable(const Snapshot& snap) {

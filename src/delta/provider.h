@@ -27,6 +27,10 @@ class DeltaTableProvider : public engine::TableProvider {
       const arrow::compute::Expression& filter) const;
 
  private:
+  // A data file with a deletion vector, without its deleted rows: `columns` of the schema.
+  Result<std::shared_ptr<arrow::Table>> ReadWithDeletions(const FileAction& f,
+                                                          const std::string& path,
+                                                          const std::vector<int>& columns) const;
   explicit DeltaTableProvider(std::shared_ptr<const Snapshot> snapshot)
       : snapshot_(std::move(snapshot)) {}
   std::shared_ptr<const Snapshot> snapshot_;

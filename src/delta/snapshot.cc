@@ -230,8 +230,8 @@ Status CheckProtocol(const Protocol& p, const std::string& uri) {
 }  // namespace
 
 const std::vector<std::string>& SupportedReaderFeatures() {
-  static const std::vector<std::string> kFeatures = {"columnMapping", "timestampNtz",
-                                                     "v2Checkpoint", "vacuumProtocolCheck"};
+  static const std::vector<std::string> kFeatures = {
+      "columnMapping", "deletionVectors", "timestampNtz", "v2Checkpoint", "vacuumProtocolCheck"};
   return kFeatures;
 }
 
