@@ -1,11 +1,13 @@
 // The codeanatomy._native extension module: conversion only; all logic lives in the core.
 #include "bindings/bindings.h"
 
+#include "delta/provider.h"
 #include "engine/session_state.h"
 
 NB_MODULE(_native, m) {
   using namespace codeanatomy::bindings;
   Check(codeanatomy::engine::InitializeArrow());
+  codeanatomy::delta::RegisterDeltaSqlFormat();
   m.attr("__version__") = codeanatomy::engine::kEngineVersion;
   BindErrors(m);
   BindArrow(m);

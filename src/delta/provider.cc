@@ -10,6 +10,7 @@
 
 #include "delta/deletion_vector.h"
 #include "delta/delta_error.h"
+#include "sql/statement.h"
 
 namespace codeanatomy::delta {
 
@@ -261,6 +262,15 @@ Result<std::shared_ptr<arrow::Table>> DeltaTableProvider::ReadWithDeletions(
     out.push_back(std::move(column));
   }
   return arrow::Table::Make(arrow::schema(fields), std::move(out), kept->num_rows());
+}
+
+void RegisterDeltaSqlFormat() {
+  sql::RegisterExternalTableFormat(
+      "DELTA", [](const std::string& location) -> Result<std::shared_ptr<engine::TableProvider>> {
+        CA_ASSIGN_OR_RAISE(auto snapshot, Snapshot::Load(location, LatestVersion{}));
+        CA_ASSIGN_OR_RAISE(auto provider, DeltaTableProvider::Make(std::move(snapshot)));
+        return std::shared_ptr<engine::TableProvider>(std::move(provider));
+      });
 }
 
 Result<std::shared_ptr<arrow::Table>> AddActionsTable(const Snapshot& snap) {

@@ -39,6 +39,10 @@ class DeltaTableProvider : public engine::TableProvider {
   int64_t estimated_rows_ = -1;
 };
 
+/// Registers "DELTA" for SQL's CREATE EXTERNAL TABLE ... STORED AS DELTA LOCATION '...' (the
+/// latest version). Idempotent.
+void RegisterDeltaSqlFormat();
+
 /// The snapshot's active files as a table (path, size_bytes, modification_time, data_change,
 /// num_records, then one column per partition column named "partition.<name>").
 Result<std::shared_ptr<arrow::Table>> AddActionsTable(const Snapshot& snapshot);

@@ -334,6 +334,35 @@ class StatementRunner {
   const std::string& text_;
 };
 
+std::mutex& FormatsMutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<std::string, ExternalTableFactory>& Formats() {
+  static std::map<std::string, ExternalTableFactory> formats;
+  return formats;
+}
+
+std::string Upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+// CREATE EXTERNAL TABLE is not PostgreSQL grammar either (it is DataFusion's).
+bool MatchCreateExternal(const std::string& text, std::string* name, std::string* format,
+                         std::string* location) {
+  static const std::regex kCreate(
+      R"(^\s*CREATE\s+EXTERNAL\s+TABLE\s+([A-Za-z_][A-Za-z0-9_.]*)\s+STORED\s+AS\s+([A-Za-z_]+)\s+LOCATION\s+'((?:[^']|'')*)'\s*;?\s*$)",
+      std::regex::icase);
+  std::smatch m;
+  if (!std::regex_match(text, m, kCreate)) return false;
+  *name = m[1].str();
+  *format = Upper(m[2].str());
+  *location = std::regex_replace(m[3].str(), std::regex("''"), "'");
+  return true;
+}
+
 // DESCRIBE is not PostgreSQL grammar: recognized before parsing.
 bool MatchDescribe(const std::string& text, std::string* name) {
   static const std::regex kDescribe(R"(^\s*(?:DESCRIBE|DESC)\s+([A-Za-z_][A-Za-z0-9_.]*)\s*;?\s*$)",
@@ -345,6 +374,11 @@ bool MatchDescribe(const std::string& text, std::string* name) {
 }
 
 }  // namespace
+
+void RegisterExternalTableFormat(const std::string& format, ExternalTableFactory factory) {
+  std::lock_guard<std::mutex> lock(FormatsMutex());
+  Formats()[Upper(format)] = std::move(factory);
+}
 
 void SetStatementPolicy(engine::SessionState& state, const StatementPolicy& policy) {
   auto p = state.Extension<PolicyState>("sql.policy");
@@ -360,6 +394,27 @@ StatementPolicy GetStatementPolicy(engine::SessionState& state) {
 
 Result<engine::DataFrame> ExecuteSql(const engine::SessionContext& ctx, const std::string& text) {
   tracing::Span span("SessionContext.sql");
+  std::string ext_name, ext_format, ext_location;
+  if (MatchCreateExternal(text, &ext_name, &ext_format, &ext_location)) {
+    if (!GetStatementPolicy(*ctx.state()).allow_ddl) {
+      return SqlError("STATEMENT_NOT_ALLOWED",
+                      "CREATE EXTERNAL TABLE is not allowed by this session's statement policy "
+                      "(allow_ddl is false)",
+                      text, 0, "\"statement\":\"CREATE EXTERNAL TABLE\",\"policy\":\"allow_ddl\"");
+    }
+    ExternalTableFactory factory;
+    {
+      std::lock_guard<std::mutex> lock(FormatsMutex());
+      if (auto it = Formats().find(ext_format); it != Formats().end()) factory = it->second;
+    }
+    if (!factory) {
+      return SqlError("NOT_SUPPORTED", "not supported: STORED AS " + ext_format, text, 0,
+                      "\"format\":" + JsonQuote(ext_format));
+    }
+    CA_ASSIGN_OR_RAISE(auto provider, factory(ext_location));
+    CA_RETURN_NOT_OK(const_cast<engine::SessionContext&>(ctx).RegisterProvider(ext_name, provider));
+    return Status1(ctx, "CREATE EXTERNAL TABLE " + ext_name);
+  }
   std::string describe;
   if (MatchDescribe(text, &describe)) {
     CA_ASSIGN_OR_RAISE(auto df, ctx.Table(describe));

@@ -2,6 +2,8 @@
 // each checked against the session's statement policy before anything runs.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -22,6 +24,13 @@ struct StatementPolicy {
 void SetStatementPolicy(engine::SessionState& state, const StatementPolicy& policy);
 /// The session's policy (query).
 StatementPolicy GetStatementPolicy(engine::SessionState& state);
+
+/// Opens a table of an external format for `CREATE EXTERNAL TABLE name STORED AS <format>
+/// LOCATION '<location>'` (higher layers register theirs, e.g. the Delta layer "DELTA").
+using ExternalTableFactory =
+    std::function<Result<std::shared_ptr<engine::TableProvider>>(const std::string& location)>;
+/// Registers (or replaces) the factory of a format name (case-insensitive). Thread-safe.
+void RegisterExternalTableFormat(const std::string& format, ExternalTableFactory factory);
 
 /// Runs the statements of `text` in order and returns the last one's result: a query's
 /// DataFrame (lazy), or a small table describing what a DDL statement did.
