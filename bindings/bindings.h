@@ -58,5 +58,6 @@ void BindDataFrame(nb::module_& m);
 void BindTracing(nb::module_& m);
 void BindSql(nb::module_& m);
 void BindDelta(nb::module_& m);
+void BindDeltaWrite(nb::module_& m);
 
 }  // namespace codeanatomy::bindings

@@ -17,4 +17,5 @@ NB_MODULE(_native, m) {
   BindTracing(m);
   BindSql(m);
   BindDelta(m);
+  BindDeltaWrite(m);
 }

@@ -82,3 +82,22 @@ class DeltaTable:
 
     def __repr__(self) -> str:
         return f"DeltaTable({self._uri!r}, version={self.version})"
+
+
+def write_delta(
+    uri: str | os.PathLike[str],
+    data: Any,
+    mode: str = "error",
+    partition_by: list[str] | None = None,
+    *,
+    max_rows_per_file: int | None = None,
+) -> dict[str, int]:
+    """Writes Arrow data (anything with ``__arrow_c_stream__`` / ``__arrow_c_array__``) to a
+    Delta table, creating it when absent. ``mode``: ``"error"`` (the table must not exist),
+    ``"append"`` or ``"overwrite"``. Returns the new version and metrics. Commits are
+    put-if-absent; a blind append that loses a race is retried on the new version."""
+    version, added, removed, rows, attempts = _native.delta_write(
+        os.fspath(uri), data, mode, list(partition_by or []), max_rows_per_file
+    )
+    return {"version": version, "num_added_files": added, "num_removed_files": removed,
+            "num_output_rows": rows, "attempts": attempts}

@@ -87,8 +87,103 @@ Result<std::shared_ptr<arrow::Schema>> SchemaFromDeltaJson(std::string_view sche
   return arrow::schema(type->fields());
 }
 
+namespace {
+Result<JsonValue> TypeJson(const arrow::DataType& t, const std::string& path);
+
+Result<JsonValue> FieldJson(const arrow::Field& f, const std::string& path) {
+  JsonValue out = JsonValue::MakeObject();
+  out.Set("name", f.name());
+  CA_ASSIGN_OR_RAISE(auto type, TypeJson(*f.type(), path + "." + f.name()));
+  out.Set("type", std::move(type));
+  out.Set("nullable", f.nullable());
+  out.Set("metadata", JsonValue::MakeObject());
+  return out;
+}
+
+Result<JsonValue> TypeJson(const arrow::DataType& t, const std::string& path) {
+  switch (t.id()) {
+    case arrow::Type::STRING:
+    case arrow::Type::LARGE_STRING:
+    case arrow::Type::STRING_VIEW:
+      return JsonValue("string");
+    case arrow::Type::INT64:
+      return JsonValue("long");
+    case arrow::Type::INT32:
+      return JsonValue("integer");
+    case arrow::Type::INT16:
+      return JsonValue("short");
+    case arrow::Type::INT8:
+      return JsonValue("byte");
+    case arrow::Type::FLOAT:
+      return JsonValue("float");
+    case arrow::Type::DOUBLE:
+      return JsonValue("double");
+    case arrow::Type::BOOL:
+      return JsonValue("boolean");
+    case arrow::Type::BINARY:
+    case arrow::Type::LARGE_BINARY:
+      return JsonValue("binary");
+    case arrow::Type::DATE32:
+      return JsonValue("date");
+    case arrow::Type::TIMESTAMP:
+      return JsonValue(static_cast<const arrow::TimestampType&>(t).timezone().empty()
+                           ? "timestamp_ntz"
+                           : "timestamp");
+    case arrow::Type::DECIMAL128: {
+      const auto& d = static_cast<const arrow::Decimal128Type&>(t);
+      return JsonValue("decimal(" + std::to_string(d.precision()) + "," +
+                       std::to_string(d.scale()) + ")");
+    }
+    case arrow::Type::STRUCT: {
+      JsonValue out = JsonValue::MakeObject();
+      out.Set("type", "struct");
+      JsonValue fields = JsonValue::MakeArray();
+      for (const auto& f : t.fields()) {
+        CA_ASSIGN_OR_RAISE(auto fj, FieldJson(*f, path));
+        fields.Append(std::move(fj));
+      }
+      out.Set("fields", std::move(fields));
+      return out;
+    }
+    case arrow::Type::LIST:
+    case arrow::Type::LARGE_LIST: {
+      JsonValue out = JsonValue::MakeObject();
+      out.Set("type", "array");
+      const auto& value = t.field(0);
+      CA_ASSIGN_OR_RAISE(auto et, TypeJson(*value->type(), path + ".element"));
+      out.Set("elementType", std::move(et));
+      out.Set("containsNull", value->nullable());
+      return out;
+    }
+    case arrow::Type::MAP: {
+      const auto& m = static_cast<const arrow::MapType&>(t);
+      JsonValue out = JsonValue::MakeObject();
+      out.Set("type", "map");
+      CA_ASSIGN_OR_RAISE(auto kt, TypeJson(*m.key_type(), path + ".key"));
+      CA_ASSIGN_OR_RAISE(auto vt, TypeJson(*m.item_type(), path + ".value"));
+      out.Set("keyType", std::move(kt));
+      out.Set("valueType", std::move(vt));
+      out.Set("valueContainsNull", m.item_field()->nullable());
+      return out;
+    }
+    default:
+      return DeltaError("UNSUPPORTED_TYPE",
+                        "Arrow type " + t.ToString() + " at " + path + " has no Delta type",
+                        "\"type\":" + JsonQuote(t.ToString()) + ",\"field\":" + JsonQuote(path));
+  }
+}
+}  // namespace
+
 Result<std::string> SchemaToDeltaJson(const arrow::Schema& schema) {
-  return DeltaError("NOT_SUPPORTED", "not supported yet: writing Delta schemas");
+  JsonValue out = JsonValue::MakeObject();
+  out.Set("type", "struct");
+  JsonValue fields = JsonValue::MakeArray();
+  for (const auto& f : schema.fields()) {
+    CA_ASSIGN_OR_RAISE(auto fj, FieldJson(*f, "schema"));
+    fields.Append(std::move(fj));
+  }
+  out.Set("fields", std::move(fields));
+  return out.ToJson();
 }
 
 Result<std::shared_ptr<arrow::Schema>> PhysicalSchema(const arrow::Schema& logical,

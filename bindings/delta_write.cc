@@ -1,0 +1,30 @@
+// Delta writes from Python: any Arrow stream in, the new version and metrics out.
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+
+#include "bindings/bindings.h"
+#include "delta/writer.h"
+
+namespace codeanatomy::bindings {
+
+void BindDeltaWrite(nb::module_& m) {
+  m.def(
+      "delta_write",
+      [](const std::string& uri, nb::handle data, const std::string& mode,
+         std::vector<std::string> partition_by, std::optional<int64_t> max_rows_per_file) {
+        delta::WriteOptions options;
+        options.mode = Unwrap(delta::ParseWriteMode(mode));
+        options.partition_by = std::move(partition_by);
+        if (max_rows_per_file) options.max_rows_per_file = *max_rows_per_file;
+        auto reader = ImportArrowStream(data);
+        auto result = Unwrap(WithoutGil([&] { return delta::WriteDelta(uri, reader, options); }));
+        return std::make_tuple(result.version, result.files_added, result.files_removed,
+                               result.rows_written, result.attempts);
+      },
+      nb::arg("uri"), nb::arg("data"), nb::arg("mode"), nb::arg("partition_by"),
+      nb::arg("max_rows_per_file").none());
+}
+
+}  // namespace codeanatomy::bindings

@@ -1,0 +1,43 @@
+// Writing Delta tables: create, append and overwrite, partitioned (Hive-style directories) or
+// not, committed with put-if-absent and retried when a blind append loses a race.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <arrow/record_batch.h>
+
+#include "common/status.h"
+
+namespace codeanatomy::delta {
+
+enum class WriteMode { kErrorIfExists, kAppend, kOverwrite };
+
+/// Parses "error", "append", "overwrite" (ValueError-style ArgumentError otherwise).
+Result<WriteMode> ParseWriteMode(const std::string& mode);
+
+struct WriteOptions {
+  WriteMode mode = WriteMode::kErrorIfExists;
+  std::vector<std::string> partition_by;  ///< new tables only; must match an existing table's
+  int64_t max_rows_per_file = 1 << 22;
+  std::map<std::string, std::string> configuration;  ///< table properties of a new table
+  int max_retries = 10;  ///< blind appends retried after losing a commit race
+};
+
+struct WriteResult {
+  int64_t version = 0;
+  int64_t files_added = 0;
+  int64_t files_removed = 0;
+  int64_t rows_written = 0;
+  int attempts = 1;
+};
+
+/// Writes `data` to the table at `uri` (created when absent). Errors: TABLE_EXISTS (mode error),
+/// SCHEMA_MISMATCH, PARTITION_MISMATCH, UNSUPPORTED_WRITER_FEATURE, COMMIT_CONFLICT.
+Result<WriteResult> WriteDelta(const std::string& uri,
+                               std::shared_ptr<arrow::RecordBatchReader> data,
+                               const WriteOptions& options);
+
+}  // namespace codeanatomy::delta
