@@ -3,11 +3,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include <arrow/filesystem/localfs.h>
 #include <arrow/io/file.h>
 #include <gtest/gtest.h>
 #include <parquet/arrow/writer.h>
 
 #include "../engine/test_util.h"
+#include "delta/log_store.h"
 #include "delta/provider.h"
 #include "delta/snapshot.h"
 #include "engine/session_context.h"
@@ -157,6 +159,28 @@ TEST_F(DeltaLogTest, UnknownReaderFeaturesAreRefusedByName) {
   auto r = Snapshot::Load(root_.string(), LatestVersion{});
   EXPECT_EQ(ErrorCode(r.status()), "UNSUPPORTED_READER_FEATURE");
   EXPECT_EQ(ErrorDetails(r.status()).Get("feature")->string_value(), "futureFeature");
+}
+
+}  // namespace
+}  // namespace codeanatomy::delta
+
+namespace codeanatomy::delta {
+namespace {
+
+TEST_F(DeltaLogTest, PutIfAbsentNeverOverwritesACommit) {
+  auto fs = std::make_shared<arrow::fs::LocalFileSystem>();
+  ASSERT_OK_AND_ASSIGN(auto store, LogStoreFor(fs));
+  std::string path = (root_ / "_delta_log" / "00000000000000000000.json").string();
+  ASSERT_OK(store->PutIfAbsent(path, "first\n"));
+  auto again = store->PutIfAbsent(path, "second\n");
+  EXPECT_EQ(ErrorCode(again), "COMMIT_CONFLICT");
+  std::ifstream in(path);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "first\n");
+  // No temporary files are left behind.
+  int entries = 0;
+  for (const auto& e : fs::directory_iterator(root_ / "_delta_log")) entries += e.is_regular_file();
+  EXPECT_EQ(entries, 1);
 }
 
 }  // namespace
