@@ -95,8 +95,8 @@ struct DvSource {
 };
 
 DvSource InlineSource(const DeletionVectorDescriptor& dv) {
-  return {"inline deletion vector", "\"storage_type\":\"i\",\"dv_id\":" +
-                                        JsonQuote(DeletionVectorId(dv))};
+  return {"inline deletion vector",
+          "\"storage_type\":\"i\",\"dv_id\":" + JsonQuote(DeletionVectorId(dv))};
 }
 
 DvSource FileSource(const std::string& path) {
@@ -346,11 +346,14 @@ std::string FormatUuid(std::string_view bytes) {
 Result<std::string> RelativeDvPath(const DeletionVectorDescriptor& dv) {
   const std::string& encoded = dv.path_or_inline_dv;
   if (encoded.size() < kEncodedUuidLength) {
-    return DescriptorError("pathOrInlineDv of a 'u' deletion vector must end in a 20-character "
-                           "Z85 UUID, got '" + encoded + "'",
-                           "pathOrInlineDv");
+    return DescriptorError(
+        "pathOrInlineDv of a 'u' deletion vector must end in a 20-character "
+        "Z85 UUID, got '" +
+            encoded + "'",
+        "pathOrInlineDv");
   }
-  std::string_view prefix = std::string_view(encoded).substr(0, encoded.size() - kEncodedUuidLength);
+  std::string_view prefix =
+      std::string_view(encoded).substr(0, encoded.size() - kEncodedUuidLength);
   auto uuid = Z85Decode(std::string_view(encoded).substr(prefix.size()));
   if (!uuid.ok()) {
     return DescriptorError("the UUID of '" + encoded + "' is not Z85: " + uuid.status().message(),
@@ -359,9 +362,9 @@ Result<std::string> RelativeDvPath(const DeletionVectorDescriptor& dv) {
   std::string file = "deletion_vector_" + FormatUuid(*uuid) + ".bin";
   if (prefix.empty()) return file;
   if (!IsContainedRelativePath(prefix)) {
-    return DescriptorError("the prefix '" + std::string(prefix) + "' of '" + encoded +
-                               "' leaves the table directory",
-                           "pathOrInlineDv");
+    return DescriptorError(
+        "the prefix '" + std::string(prefix) + "' of '" + encoded + "' leaves the table directory",
+        "pathOrInlineDv");
   }
   return std::string(prefix) + "/" + file;
 }
@@ -386,10 +389,10 @@ Result<std::string> AbsoluteDvPath(const DeletionVectorDescriptor& dv, std::stri
     }
   }
   if (allow_outside) return *path;
-  return DeltaError(kInvalidCode,
-                    "deletion vector path '" + raw + "' lies outside the table root '" +
-                        std::string(root) + "'",
-                    "\"file\":" + JsonQuote(raw) + ",\"table_root\":" + JsonQuote(root));
+  return DeltaError(
+      kInvalidCode,
+      "deletion vector path '" + raw + "' lies outside the table root '" + std::string(root) + "'",
+      "\"file\":" + JsonQuote(raw) + ",\"table_root\":" + JsonQuote(root));
 }
 
 // ---- file DVs ----
@@ -403,8 +406,8 @@ Result<std::vector<uint64_t>> ReadFileDeletionVector(const DeletionVectorDescrip
                        "cannot read " + source.label + ": " + st.message(),
                        "{" + source.details + "}");
   };
-  if (fs == nullptr) return ArgumentError("ReadDeletionVector: a file system is required for " +
-                                          source.label);
+  if (fs == nullptr)
+    return ArgumentError("ReadDeletionVector: a file system is required for " + source.label);
   auto info = fs->GetFileInfo(path);
   if (!info.ok()) return read_failed(info.status());
   if (info->type() != arrow::fs::FileType::File) {
@@ -423,7 +426,8 @@ Result<std::vector<uint64_t>> ReadFileDeletionVector(const DeletionVectorDescrip
   }
 
   int64_t offset = dv.offset.value_or(1);
-  if (offset < 1) return InvalidDv(source, "offset " + std::to_string(offset) + " is before the data");
+  if (offset < 1)
+    return InvalidDv(source, "offset " + std::to_string(offset) + " is before the data");
   int64_t size = dv.size_in_bytes;
   int64_t end = offset + 4 + size + 4;  // size header, bitmap, checksum
   if (*file_size < end) {
