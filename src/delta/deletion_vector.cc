@@ -397,6 +397,10 @@ Result<std::string> AbsoluteDvPath(const DeletionVectorDescriptor& dv, std::stri
 
 // ---- file DVs ----
 
+// DVs this close to the start of their file are read together with the version byte, in one
+// request (object stores charge per request).
+constexpr int64_t kSingleReadReach = 64 * 1024;
+
 Result<std::vector<uint64_t>> ReadFileDeletionVector(const DeletionVectorDescriptor& dv,
                                                      const std::string& path,
                                                      arrow::fs::FileSystem* fs) {
@@ -406,41 +410,52 @@ Result<std::vector<uint64_t>> ReadFileDeletionVector(const DeletionVectorDescrip
                        "cannot read " + source.label + ": " + st.message(),
                        "{" + source.details + "}");
   };
-  if (fs == nullptr)
+  if (fs == nullptr) {
     return ArgumentError("ReadDeletionVector: a file system is required for " + source.label);
-  auto info = fs->GetFileInfo(path);
-  if (!info.ok()) return read_failed(info.status());
-  if (info->type() != arrow::fs::FileType::File) {
-    return DeltaError(kNotFoundCode, source.label + " does not exist", source.details);
   }
-  auto file = fs->OpenInputFile(*info);
-  if (!file.ok()) return read_failed(file.status());
-  auto file_size = (*file)->GetSize();
-  if (!file_size.ok()) return read_failed(file_size.status());
-
-  auto version = (*file)->ReadAt(0, 1);
-  if (!version.ok()) return read_failed(version.status());
-  if ((*version)->size() < 1) return InvalidDv(source, "truncated: the file is empty");
-  if ((*version)->data()[0] != kDvFileVersion) {
-    return InvalidDv(source, "unsupported format version " + std::to_string((*version)->data()[0]));
-  }
-
   int64_t offset = dv.offset.value_or(1);
-  if (offset < 1)
+  if (offset < 1) {
     return InvalidDv(source, "offset " + std::to_string(offset) + " is before the data");
+  }
   int64_t size = dv.size_in_bytes;
   int64_t end = offset + 4 + size + 4;  // size header, bitmap, checksum
+
+  auto file = fs->OpenInputFile(path);
+  if (!file.ok()) {
+    // Only now ask why, so the common case costs no extra request.
+    auto info = fs->GetFileInfo(path);
+    if (info.ok() && info->type() == arrow::fs::FileType::NotFound) {
+      return DeltaError(kNotFoundCode, source.label + " does not exist", source.details);
+    }
+    return read_failed(file.status());
+  }
+  auto file_size = (*file)->GetSize();
+  if (!file_size.ok()) return read_failed(file_size.status());
+  if (*file_size < 1) return InvalidDv(source, "truncated: the file is empty");
   if (*file_size < end) {
     return InvalidDv(source, "truncated: the DV at offset " + std::to_string(offset) + " needs " +
                                  std::to_string(end) + " bytes, the file has " +
                                  std::to_string(*file_size));
   }
-  auto block = (*file)->ReadAt(offset, end - offset);
+
+  int64_t first = offset <= kSingleReadReach ? 0 : offset;
+  auto block = (*file)->ReadAt(first, end - first);
   if (!block.ok()) return read_failed(block.status());
-  if ((*block)->size() < end - offset) {
-    return InvalidDv(source, "truncated: short read at offset " + std::to_string(offset));
+  if ((*block)->size() < end - first) {
+    return InvalidDv(source, "truncated: short read at offset " + std::to_string(first));
   }
-  const char* data = reinterpret_cast<const char*>((*block)->data());
+  std::shared_ptr<arrow::Buffer> version = *block;
+  if (first != 0) {
+    auto head = (*file)->ReadAt(0, 1);
+    if (!head.ok()) return read_failed(head.status());
+    if ((*head)->size() < 1) return InvalidDv(source, "truncated: short read of the version");
+    version = *head;
+  }
+  if (version->data()[0] != kDvFileVersion) {
+    return InvalidDv(source, "unsupported format version " + std::to_string(version->data()[0]));
+  }
+
+  const char* data = reinterpret_cast<const char*>((*block)->data()) + (offset - first);
   uint32_t stored_size = LoadBig32(data);
   if (stored_size != static_cast<uint32_t>(size)) {
     return InvalidDv(source, "size mismatch at offset " + std::to_string(offset) +

@@ -395,7 +395,7 @@ TEST(ReadDeletionVectorTest, RejectsInconsistentInlineDescriptors) {
 class DeletionVectorFileTest : public ::testing::Test {
  protected:
   // Writes a DV file holding `entries` after the version byte; returns each entry's descriptor
-  // ('u', no prefix, the UUID of `uuid_z85`).
+  // ('u', no prefix, the UUID kUuidZ85).
   std::vector<DeletionVectorDescriptor> WriteDvFile(const std::vector<std::string>& bitmaps,
                                                     const std::vector<int64_t>& cardinalities) {
     std::string file(1, '\x01');
@@ -432,6 +432,16 @@ TEST_F(DeletionVectorFileTest, ReadsEachDvOfAFileAtItsOffset) {
   dvs[0].offset.reset();
   DV_ASSERT_OK_AND_ASSIGN(rows_default, ReadDeletionVector(dvs[0], Root(), &local_fs_));
   EXPECT_EQ(rows_default, rows0);
+  // A DV further into the file than the reader fetches along with the version byte.
+  std::vector<uint64_t> even;
+  for (uint64_t i = 0; i < 1000000; i += 2) even.push_back(i);  // bitset containers, ~128 KB
+  DV_ASSERT_OK_AND_ASSIGN(large, SerializeDeletionVector(even));
+  auto far = WriteDvFile({large, first}, {static_cast<int64_t>(even.size()), 2});
+  ASSERT_GT(*far[1].offset, 64 * 1024);
+  DV_ASSERT_OK_AND_ASSIGN(rows_far, ReadDeletionVector(far[1], Root(), &local_fs_));
+  EXPECT_EQ(rows_far, rows0);
+  DV_ASSERT_OK_AND_ASSIGN(rows_large, ReadDeletionVector(far[0], Root(), &local_fs_));
+  EXPECT_EQ(rows_large, even);
 }
 
 TEST_F(DeletionVectorFileTest, ReportsAMissingFileAsNotFound) {
