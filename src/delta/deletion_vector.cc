@@ -123,12 +123,39 @@ struct Bucket {
   RoaringPtr bitmap;
 };
 
+// Checks the header of a portable 32-bit Roaring bitmap (RoaringFormatSpec) before CRoaring
+// sees it: this CRoaring version allocates for whatever container count a header claims.
+bool PlausibleRoaringHeader(std::string_view bytes) {
+  constexpr uint32_t kCookieNoRuns = 12346;
+  constexpr uint32_t kCookieRuns = 12347;
+  constexpr uint64_t kMaxContainers = 1 << 16;
+  if (bytes.size() < 4) return false;
+  uint32_t cookie = LoadLittle32(bytes.data());
+  uint64_t containers = 0;
+  size_t header = 0;
+  if ((cookie & 0xFFFF) == kCookieRuns) {
+    containers = (cookie >> 16) + 1;
+    header = 4 + (containers + 7) / 8;  // cookie, run-container bitset
+  } else if (cookie == kCookieNoRuns) {
+    if (bytes.size() < 8) return false;
+    containers = LoadLittle32(bytes.data() + 4);
+    header = 8;
+  } else {
+    return false;
+  }
+  // Each container has at least a 4-byte key/cardinality entry.
+  return containers <= kMaxContainers && header + 4 * containers <= bytes.size();
+}
+
 // Deserializes the portable 32-bit Roaring bitmap at the start of `bytes`; *consumed receives
 // its length.
 Result<RoaringPtr> ReadRoaring(std::string_view bytes, size_t* consumed, const DvSource& source,
                                uint64_t bucket) {
-  size_t size = roaring_bitmap_portable_deserialize_size(bytes.data(), bytes.size());
   RoaringPtr bitmap;
+  size_t size = 0;
+  if (PlausibleRoaringHeader(bytes)) {
+    size = roaring_bitmap_portable_deserialize_size(bytes.data(), bytes.size());
+  }
   if (size != 0) bitmap.reset(roaring_bitmap_portable_deserialize_safe(bytes.data(), size));
   if (bitmap == nullptr) {
     return InvalidDv(source, "bucket " + std::to_string(bucket) +

@@ -390,6 +390,17 @@ TEST(ReadDeletionVectorTest, RejectsInconsistentInlineDescriptors) {
                            "INVALID_DELETION_VECTOR", "inline deletion vector"));
 }
 
+TEST(ReadDeletionVectorTest, RejectsARoaringHeaderClaimingTooManyContainers) {
+  // Portable bitmap of {3}, its container count (bytes 4..7 of the 32-bit bitmap, after the
+  // 16-byte array header) rewritten to 2^31 + 1: rejected before any allocation.
+  DV_ASSERT_OK_AND_ASSIGN(bytes, SerializeDeletionVector({3}));
+  bytes[16 + 7] = '\x80';
+  DeletionVectorDescriptor dv{"i", Z85Encode(bytes), std::nullopt,
+                              static_cast<int32_t>(bytes.size()), 1};
+  EXPECT_TRUE(IsDeltaError(ReadDeletionVector(dv, "", nullptr).status(), "INVALID_DELETION_VECTOR",
+                           "not a valid Roaring bitmap"));
+}
+
 // ---- file DVs written by the test ----
 
 class DeletionVectorFileTest : public ::testing::Test {
