@@ -373,11 +373,8 @@ std::string FormatUuid(std::string_view bytes) {
 Result<std::string> RelativeDvPath(const DeletionVectorDescriptor& dv) {
   const std::string& encoded = dv.path_or_inline_dv;
   if (encoded.size() < kEncodedUuidLength) {
-    return DescriptorError(
-        "pathOrInlineDv of a 'u' deletion vector must end in a 20-character "
-        "Z85 UUID, got '" +
-            encoded + "'",
-        "pathOrInlineDv");
+    std::string problem = "pathOrInlineDv of a 'u' deletion vector must end in a 20-character";
+    return DescriptorError(problem + " Z85 UUID, got '" + encoded + "'", "pathOrInlineDv");
   }
   std::string_view prefix =
       std::string_view(encoded).substr(0, encoded.size() - kEncodedUuidLength);
