@@ -95,8 +95,8 @@ struct DvSource {
 };
 
 DvSource InlineSource(const DeletionVectorDescriptor& dv) {
-  return {"inline deletion vector", "\"storage_type\":\"i\",\"dv_id\":" +
-                                        JsonQuote(DeletionVectorId(dv))};
+  return {"inline deletion vector",
+          "\"storage_type\":\"i\",\"dv_id\":" + JsonQuote(DeletionVectorId(dv))};
 }
 
 DvSource FileSource(const std::string& path) {
@@ -123,12 +123,39 @@ struct Bucket {
   RoaringPtr bitmap;
 };
 
+// Checks the header of a portable 32-bit Roaring bitmap (RoaringFormatSpec) before CRoaring
+// sees it: this CRoaring version allocates for whatever container count a header claims.
+bool PlausibleRoaringHeader(std::string_view bytes) {
+  constexpr uint32_t kCookieNoRuns = 12346;
+  constexpr uint32_t kCookieRuns = 12347;
+  constexpr uint64_t kMaxContainers = 1 << 16;
+  if (bytes.size() < 4) return false;
+  uint32_t cookie = LoadLittle32(bytes.data());
+  uint64_t containers = 0;
+  size_t header = 0;
+  if ((cookie & 0xFFFF) == kCookieRuns) {
+    containers = (cookie >> 16) + 1;
+    header = 4 + (containers + 7) / 8;  // cookie, run-container bitset
+  } else if (cookie == kCookieNoRuns) {
+    if (bytes.size() < 8) return false;
+    containers = LoadLittle32(bytes.data() + 4);
+    header = 8;
+  } else {
+    return false;
+  }
+  // Each container has at least a 4-byte key/cardinality entry.
+  return containers <= kMaxContainers && header + 4 * containers <= bytes.size();
+}
+
 // Deserializes the portable 32-bit Roaring bitmap at the start of `bytes`; *consumed receives
 // its length.
 Result<RoaringPtr> ReadRoaring(std::string_view bytes, size_t* consumed, const DvSource& source,
                                uint64_t bucket) {
-  size_t size = roaring_bitmap_portable_deserialize_size(bytes.data(), bytes.size());
   RoaringPtr bitmap;
+  size_t size = 0;
+  if (PlausibleRoaringHeader(bytes)) {
+    size = roaring_bitmap_portable_deserialize_size(bytes.data(), bytes.size());
+  }
   if (size != 0) bitmap.reset(roaring_bitmap_portable_deserialize_safe(bytes.data(), size));
   if (bitmap == nullptr) {
     return InvalidDv(source, "bucket " + std::to_string(bucket) +
@@ -346,11 +373,11 @@ std::string FormatUuid(std::string_view bytes) {
 Result<std::string> RelativeDvPath(const DeletionVectorDescriptor& dv) {
   const std::string& encoded = dv.path_or_inline_dv;
   if (encoded.size() < kEncodedUuidLength) {
-    return DescriptorError("pathOrInlineDv of a 'u' deletion vector must end in a 20-character "
-                           "Z85 UUID, got '" + encoded + "'",
-                           "pathOrInlineDv");
+    std::string problem = "pathOrInlineDv of a 'u' deletion vector must end in a 20-character";
+    return DescriptorError(problem + " Z85 UUID, got '" + encoded + "'", "pathOrInlineDv");
   }
-  std::string_view prefix = std::string_view(encoded).substr(0, encoded.size() - kEncodedUuidLength);
+  std::string_view prefix =
+      std::string_view(encoded).substr(0, encoded.size() - kEncodedUuidLength);
   auto uuid = Z85Decode(std::string_view(encoded).substr(prefix.size()));
   if (!uuid.ok()) {
     return DescriptorError("the UUID of '" + encoded + "' is not Z85: " + uuid.status().message(),
@@ -359,9 +386,9 @@ Result<std::string> RelativeDvPath(const DeletionVectorDescriptor& dv) {
   std::string file = "deletion_vector_" + FormatUuid(*uuid) + ".bin";
   if (prefix.empty()) return file;
   if (!IsContainedRelativePath(prefix)) {
-    return DescriptorError("the prefix '" + std::string(prefix) + "' of '" + encoded +
-                               "' leaves the table directory",
-                           "pathOrInlineDv");
+    return DescriptorError(
+        "the prefix '" + std::string(prefix) + "' of '" + encoded + "' leaves the table directory",
+        "pathOrInlineDv");
   }
   return std::string(prefix) + "/" + file;
 }
@@ -386,13 +413,17 @@ Result<std::string> AbsoluteDvPath(const DeletionVectorDescriptor& dv, std::stri
     }
   }
   if (allow_outside) return *path;
-  return DeltaError(kInvalidCode,
-                    "deletion vector path '" + raw + "' lies outside the table root '" +
-                        std::string(root) + "'",
-                    "\"file\":" + JsonQuote(raw) + ",\"table_root\":" + JsonQuote(root));
+  return DeltaError(
+      kInvalidCode,
+      "deletion vector path '" + raw + "' lies outside the table root '" + std::string(root) + "'",
+      "\"file\":" + JsonQuote(raw) + ",\"table_root\":" + JsonQuote(root));
 }
 
 // ---- file DVs ----
+
+// DVs this close to the start of their file are read together with the version byte, in one
+// request (object stores charge per request).
+constexpr int64_t kSingleReadReach = 64 * 1024;
 
 Result<std::vector<uint64_t>> ReadFileDeletionVector(const DeletionVectorDescriptor& dv,
                                                      const std::string& path,
@@ -403,40 +434,52 @@ Result<std::vector<uint64_t>> ReadFileDeletionVector(const DeletionVectorDescrip
                        "cannot read " + source.label + ": " + st.message(),
                        "{" + source.details + "}");
   };
-  if (fs == nullptr) return ArgumentError("ReadDeletionVector: a file system is required for " +
-                                          source.label);
-  auto info = fs->GetFileInfo(path);
-  if (!info.ok()) return read_failed(info.status());
-  if (info->type() != arrow::fs::FileType::File) {
-    return DeltaError(kNotFoundCode, source.label + " does not exist", source.details);
+  if (fs == nullptr) {
+    return ArgumentError("ReadDeletionVector: a file system is required for " + source.label);
   }
-  auto file = fs->OpenInputFile(*info);
-  if (!file.ok()) return read_failed(file.status());
-  auto file_size = (*file)->GetSize();
-  if (!file_size.ok()) return read_failed(file_size.status());
-
-  auto version = (*file)->ReadAt(0, 1);
-  if (!version.ok()) return read_failed(version.status());
-  if ((*version)->size() < 1) return InvalidDv(source, "truncated: the file is empty");
-  if ((*version)->data()[0] != kDvFileVersion) {
-    return InvalidDv(source, "unsupported format version " + std::to_string((*version)->data()[0]));
-  }
-
   int64_t offset = dv.offset.value_or(1);
-  if (offset < 1) return InvalidDv(source, "offset " + std::to_string(offset) + " is before the data");
+  if (offset < 1) {
+    return InvalidDv(source, "offset " + std::to_string(offset) + " is before the data");
+  }
   int64_t size = dv.size_in_bytes;
   int64_t end = offset + 4 + size + 4;  // size header, bitmap, checksum
+
+  auto file = fs->OpenInputFile(path);
+  if (!file.ok()) {
+    // Only now ask why, so the common case costs no extra request.
+    auto info = fs->GetFileInfo(path);
+    if (info.ok() && info->type() == arrow::fs::FileType::NotFound) {
+      return DeltaError(kNotFoundCode, source.label + " does not exist", source.details);
+    }
+    return read_failed(file.status());
+  }
+  auto file_size = (*file)->GetSize();
+  if (!file_size.ok()) return read_failed(file_size.status());
+  if (*file_size < 1) return InvalidDv(source, "truncated: the file is empty");
   if (*file_size < end) {
     return InvalidDv(source, "truncated: the DV at offset " + std::to_string(offset) + " needs " +
                                  std::to_string(end) + " bytes, the file has " +
                                  std::to_string(*file_size));
   }
-  auto block = (*file)->ReadAt(offset, end - offset);
+
+  int64_t first = offset <= kSingleReadReach ? 0 : offset;
+  auto block = (*file)->ReadAt(first, end - first);
   if (!block.ok()) return read_failed(block.status());
-  if ((*block)->size() < end - offset) {
-    return InvalidDv(source, "truncated: short read at offset " + std::to_string(offset));
+  if ((*block)->size() < end - first) {
+    return InvalidDv(source, "truncated: short read at offset " + std::to_string(first));
   }
-  const char* data = reinterpret_cast<const char*>((*block)->data());
+  std::shared_ptr<arrow::Buffer> version = *block;
+  if (first != 0) {
+    auto head = (*file)->ReadAt(0, 1);
+    if (!head.ok()) return read_failed(head.status());
+    if ((*head)->size() < 1) return InvalidDv(source, "truncated: short read of the version");
+    version = *head;
+  }
+  if (version->data()[0] != kDvFileVersion) {
+    return InvalidDv(source, "unsupported format version " + std::to_string(version->data()[0]));
+  }
+
+  const char* data = reinterpret_cast<const char*>((*block)->data()) + (offset - first);
   uint32_t stored_size = LoadBig32(data);
   if (stored_size != static_cast<uint32_t>(size)) {
     return InvalidDv(source, "size mismatch at offset " + std::to_string(offset) +
