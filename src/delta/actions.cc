@@ -1,5 +1,6 @@
 #include "delta/actions.h"
 
+#include "delta/deletion_vector.h"
 #include "delta/delta_error.h"
 
 namespace codeanatomy::delta {
@@ -87,17 +88,9 @@ Result<FileAction> ParseFile(const JsonValue& obj, const std::string& where,
 
 std::string FileAction::Key() const {
   if (!deletion_vector) return path;
-  const JsonValue& dv = *deletion_vector;
-  std::string id;
-  if (const JsonValue* t = Field(dv, "storageType"); t && t->is_string()) id += t->string_value();
-  if (const JsonValue* p = Field(dv, "pathOrInlineDv"); p && p->is_string()) {
-    id += p->string_value();
-  }
-  if (const JsonValue* o = Field(dv, "offset")) {
-    id += '@';
-    id += o->ToJson();
-  }
-  return path + '\x1f' + id;
+  auto dv = ParseDeletionVector(*deletion_vector);
+  // A malformed descriptor still keys by its raw text; reading it later reports the error.
+  return path + '\x1f' + (dv.ok() ? DeletionVectorId(*dv) : deletion_vector->ToJson());
 }
 
 Status AddAction(const JsonValue& action, const std::string& where, ActionSet* out) {
