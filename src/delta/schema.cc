@@ -711,9 +711,71 @@ std::string FormatInteger(T value) {
 
 // ---- statistics ----
 
-// A JSON double is exact as a decimal only when the decimal has at most 15 significant digits.
-constexpr int32_t kMaxDecimalPrecisionFromDouble = 15;
+bool IsJsonNumber(std::string_view token) {
+  size_t i = 0;
+  auto digit = [&](size_t k) { return k < token.size() && token[k] >= '0' && token[k] <= '9'; };
+  if (i < token.size() && token[i] == '-') ++i;
+  if (!digit(i)) return false;
+  if (token[i] == '0') {
+    ++i;
+  } else {
+    while (digit(i)) ++i;
+  }
+  if (i < token.size() && token[i] == '.') {
+    if (!digit(++i)) return false;
+    while (digit(i)) ++i;
+  }
+  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    if (i < token.size() && (token[i] == '+' || token[i] == '-')) ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
+  }
+  return i == token.size();
+}
 
+// `json` with every number that is not an int64 (a fraction, an exponent form, a huge integer)
+// turned into a string of the same digits. The document model reads such numbers as doubles,
+// which cannot hold a decimal(38,18) bound exactly; as text they parse exactly.
+std::string QuoteNonIntegerNumbers(std::string_view json) {
+  auto is_number_char = [](char c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+  };
+  std::string out;
+  out.reserve(json.size() + 32);
+  bool in_string = false;
+  for (size_t i = 0; i < json.size();) {
+    char c = json[i];
+    if (in_string) {
+      size_t length = (c == '\\' && i + 1 < json.size()) ? 2 : 1;
+      if (c == '"') in_string = false;
+      out.append(json.substr(i, length));
+      i += length;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) {
+      in_string = c == '"';
+      out += c;
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < json.size() && is_number_char(json[end])) ++end;
+    std::string_view token = json.substr(i, end - i);
+    int64_t integer = 0;
+    if (IsJsonNumber(token) && !ParseNumber(token, &integer)) {
+      out += '"';
+      out.append(token);
+      out += '"';
+    } else {
+      out.append(token);
+    }
+    i = end;
+  }
+  return out;
+}
+
+// A bound of a column's statistics. Fractions arrive as strings (QuoteNonIntegerNumbers).
 std::shared_ptr<arrow::Scalar> StatFromJson(const JsonValue& json,
                                             const std::shared_ptr<arrow::DataType>& type) {
   if (json.is_string()) return ValueFromText(json.string_value(), type);
@@ -721,34 +783,16 @@ std::shared_ptr<arrow::Scalar> StatFromJson(const JsonValue& json,
     if (type->id() != arrow::Type::BOOL) return nullptr;
     return std::make_shared<arrow::BooleanScalar>(json.bool_value());
   }
-  if (!json.is_number()) return nullptr;
+  if (!json.is_int()) return nullptr;
   switch (type->id()) {
     case arrow::Type::INT8:
     case arrow::Type::INT16:
     case arrow::Type::INT32:
     case arrow::Type::INT64:
-      // Integers come as JSON integers; the text parser checks the range. An integral double
-      // (3.0) is accepted when it is exactly representable.
-      if (json.is_int()) return ValueFromText(std::to_string(json.int_value()), type);
-      if (double d = json.double_value();
-          std::trunc(d) == d && std::fabs(d) <= 9007199254740992.0) {
-        return ValueFromText(std::to_string(static_cast<int64_t>(d)), type);
-      }
-      return nullptr;
     case arrow::Type::FLOAT:
-      return std::make_shared<arrow::FloatScalar>(static_cast<float>(json.number_value()));
     case arrow::Type::DOUBLE:
-      return std::make_shared<arrow::DoubleScalar>(json.number_value());
     case arrow::Type::DECIMAL128:
-      if (json.is_int()) return DecimalFromText(std::to_string(json.int_value()), type);
-      if (static_cast<const arrow::Decimal128Type&>(*type).precision() >
-          kMaxDecimalPrecisionFromDouble) {
-        return nullptr;
-      } else {
-        char buffer[64];
-        auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), json.double_value());
-        return DecimalFromText(std::string_view(buffer, end - buffer), type);
-      }
+      return ValueFromText(std::to_string(json.int_value()), type);
     default:
       return nullptr;
   }
@@ -901,9 +945,12 @@ Result<std::optional<std::string>> FormatPartitionValue(const arrow::Scalar& val
 }
 
 Result<FileStats> ParseFileStats(std::string_view stats_json, const arrow::Schema& logical) {
-  auto parsed = JsonValue::Parse(stats_json);
+  auto parsed = JsonValue::Parse(QuoteNonIntegerNumbers(stats_json));
   if (!parsed.ok()) {
-    return DeltaError("INVALID_STATS", "stats are not valid JSON: " + parsed.status().message());
+    // The original text's error, whose byte offsets are the caller's.
+    auto original = JsonValue::Parse(stats_json);
+    const Status& error = original.ok() ? parsed.status() : original.status();
+    return DeltaError("INVALID_STATS", "stats are not valid JSON: " + error.message());
   }
   if (!parsed->is_object()) return DeltaError("INVALID_STATS", "stats are not a JSON object");
   FileStats out;

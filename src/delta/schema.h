@@ -94,9 +94,9 @@ struct FileStats {
 
 /// Per-file statistics of an add action's `stats` JSON: numRecords, and for the leaf (non-struct)
 /// columns of `logical`, found by physical name when the field has one and else by name,
-/// minValues/maxValues parsed to the column's type (JSON numbers, booleans and strings as for
-/// partition values; decimals from JSON fractions only up to precision 15, where the double is
-/// exact) and nullCount. A statistic that is missing or unparsable is absent (unknown), never an
+/// minValues/maxValues parsed to the column's type (JSON numbers, kept exact also for wide
+/// decimals, booleans, and strings as for partition values) and nullCount. A statistic that is
+/// missing or unparsable is absent (unknown), never an
 /// error; only text that is not a JSON object fails (INVALID_STATS).
 /// Writers truncate timestamp bounds to milliseconds and string bounds to a prefix: a max is then
 /// below the true maximum, which skipping must allow for. `tightBounds` is not read.

@@ -883,23 +883,35 @@ TEST(FileStatsTest, MissingAndUnparsableStatsAreUnknown) {
   EXPECT_EQ(partial.columns.count("zzz"), 0u);
 }
 
-TEST(FileStatsTest, DecimalsFromJsonFractionsOnlyWhenExact) {
-  auto schema = arrow::schema({arrow::field("small", arrow::decimal128(10, 2)),
-                               arrow::field("wide", arrow::decimal128(20, 2)),
-                               arrow::field("wide_int", arrow::decimal128(20, 2)),
-                               arrow::field("neg", arrow::decimal128(5, 3))});
+TEST(FileStatsTest, DecimalBoundsKeepEveryDigit) {
+  // Spark writes decimal bounds as JSON numbers; a double would round the wide ones.
+  auto schema = arrow::schema(
+      {arrow::field("small", arrow::decimal128(10, 2)),
+       arrow::field("wide", arrow::decimal128(20, 2)),
+       arrow::field("widest", arrow::decimal128(38, 18)),
+       arrow::field("zero", arrow::decimal128(20, 10)),
+       arrow::field("neg", arrow::decimal128(5, 3)), arrow::field("d", arrow::float64()),
+       arrow::field("f", arrow::float32()), arrow::field("s", arrow::utf8())});
   DS_ASSIGN_OR_FAIL(
       auto stats,
       ParseFileStats(R"j({"minValues":{"small":-12345678.91,"wide":123456789012345678.12,)j"
-                     R"j("wide_int":123456789012345678,"neg":-0.001},)j"
-                     R"j("maxValues":{"neg":"-0.0005"}})j",
+                     R"j("widest":-99999999999999999999.999999999999999999,"zero":0E-10,)j"
+                     R"j("neg":-0.001,"d":1.5e300,"f":0.1,"s":"-1.5 \" 2.5"},)j"
+                     R"j("maxValues":{"wide":123456789012345678,"neg":"-0.0005","d":-0.0}})j",
                      *schema));
   ExpectScalar(stats.columns["small"].min, Dec("-12345678.91", 10, 2));
-  // A double cannot hold 20 digits exactly: unknown rather than wrong.
-  EXPECT_EQ(stats.columns.count("wide"), 0u);
-  ExpectScalar(stats.columns["wide_int"].min, Dec("123456789012345678.00", 20, 2));
+  ExpectScalar(stats.columns["wide"].min, Dec("123456789012345678.12", 20, 2));
+  ExpectScalar(stats.columns["wide"].max, Dec("123456789012345678.00", 20, 2));
+  ExpectScalar(stats.columns["widest"].min,
+               Dec("-99999999999999999999.999999999999999999", 38, 18));
+  ExpectScalar(stats.columns["zero"].min, Dec("0", 20, 10));
   ExpectScalar(stats.columns["neg"].min, Dec("-0.001", 5, 3));
   EXPECT_EQ(stats.columns["neg"].max, nullptr);  // would lose a digit at scale 3
+  ExpectScalar(stats.columns["d"].min, arrow::DoubleScalar(1.5e300));
+  ExpectScalar(stats.columns["d"].max, arrow::DoubleScalar(-0.0));
+  ExpectScalar(stats.columns["f"].min, arrow::FloatScalar(0.1f));
+  // Numbers inside strings stay as they are.
+  ExpectScalar(stats.columns["s"].min, arrow::StringScalar("-1.5 \" 2.5"));
 }
 
 TEST(FileStatsTest, InvalidJsonIsAnError) {
