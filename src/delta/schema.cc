@@ -704,11 +704,6 @@ std::string FormatDecimal(const arrow::Decimal128& value, int32_t scale) {
   return negative ? "-" + digits : digits;
 }
 
-template <typename T>
-std::string FormatInteger(T value) {
-  return std::to_string(value);
-}
-
 // ---- statistics ----
 
 bool IsJsonNumber(std::string_view token) {
@@ -910,13 +905,13 @@ Result<std::optional<std::string>> FormatPartitionValue(const arrow::Scalar& val
     case arrow::Type::BINARY:
       return std::string(static_cast<const arrow::BaseBinaryScalar&>(value).view());
     case arrow::Type::INT8:
-      return FormatInteger(static_cast<const arrow::Int8Scalar&>(value).value);
+      return std::to_string(static_cast<const arrow::Int8Scalar&>(value).value);
     case arrow::Type::INT16:
-      return FormatInteger(static_cast<const arrow::Int16Scalar&>(value).value);
+      return std::to_string(static_cast<const arrow::Int16Scalar&>(value).value);
     case arrow::Type::INT32:
-      return FormatInteger(static_cast<const arrow::Int32Scalar&>(value).value);
+      return std::to_string(static_cast<const arrow::Int32Scalar&>(value).value);
     case arrow::Type::INT64:
-      return FormatInteger(static_cast<const arrow::Int64Scalar&>(value).value);
+      return std::to_string(static_cast<const arrow::Int64Scalar&>(value).value);
     case arrow::Type::FLOAT:
       return FormatFloating(static_cast<const arrow::FloatScalar&>(value).value);
     case arrow::Type::DOUBLE:
