@@ -73,6 +73,41 @@ Result<cp::Expression> PartitionExpression(const FileAction& f, const Snapshot& 
   return terms.empty() ? cp::literal(true) : cp::and_(terms);
 }
 
+// Column mapping renames nested fields too: rebuild structs under their logical names (a null
+// struct stays null). Other types are cast when their physical and logical types differ.
+Result<cp::Expression> ToLogical(cp::Expression value, const arrow::DataType& physical,
+                                 const std::shared_ptr<arrow::DataType>& logical) {
+  if (physical.Equals(*logical)) return value;
+  if (arrow::is_nested(physical.id()) && physical.id() != arrow::Type::STRUCT) {
+    // Arrow's cast cannot rename fields inside lists and maps (it crashes on struct elements).
+    return DeltaError(
+        "NOT_SUPPORTED",
+        "not supported: column mapping inside list or map columns (" + physical.ToString() + ")");
+  }
+  if (physical.id() == arrow::Type::STRUCT && logical->id() == arrow::Type::STRUCT &&
+      physical.num_fields() == logical->num_fields()) {
+    std::vector<cp::Expression> children;
+    std::vector<std::string> names;
+    std::vector<bool> nullable;
+    for (int i = 0; i < logical->num_fields(); ++i) {
+      CA_ASSIGN_OR_RAISE(auto child,
+                         ToLogical(cp::call("struct_field", {value}, cp::StructFieldOptions({i})),
+                                   *physical.field(i)->type(), logical->field(i)->type()));
+      children.push_back(std::move(child));
+      names.push_back(logical->field(i)->name());
+      nullable.push_back(logical->field(i)->nullable());
+    }
+    auto rebuilt =
+        cp::call("make_struct", std::move(children),
+                 cp::MakeStructOptions(
+                     names, nullable,
+                     std::vector<std::shared_ptr<const arrow::KeyValueMetadata>>(names.size())));
+    return cp::call("if_else", {cp::is_null(value), cp::literal(arrow::MakeNullScalar(logical)),
+                                std::move(rebuilt)});
+  }
+  return cp::call("cast", {value}, cp::CastOptions::Safe(logical));
+}
+
 }  // namespace
 
 Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::Make(
@@ -181,7 +216,10 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
   std::vector<cp::Expression> exprs;
   std::vector<std::string> out_names;
   for (int c : request.columns) {
-    exprs.push_back(cp::field_ref(physical_->field(c)->name()));
+    CA_ASSIGN_OR_RAISE(auto expr,
+                       ToLogical(cp::field_ref(physical_->field(c)->name()),
+                                 *physical_->field(c)->type(), logical->field(c)->type()));
+    exprs.push_back(std::move(expr));
     out_names.push_back(logical->field(c)->name());
   }
   auto scanned = ac::Declaration::Sequence(
