@@ -470,3 +470,115 @@ def diff_tables(
 def assert_tables_equal(got: pa.Table, want: pa.Table, *, check_types: bool = True) -> None:
     reason = diff_tables(got, want, check_types=check_types)
     assert reason is None, reason
+
+
+# ---- reading in a child process -----------------------------------------------------------------
+
+_CHILD = """
+import datetime, json, sys
+args = json.loads(sys.argv[1])
+try:
+    import codeanatomy
+    from codeanatomy.delta import DeltaTable
+    ts = args.get("timestamp")
+    if isinstance(ts, dict):
+        ts = datetime.datetime.fromisoformat(ts["datetime"])
+    if args["op"] == "sql":
+        ctx = codeanatomy.SessionContext()
+        ctx.register_delta("t", args["uri"], version=args.get("version"), timestamp=ts)
+        table = ctx.sql(args["sql"]).to_arrow()
+        version = None
+    else:
+        t = DeltaTable(args["uri"], version=args.get("version"), timestamp=ts)
+        version = t.version
+        table = None
+        if args["op"] == "to_arrow":
+            table = t.to_arrow()
+        elif args["op"] == "add_actions":
+            table = t.add_actions()
+    if table is not None and args.get("out"):
+        import pyarrow as pa
+        with pa.OSFile(args["out"], "wb") as sink:
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+    print(json.dumps({"outcome": "ok", "version": version}))
+except BaseException as e:
+    print(json.dumps({
+        "outcome": "error",
+        "type": type(e).__module__ + "." + type(e).__qualname__,
+        "stage": getattr(e, "stage", None),
+        "code": getattr(e, "code", None),
+        "message": getattr(e, "message", str(e)),
+        "details": getattr(e, "details", None),
+    }, default=str))
+"""
+
+ENGINE_ERROR = "codeanatomy.errors.EngineExecutionError"
+
+
+def read_in_child(
+    uri: Path | str,
+    *,
+    op: str = "to_arrow",
+    version: int | None = None,
+    timestamp: Any = None,
+    sql: str | None = None,
+    out: Path | None = None,
+    strace_log: Path | None = None,
+    timeout: float = 180,
+) -> dict:
+    """Runs ``DeltaTable(uri, version, timestamp)`` and ``op`` (``snapshot``, ``to_arrow``,
+    ``add_actions``, or ``sql`` through ``register_delta``) in a child process, so that a crash is
+    reported rather than taking the test run down. Returns the child's JSON report
+    (``outcome`` ``ok`` or ``error`` with ``type``, ``stage``, ``code``, ``message``); fails the
+    test on a crash or a hang. With ``strace_log``, the child runs under ``strace -f`` tracing
+    file opens into that file."""
+    import json
+    import os
+    import sys
+
+    import pytest
+
+    if isinstance(timestamp, datetime.datetime):
+        timestamp = {"datetime": timestamp.isoformat()}
+    args = {
+        "uri": str(uri),
+        "op": op,
+        "version": version,
+        "timestamp": timestamp,
+        "sql": sql,
+        "out": str(out) if out else None,
+    }
+    cmd = [sys.executable, "-c", _CHILD, json.dumps(args)]
+    if strace_log is not None:
+        cmd = [
+            "strace",
+            "-f",
+            "-qq",
+            "-e",
+            "trace=open,openat,openat2",
+            "-o",
+            str(strace_log),
+        ] + cmd
+    try:
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"reading {uri} ({op}) hung for over {timeout} s")
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        pytest.fail(
+            f"reading {uri} ({op}) crashed the interpreter (exit {proc.returncode}): "
+            f"{proc.stderr[-2000:]}"
+        )
+    return json.loads(lines[-1])
+
+
+def read_ipc(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()

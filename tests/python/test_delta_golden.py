@@ -16,12 +16,8 @@ when a crash takes the whole run down).
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import delta_golden as dg
@@ -69,63 +65,6 @@ def _params(kind: str) -> list:
     return out
 
 
-# ---- child-process reads ------------------------------------------------------------------------
-
-_CHILD = textwrap.dedent(
-    """
-    import json, sys
-    args = json.loads(sys.argv[1])
-    try:
-        from codeanatomy.delta import DeltaTable
-        t = DeltaTable(args["uri"])
-        if args.get("snapshot_only"):
-            print(json.dumps({"outcome": "ok", "version": t.version}))
-        else:
-            table = t.to_arrow()
-            import pyarrow as pa
-            with pa.OSFile(args["out"], "wb") as sink:
-                with pa.ipc.new_file(sink, table.schema) as writer:
-                    writer.write_table(table)
-            print(json.dumps({"outcome": "ok", "version": t.version}))
-    except BaseException as e:  # noqa: BLE001 - reported to the parent
-        print(json.dumps({
-            "outcome": "error",
-            "type": type(e).__module__ + "." + type(e).__qualname__,
-            "stage": getattr(e, "stage", None),
-            "code": getattr(e, "code", None),
-            "message": getattr(e, "message", str(e)),
-        }, default=str))
-    """
-)
-
-
-def read_in_child(uri: Path, out: Path | None = None, snapshot_only: bool = False) -> dict:
-    """Reads a table in a child process; returns its JSON report, or fails on a crash or hang."""
-    args = {"uri": str(uri), "out": str(out) if out else None, "snapshot_only": snapshot_only}
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, json.dumps(args)],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"reading {uri} hung (over 180 s)")
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        pytest.fail(
-            f"reading {uri} crashed the interpreter (exit {proc.returncode}): {proc.stderr[-2000:]}"
-        )
-    return json.loads(lines[-1])
-
-
-def _engine_error_type():
-    from codeanatomy.errors import EngineExecutionError
-
-    return EngineExecutionError
-
-
 # ---- readable tables ----------------------------------------------------------------------------
 
 
@@ -136,10 +75,9 @@ def _check_readable(name: str, golden: dg.GoldenTables, delta, tmp_path: Path) -
     uri = golden.table_dir(name)
     if ISOLATE:
         out = tmp_path / "got.arrow"
-        report = read_in_child(uri, out)
+        report = dg.read_in_child(uri, out=out)
         assert report["outcome"] == "ok", f"{name}: read failed: {report}"
-        with pa.memory_map(str(out)) as source:
-            got = pa.ipc.open_file(source).read_all()
+        got = dg.read_ipc(out)
     else:
         got = delta.DeltaTable(str(uri)).to_arrow()
     assert isinstance(got, pa.Table), f"to_arrow() returned {type(got).__name__}"
@@ -160,7 +98,7 @@ def test_golden_table(name, golden, delta, tmp_path):
 
 
 def _check_must_fail(name: str, golden: dg.GoldenTables) -> None:
-    report = read_in_child(golden.table_dir(name))
+    report = dg.read_in_child(golden.table_dir(name))
     assert report["outcome"] == "error", (
         f"{name} ({dg.MUST_FAIL[name]}) was read without error (version {report.get('version')})"
     )
@@ -220,7 +158,7 @@ def test_golden_snapshot_without_expected(name, golden, delta):
     """No expected rows: the snapshot either opens at the log's latest version or fails with a
     typed stage-"delta" error (never a crash or another exception type)."""
     uri = golden.table_dir(name)
-    report = read_in_child(uri, snapshot_only=True)
+    report = dg.read_in_child(uri, op="snapshot")
     if report["outcome"] == "ok":
         assert report["version"] == _log_latest_version(uri), report
     else:
