@@ -511,6 +511,12 @@ except BaseException as e:
         "message": getattr(e, "message", str(e)),
         "details": getattr(e, "details", None),
     }, default=str))
+if args.get("hard_exit"):
+    # under strace, pyarrow's thread pools can abort at interpreter teardown
+    # ("terminate called without an active exception"): that is not the reader's doing
+    import os
+    sys.stdout.flush()
+    os._exit(0)
 """
 
 ENGINE_ERROR = "codeanatomy.errors.EngineExecutionError"
@@ -548,6 +554,7 @@ def read_in_child(
         "timestamp": timestamp,
         "sql": sql,
         "out": str(out) if out else None,
+        "hard_exit": strace_log is not None,
     }
     cmd = [sys.executable, "-c", _CHILD, json.dumps(args)]
     if strace_log is not None:
