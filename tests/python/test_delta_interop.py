@@ -688,3 +688,49 @@ def test_add_path_outside_the_table_root(small_table, tmp_path, add_path):
             and os.path.normpath(os.path.join(os.getcwd(), m.group(1))) in forbidden
         ]
         assert not opened, "opened outside the table root:\n" + "\n".join(opened[:5])
+
+
+# ---- random histories (few, deterministic examples) ---------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.integers(0, 6)),
+        st.tuples(st.just("overwrite"), st.integers(0, 4)),
+        st.tuples(st.just("delete"), st.integers(2, 5)),
+        st.tuples(st.just("update"), st.integers(2, 5)),
+        st.tuples(st.just("checkpoint"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=6,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=OPS, partitioned=st.booleans())
+def test_random_history(tmp_path_factory, ops, partitioned):
+    path = tmp_path_factory.mktemp("random") / "t"
+    parts = ["flag"] if partitioned else None
+    write_deltalake(str(path), batch(0, 8), partition_by=parts)
+    start = 100
+    for op, n in ops:
+        if op == "append":
+            write_deltalake(str(path), batch(start, n), mode="append", partition_by=parts)
+        elif op == "overwrite":
+            write_deltalake(str(path), batch(start, n), mode="overwrite", partition_by=parts)
+        elif op == "delete":
+            rs_table(path).delete(f"id % {n} = 0")
+        elif op == "update":
+            rs_table(path).update(updates={"name": f"'u{n}'"}, predicate=f"id % {n} = 1")
+        else:
+            rs_table(path).create_checkpoint()
+        start += 10
+    check_every_version(path)
