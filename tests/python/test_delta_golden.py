@@ -48,13 +48,24 @@ def delta():
     return pytest.importorskip("codeanatomy.delta", reason="codeanatomy.delta is not built yet")
 
 
+# Tables this reader refuses by name today (a typed NOT_SUPPORTED error, listed in the README).
+KNOWN_UNSUPPORTED = {
+    "table-with-columnmapping-mode-id": "not supported yet: column mapping inside list/map columns",
+    "table-with-columnmapping-mode-name": "not supported yet: column mapping inside list/map columns",
+}
+
+
 def _params(kind: str) -> list:
     out = []
     for name in NAMES:
         if KINDS[name] != kind:
             continue
         marks = []
-        if dg.kernel_not_passing(name):
+        if name in KNOWN_UNSUPPORTED:
+            # Strict: the day these pass, the mark must go (and the README's limit with it).
+            marks.append(pytest.mark.xfail(strict=True, raises=Exception,
+                                           reason=KNOWN_UNSUPPORTED[name]))
+        elif dg.kernel_not_passing(name):
             marks.append(
                 pytest.mark.xfail(
                     strict=False,
