@@ -4,7 +4,7 @@
 set -euo pipefail
 
 APT_PACKAGES=(build-essential ccache libpg-query-dev libsimdjson-dev libb2-dev libfmt-dev
-              libroaring-dev libgtest-dev libbenchmark-dev zstd clang-format)
+              libroaring-dev libgtest-dev libbenchmark-dev zstd clang-format strace)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
