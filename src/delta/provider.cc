@@ -10,6 +10,7 @@
 
 #include "delta/deletion_vector.h"
 #include "delta/delta_error.h"
+#include "engine/session_state.h"
 #include "sql/statement.h"
 
 namespace codeanatomy::delta {
@@ -112,6 +113,7 @@ Result<cp::Expression> ToLogical(cp::Expression value, const arrow::DataType& ph
 
 Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::Make(
     std::shared_ptr<const Snapshot> snapshot) {
+  CA_RETURN_NOT_OK(engine::InitializeArrow());
   std::shared_ptr<DeltaTableProvider> p(new DeltaTableProvider(std::move(snapshot)));
   const Snapshot& snap = *p->snapshot_;
   CA_ASSIGN_OR_RAISE(p->physical_, PhysicalSchema(*snap.schema(), snap.column_mapping()));

@@ -12,6 +12,7 @@
 
 #include "common/tracing.h"
 #include "delta/delta_error.h"
+#include "engine/session_state.h"
 
 namespace codeanatomy::delta {
 
@@ -315,6 +316,7 @@ Result<std::string> Snapshot::DataFilePath(const std::string& log_path) const {
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, TableVersion at) {
   tracing::Span span("delta.Snapshot.load");
+  CA_RETURN_NOT_OK(engine::InitializeArrow());  // compute kernels for values and stats
   span.SetAttribute("table_uri", uri);
   std::shared_ptr<Snapshot> snap(new Snapshot());
   snap->uri_ = uri;

@@ -18,6 +18,7 @@
 #include "delta/log_store.h"
 #include "delta/schema.h"
 #include "delta/snapshot.h"
+#include "engine/session_state.h"
 
 namespace codeanatomy::delta {
 
@@ -176,6 +177,7 @@ Result<WriteResult> WriteDelta(const std::string& uri,
                                std::shared_ptr<arrow::RecordBatchReader> data,
                                const WriteOptions& options) {
   tracing::Span span("delta.write");
+  CA_RETURN_NOT_OK(engine::InitializeArrow());
   span.SetAttribute("table_uri", uri);
   std::string root;
   CA_ASSIGN_OR_RAISE(auto fs, arrow::fs::FileSystemFromUriOrPath(uri, &root));
