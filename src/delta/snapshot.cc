@@ -230,6 +230,17 @@ Status CheckProtocol(const Protocol& p, const std::string& uri) {
 
 }  // namespace
 
+Result<std::shared_ptr<arrow::fs::FileSystem>> OpenTableRoot(const std::string& uri,
+                                                             std::string* root) {
+  auto fs = arrow::fs::FileSystemFromUriOrPath(uri, root);
+  if (!fs.ok()) {
+    return DeltaError("INVALID_TABLE_URI", "cannot open '" + uri + "': " + fs.status().message(),
+                      "\"table_uri\":" + JsonQuote(uri));
+  }
+  while (root->size() > 1 && root->back() == '/') root->pop_back();
+  return *fs;
+}
+
 const std::vector<std::string>& SupportedReaderFeatures() {
   static const std::vector<std::string> kFeatures = {
       "columnMapping", "deletionVectors", "timestampNtz", "v2Checkpoint", "vacuumProtocolCheck"};
@@ -321,15 +332,10 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, T
   std::shared_ptr<Snapshot> snap(new Snapshot());
   snap->uri_ = uri;
   std::string root;
-  auto fs = arrow::fs::FileSystemFromUriOrPath(uri, &root);
-  if (!fs.ok()) {
-    return DeltaError("INVALID_TABLE_URI", "cannot open '" + uri + "': " + fs.status().message(),
-                      "\"table_uri\":" + JsonQuote(uri));
-  }
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  snap->fs_ = *fs;
+  CA_ASSIGN_OR_RAISE(auto fs, OpenTableRoot(uri, &root));
+  snap->fs_ = fs;
   snap->root_ = root;
-  CA_ASSIGN_OR_RAISE(auto listing, ListLog(**fs, root, uri));
+  CA_ASSIGN_OR_RAISE(auto listing, ListLog(*fs, root, uri));
   if (listing.commits.empty() && listing.checkpoints.empty()) {
     return DeltaError("NOT_A_DELTA_TABLE", "'" + uri + "' has an empty _delta_log",
                       "\"table_uri\":" + JsonQuote(uri));
@@ -402,7 +408,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, T
     ActionSet cp;
     for (const auto& f : cp_files) {
       if (f.json) {
-        CA_ASSIGN_OR_RAISE(auto text, ReadText(**fs, f.path));
+        CA_ASSIGN_OR_RAISE(auto text, ReadText(*fs, f.path));
         CA_ASSIGN_OR_RAISE(auto parsed, ParseCommit(text, f.path));
         for (auto& a : parsed.adds) cp.adds.push_back(std::move(a));
         for (auto& r : parsed.removes) cp.removes.push_back(std::move(r));
@@ -412,13 +418,13 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, T
         if (parsed.protocol) cp.protocol = parsed.protocol;
         if (parsed.metadata) cp.metadata = parsed.metadata;
       } else {
-        CA_RETURN_NOT_OK(ReadParquetActions(**fs, f.path, &cp));
+        CA_RETURN_NOT_OK(ReadParquetActions(*fs, f.path, &cp));
       }
     }
     for (const auto& sidecar : cp.sidecars) {
       std::string path = root + "/" + std::string(kLogDir) + "/_sidecars/" + sidecar;
       if (sidecar.find('/') != std::string::npos) path = sidecar;
-      CA_RETURN_NOT_OK(ReadParquetActions(**fs, path, &cp));
+      CA_RETURN_NOT_OK(ReadParquetActions(*fs, path, &cp));
     }
     cp.removes.clear();  // tombstones in a checkpoint only matter to VACUUM
     state.Apply(std::move(cp));
@@ -441,7 +447,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, T
               " in its log (versions are not contiguous)",
           "\"table_uri\":" + JsonQuote(uri) + ",\"missing_version\":" + std::to_string(v));
     }
-    CA_ASSIGN_OR_RAISE(auto text, ReadText(**fs, it->second.path()));
+    CA_ASSIGN_OR_RAISE(auto text, ReadText(*fs, it->second.path()));
     CA_ASSIGN_OR_RAISE(auto actions, ParseCommit(text, it->second.path()));
     ts = MillisOf(it->second);
     if (v == target && actions.commit_info) {
@@ -512,17 +518,12 @@ std::string Snapshot::InfoJson() const {
 
 Result<std::vector<CommitEntry>> History(const std::string& uri, int64_t limit) {
   std::string root;
-  auto fs = arrow::fs::FileSystemFromUriOrPath(uri, &root);
-  if (!fs.ok()) {
-    return DeltaError("INVALID_TABLE_URI", "cannot open '" + uri + "': " + fs.status().message(),
-                      "\"table_uri\":" + JsonQuote(uri));
-  }
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  CA_ASSIGN_OR_RAISE(auto listing, ListLog(**fs, root, uri));
+  CA_ASSIGN_OR_RAISE(auto fs, OpenTableRoot(uri, &root));
+  CA_ASSIGN_OR_RAISE(auto listing, ListLog(*fs, root, uri));
   std::vector<CommitEntry> out;
   for (auto it = listing.commits.rbegin(); it != listing.commits.rend(); ++it) {
     if (limit > 0 && static_cast<int64_t>(out.size()) >= limit) break;
-    CA_ASSIGN_OR_RAISE(auto text, ReadText(**fs, it->second.path()));
+    CA_ASSIGN_OR_RAISE(auto text, ReadText(*fs, it->second.path()));
     CA_ASSIGN_OR_RAISE(auto actions, ParseCommit(text, it->second.path()));
     CommitEntry e;
     e.version = it->first;

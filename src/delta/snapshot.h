@@ -86,6 +86,11 @@ struct CommitEntry {
 /// The commits still in the log, newest first (at most `limit` when > 0).
 Result<std::vector<CommitEntry>> History(const std::string& uri, int64_t limit = 0);
 
+/// The filesystem of a table URI and the table root as a path of it (no trailing '/');
+/// INVALID_TABLE_URI when Arrow has no filesystem for it.
+Result<std::shared_ptr<arrow::fs::FileSystem>> OpenTableRoot(const std::string& uri,
+                                                             std::string* root);
+
 /// Percent-decodes a log path once ("%20" -> " "); malformed escapes are errors.
 Result<std::string> PercentDecode(std::string_view path);
 

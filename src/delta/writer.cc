@@ -180,8 +180,7 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   CA_RETURN_NOT_OK(engine::InitializeArrow());
   span.SetAttribute("table_uri", uri);
   std::string root;
-  CA_ASSIGN_OR_RAISE(auto fs, arrow::fs::FileSystemFromUriOrPath(uri, &root));
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  CA_ASSIGN_OR_RAISE(auto fs, OpenTableRoot(uri, &root));
   CA_ASSIGN_OR_RAISE(auto store, LogStoreFor(fs));
 
   auto existing = Snapshot::Load(uri, LatestVersion{});
