@@ -5,6 +5,7 @@
 #include <arrow/table.h>
 
 #include "bindings/bindings.h"
+#include "delta/checkpoint.h"
 #include "delta/provider.h"
 #include "delta/snapshot.h"
 #include "engine/session_context.h"
@@ -41,6 +42,10 @@ void BindDelta(nb::module_& m) {
       .def("schema",
            [](const PySnapshot& s) {
              return TableStream(arrow::Table::MakeEmpty(s.snapshot->schema()).ValueOrDie());
+           })
+      .def("create_checkpoint",
+           [](const PySnapshot& s) {
+             Check(WithoutGil([&] { return delta::WriteCheckpoint(*s.snapshot); }));
            })
       .def("add_actions", [](const PySnapshot& s) {
         return TableStream(Unwrap(delta::AddActionsTable(*s.snapshot)));

@@ -72,6 +72,11 @@ class DeltaTable:
         """The commits in the log, newest first: version, timestamp (ms), commit_info."""
         return json.loads(_native.delta_history(self._uri, limit or 0))
 
+    def create_checkpoint(self) -> None:
+        """Writes a classic checkpoint of this snapshot and updates ``_last_checkpoint``
+        (writes also checkpoint every ``delta.checkpointInterval`` commits, default 100)."""
+        self._snapshot.create_checkpoint()
+
     def to_arrow(self) -> pa.Table:
         """The snapshot's rows."""
         from .context import SessionContext

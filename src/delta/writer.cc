@@ -14,6 +14,7 @@
 
 #include "common/json.h"
 #include "common/tracing.h"
+#include "delta/checkpoint.h"
 #include "delta/delta_error.h"
 #include "delta/log_store.h"
 #include "delta/schema.h"
@@ -342,6 +343,12 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     if (st.ok()) {
       result.version = version;
       result.attempts = attempt + 1;
+      // Every N commits (delta.checkpointInterval, default 100) a checkpoint. The commit has
+      // landed either way: a failed checkpoint leaves nothing behind and readers replay JSON.
+      auto committed = Snapshot::Load(uri, VersionNumber{version});
+      if (committed.ok() && version > 0 && version % CheckpointInterval(**committed) == 0) {
+        result.checkpointed = WriteCheckpoint(**committed).ok();
+      }
       return result;
     }
     bool conflict = DescribeError(st).code == "COMMIT_CONFLICT";

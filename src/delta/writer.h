@@ -32,6 +32,7 @@ struct WriteResult {
   int64_t files_removed = 0;
   int64_t rows_written = 0;
   int attempts = 1;
+  bool checkpointed = false;  ///< a checkpoint was written at `version`
 };
 
 /// Writes `data` to the table at `uri` (created when absent). Errors: TABLE_EXISTS (mode error),

@@ -102,3 +102,30 @@ def test_concurrent_appends_all_land_exactly_once(tmp_path):
     assert rows == sorted((w, i) for w in range(workers) for i in range(count))
     theirs = deltalake.DeltaTable(path)
     assert theirs.version() == workers * count and theirs.to_pyarrow_table().num_rows == len(rows)
+
+
+def test_checkpoints_we_write_are_read_by_delta_rs_and_us(tmp_path):
+    import pyarrow.compute as pc
+
+    path = str(tmp_path / "t")
+
+    def batch(i: int, p: str | None) -> pa.Table:
+        return pa.table({"k": pa.array([i], pa.int64()), "p": pa.array([p], pa.string())})
+
+    write_delta(path, batch(0, "a"), partition_by=["p"])
+    for i in range(1, 12):
+        write_delta(path, batch(i, None if i % 3 == 0 else "b"), mode="append")
+    DeltaTable(path).create_checkpoint()
+    log = tmp_path / "t" / "_delta_log"
+    assert (log / "00000000000000000011.checkpoint.parquet").exists()
+    assert '"version":11' in (log / "_last_checkpoint").read_text()
+    write_delta(path, batch(12, "c"), mode="append")
+    # Without the commits the checkpoint covers, both readers start from the checkpoint.
+    for f in log.glob("*.json"):
+        if int(f.name[:20]) < 11:
+            f.unlink()
+    ours = DeltaTable(path).to_arrow()
+    theirs = deltalake.DeltaTable(path).to_pyarrow_table()
+    assert sorted(ours["k"].to_pylist()) == sorted(theirs["k"].to_pylist()) == list(range(13))
+    assert ours.filter(pc.is_null(ours["p"])).num_rows == 3
+    assert theirs.filter(pc.is_null(theirs["p"])).num_rows == 3
