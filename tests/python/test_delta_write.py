@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import multiprocessing
+import os
+import sys
 
 import deltalake
 import pyarrow as pa
@@ -129,3 +131,41 @@ def test_checkpoints_we_write_are_read_by_delta_rs_and_us(tmp_path):
     assert sorted(ours["k"].to_pylist()) == sorted(theirs["k"].to_pylist()) == list(range(13))
     assert ours.filter(pc.is_null(ours["p"])).num_rows == 3
     assert theirs.filter(pc.is_null(theirs["p"])).num_rows == 3
+
+
+_WRITER = """
+import sys
+import pyarrow as pa
+from codeanatomy.delta import write_delta
+path = sys.argv[1]
+i = 0
+while True:
+    write_delta(path, pa.table({"i": pa.array([i] * 1000, pa.int64())}), mode="append")
+    print(i, flush=True)
+    i += 1
+"""
+
+
+def test_a_writer_killed_at_random_points_never_breaks_the_table(tmp_path):
+    import random
+    import signal
+    import subprocess
+    import time
+
+    path = str(tmp_path / "t")
+    write_delta(path, pa.table({"i": pa.array([], pa.int64())}))
+    rng = random.Random(7)
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, path], stdout=subprocess.PIPE,
+                                env=os.environ.copy())
+        time.sleep(0.3 + rng.random() * 0.7)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # Every committed version reads, in both readers, with whole batches only: files of a
+        # commit that never landed are not part of any version.
+        table = DeltaTable(path)
+        rows = table.to_arrow()["i"].to_pylist()
+        assert len(rows) % 1000 == 0 and len(rows) == 1000 * table.version
+        theirs = deltalake.DeltaTable(path)
+        assert theirs.version() == table.version
+        assert sorted(theirs.to_pyarrow_table()["i"].to_pylist()) == sorted(rows)
