@@ -13,18 +13,23 @@ void BindDeltaWrite(nb::module_& m) {
   m.def(
       "delta_write",
       [](const std::string& uri, nb::handle data, const std::string& mode,
-         std::vector<std::string> partition_by, std::optional<int64_t> max_rows_per_file) {
+         std::vector<std::string> partition_by, std::optional<int64_t> max_rows_per_file,
+         std::optional<std::string> app_id, std::optional<int64_t> app_version) {
         delta::WriteOptions options;
+        if (app_id.has_value() != app_version.has_value()) {
+          Check(ArgumentError("app_id and app_version go together"));
+        }
+        if (app_id) options.app_transaction = std::make_pair(*app_id, *app_version);
         options.mode = Unwrap(delta::ParseWriteMode(mode));
         options.partition_by = std::move(partition_by);
         if (max_rows_per_file) options.max_rows_per_file = *max_rows_per_file;
         auto reader = ImportArrowStream(data);
         auto result = Unwrap(WithoutGil([&] { return delta::WriteDelta(uri, reader, options); }));
         return std::make_tuple(result.version, result.files_added, result.files_removed,
-                               result.rows_written, result.attempts);
+                               result.rows_written, result.attempts, result.skipped);
       },
       nb::arg("uri"), nb::arg("data"), nb::arg("mode"), nb::arg("partition_by"),
-      nb::arg("max_rows_per_file").none());
+      nb::arg("max_rows_per_file").none(), nb::arg("app_id").none(), nb::arg("app_version").none());
 }
 
 }  // namespace codeanatomy::bindings

@@ -105,5 +105,11 @@ def delta_load(uri: str, version: Optional[int], timestamp_ms: Optional[int]) ->
 def delta_history(uri: str, limit: int) -> str: ...
 def register_delta(ctx: SessionContext, name: str, snapshot: DeltaSnapshot) -> None: ...
 def delta_write(
-    uri: str, data: Any, mode: str, partition_by: Sequence[str], max_rows_per_file: Optional[int]
-) -> tuple[int, int, int, int, int]: ...
+    uri: str,
+    data: Any,
+    mode: str,
+    partition_by: Sequence[str],
+    max_rows_per_file: Optional[int],
+    app_id: Optional[str] = None,
+    app_version: Optional[int] = None,
+) -> tuple[int, int, int, int, int, bool]: ...

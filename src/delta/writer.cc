@@ -215,6 +215,18 @@ Result<WriteResult> WriteDelta(const std::string& uri,
       }
     }
   }
+  auto already_done = [&](const Snapshot& snap) {
+    if (!options.app_transaction) return false;
+    auto it = snap.app_transactions().find(options.app_transaction->first);
+    return it != snap.app_transactions().end() &&
+           it->second.version >= options.app_transaction->second;
+  };
+  if (exists && already_done(**existing)) {
+    WriteResult skipped;
+    skipped.version = (*existing)->version();
+    skipped.skipped = true;
+    return skipped;
+  }
   auto schema = data->schema();
   std::vector<std::string> partition_by = options.partition_by;
   if (exists) {
@@ -303,6 +315,20 @@ Result<WriteResult> WriteDelta(const std::string& uri,
       JsonValue m = JsonValue::MakeObject();
       m.Set("metaData", std::move(md));
       commit += m.ToJson() + "\n";
+    }
+    if (base && already_done(*base)) {  // committed by a concurrent retry of the same write
+      result.version = base->version();
+      result.skipped = true;
+      return result;
+    }
+    if (options.app_transaction) {
+      JsonValue t = JsonValue::MakeObject();
+      t.Set("appId", options.app_transaction->first);
+      t.Set("version", options.app_transaction->second);
+      t.Set("lastUpdated", now);
+      JsonValue txn = JsonValue::MakeObject();
+      txn.Set("txn", std::move(t));
+      commit += txn.ToJson() + "\n";
     }
     result.files_removed = 0;
     if (base && options.mode == WriteMode::kOverwrite) {

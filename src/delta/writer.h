@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct WriteOptions {
   int64_t max_rows_per_file = 1 << 22;
   std::map<std::string, std::string> configuration;  ///< table properties of a new table
   int max_retries = 10;  ///< blind appends retried after losing a commit race
+  /// An application transaction (idempotent writes): the commit records txn {app_id, version};
+  /// a write whose app_id already has a version >= this one is skipped (nothing is written).
+  std::optional<std::pair<std::string, int64_t>> app_transaction;
 };
 
 struct WriteResult {
@@ -33,6 +37,7 @@ struct WriteResult {
   int64_t rows_written = 0;
   int attempts = 1;
   bool checkpointed = false;  ///< a checkpoint was written at `version`
+  bool skipped = false;       ///< the app transaction was already committed: nothing written
 };
 
 /// Writes `data` to the table at `uri` (created when absent). Errors: TABLE_EXISTS (mode error),

@@ -169,3 +169,28 @@ def test_a_writer_killed_at_random_points_never_breaks_the_table(tmp_path):
         theirs = deltalake.DeltaTable(path)
         assert theirs.version() == table.version
         assert sorted(theirs.to_pyarrow_table()["i"].to_pylist()) == sorted(rows)
+
+
+def test_app_transactions_make_writes_idempotent(tmp_path):
+    path = str(tmp_path / "t")
+    data = pa.table({"k": pa.array([1, 2], pa.int64())})
+    first = write_delta(path, data, app_id="loader", app_version=1)
+    assert (first["version"], first["skipped"]) == (0, False)
+    again = write_delta(path, data, mode="append", app_id="loader", app_version=1)
+    assert again["skipped"] and again["version"] == 0  # a retried batch is not written twice
+    nxt = write_delta(path, data, mode="append", app_id="loader", app_version=2)
+    assert (nxt["version"], nxt["skipped"]) == (1, False)
+    assert DeltaTable(path).to_arrow().num_rows == 4
+    txns = [a["txn"] for a in _log_actions(tmp_path / "t") if "txn" in a]
+    assert [(t["appId"], t["version"]) for t in txns] == [("loader", 1), ("loader", 2)]
+    with pytest.raises(ValueError):
+        write_delta(path, data, mode="append", app_id="loader")
+
+
+def _log_actions(table_dir):
+    import json
+
+    actions = []
+    for f in sorted((table_dir / "_delta_log").glob("*.json")):
+        actions += [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
+    return actions
