@@ -112,4 +112,5 @@ def delta_write(
     max_rows_per_file: Optional[int],
     app_id: Optional[str] = None,
     app_version: Optional[int] = None,
+    schema_mode: str = "",
 ) -> tuple[int, int, int, int, int, bool]: ...

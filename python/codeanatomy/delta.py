@@ -98,18 +98,23 @@ def write_delta(
     max_rows_per_file: int | None = None,
     app_id: str | None = None,
     app_version: int | None = None,
+    schema_mode: str | None = None,
 ) -> dict[str, Any]:
     """Writes Arrow data (anything with ``__arrow_c_stream__`` / ``__arrow_c_array__``) to a
     Delta table, creating it when absent. ``mode``: ``"error"`` (the table must not exist),
     ``"append"`` or ``"overwrite"``. Returns the new version and metrics. Commits are
     put-if-absent; a blind append that loses a race is retried on the new version.
 
+    ``schema_mode``: ``None`` (the data must fit the table's schema), ``"merge"`` (new
+    columns are added, nullable) or ``"overwrite"`` (with ``mode="overwrite"``: the table takes
+    the data's schema).
+
     ``app_id``/``app_version`` make the write idempotent: the commit records the pair, and a
     write whose ``app_id`` already has a version >= ``app_version`` writes nothing
     (``skipped`` is True)."""
     version, added, removed, rows, attempts, skipped = _native.delta_write(
         os.fspath(uri), data, mode, list(partition_by or []), max_rows_per_file, app_id,
-        app_version
+        app_version, schema_mode or ""
     )
     return {"version": version, "num_added_files": added, "num_removed_files": removed,
             "num_output_rows": rows, "attempts": attempts, "skipped": skipped}

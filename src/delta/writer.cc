@@ -154,18 +154,54 @@ Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileS
   return files;
 }
 
-bool SameSchema(const arrow::Schema& a, const arrow::Schema& b) {
-  if (a.num_fields() != b.num_fields()) return false;
-  for (int i = 0; i < a.num_fields(); ++i) {
-    if (a.field(i)->name() != b.field(i)->name() ||
-        !a.field(i)->type()->Equals(*b.field(i)->type())) {
-      return false;
+// The table schema after writing `data` under `mode` (columns matched by name): unchanged,
+// extended by the data's new columns (merge; they become nullable), or the data's (overwrite).
+Result<std::shared_ptr<arrow::Schema>> TargetSchema(const arrow::Schema& table,
+                                                    const arrow::Schema& data, SchemaMode mode,
+                                                    const std::string& uri) {
+  if (mode == SchemaMode::kOverwrite) return std::make_shared<arrow::Schema>(data.fields());
+  auto mismatch = [&](const std::string& why, const std::string& column) {
+    return DeltaError("SCHEMA_MISMATCH",
+                      "cannot write to '" + uri + "': " + why +
+                          " (schema_mode 'merge' adds new columns; 'overwrite' replaces the "
+                          "schema)",
+                      "\"table_uri\":" + JsonQuote(uri) + ",\"column\":" + JsonQuote(column));
+  };
+  std::vector<std::shared_ptr<arrow::Field>> fields = table.fields();
+  for (const auto& f : data.fields()) {
+    auto existing = table.GetFieldByName(f->name());
+    if (existing) {
+      if (!existing->type()->Equals(*f->type())) {
+        return mismatch("column '" + f->name() + "' is " + existing->type()->ToString() +
+                            " in the table and " + f->type()->ToString() + " in the data",
+                        f->name());
+      }
+      continue;
+    }
+    if (mode != SchemaMode::kMerge) {
+      return mismatch("column '" + f->name() + "' is not in the table", f->name());
+    }
+    fields.push_back(f->WithNullable(true));
+  }
+  if (mode == SchemaMode::kNone) {
+    for (const auto& f : table.fields()) {
+      if (!data.GetFieldByName(f->name()) && !f->nullable()) {
+        return mismatch("non-nullable column '" + f->name() + "' is missing from the data",
+                        f->name());
+      }
     }
   }
-  return true;
+  return arrow::schema(std::move(fields));
 }
 
 }  // namespace
+
+Result<SchemaMode> ParseSchemaMode(const std::string& mode) {
+  if (mode.empty() || mode == "none") return SchemaMode::kNone;
+  if (mode == "merge") return SchemaMode::kMerge;
+  if (mode == "overwrite") return SchemaMode::kOverwrite;
+  return ArgumentError("schema_mode must be 'merge' or 'overwrite', not '" + mode + "'");
+}
 
 Result<WriteMode> ParseWriteMode(const std::string& mode) {
   if (mode == "error" || mode == "errorifexists") return WriteMode::kErrorIfExists;
@@ -228,15 +264,15 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     return skipped;
   }
   auto schema = data->schema();
+  std::shared_ptr<arrow::Schema> new_schema;  // set when the write changes an existing schema
   std::vector<std::string> partition_by = options.partition_by;
   if (exists) {
     const auto& table_schema = *(*existing)->schema();
-    if (!SameSchema(table_schema, *schema)) {
-      return DeltaError("SCHEMA_MISMATCH",
-                        "data schema " + schema->ToString() + " does not match table '" + uri +
-                            "' schema " + table_schema.ToString(),
-                        "\"table_uri\":" + JsonQuote(uri));
+    if (options.schema_mode == SchemaMode::kOverwrite && options.mode != WriteMode::kOverwrite) {
+      return ArgumentError("schema_mode 'overwrite' needs mode 'overwrite'");
     }
+    CA_ASSIGN_OR_RAISE(auto target, TargetSchema(table_schema, *schema, options.schema_mode, uri));
+    if (!target->Equals(table_schema, /*check_metadata=*/false)) new_schema = target;
     const auto& pcs = (*existing)->metadata().partition_columns;
     if (!partition_by.empty() && partition_by != pcs) {
       return DeltaError("PARTITION_MISMATCH", "table '" + uri + "' is partitioned differently",
@@ -262,6 +298,8 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   std::string schema_json;
   if (!exists) {
     CA_ASSIGN_OR_RAISE(schema_json, SchemaToDeltaJson(*schema));
+  } else if (new_schema) {
+    CA_ASSIGN_OR_RAISE(schema_json, SchemaToDeltaJson(*new_schema));
   }
 
   for (int attempt = 0;; ++attempt) {
@@ -315,6 +353,26 @@ Result<WriteResult> WriteDelta(const std::string& uri,
       JsonValue m = JsonValue::MakeObject();
       m.Set("metaData", std::move(md));
       commit += m.ToJson() + "\n";
+    }
+    if (base && new_schema) {  // the same table with a new schema
+      Metadata m = base->metadata();
+      JsonValue md = JsonValue::MakeObject();
+      md.Set("id", m.id);
+      if (!m.name.empty()) md.Set("name", m.name);
+      if (!m.description.empty()) md.Set("description", m.description);
+      JsonValue format = JsonValue::MakeObject();
+      format.Set("provider", "parquet");
+      format.Set("options", JsonValue::MakeObject());
+      md.Set("format", std::move(format));
+      md.Set("schemaString", schema_json);
+      md.Set("partitionColumns", pb);
+      JsonValue conf = JsonValue::MakeObject();
+      for (const auto& [k, v] : m.configuration) conf.Set(k, v);
+      md.Set("configuration", std::move(conf));
+      if (m.created_time) md.Set("createdTime", *m.created_time);
+      JsonValue wrapped = JsonValue::MakeObject();
+      wrapped.Set("metaData", std::move(md));
+      commit += wrapped.ToJson() + "\n";
     }
     if (base && already_done(*base)) {  // committed by a concurrent retry of the same write
       result.version = base->version();
@@ -380,7 +438,7 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     bool conflict = DescribeError(st).code == "COMMIT_CONFLICT";
     // A blind append commutes with anything committed meanwhile: rebase and retry. An
     // overwrite read the files it removes, so a concurrent commit is a real conflict.
-    if (!conflict || options.mode == WriteMode::kOverwrite || !base ||
+    if (!conflict || options.mode == WriteMode::kOverwrite || new_schema || !base ||
         attempt >= options.max_retries) {
       return st;
     }

@@ -15,12 +15,18 @@
 namespace codeanatomy::delta {
 
 enum class WriteMode { kErrorIfExists, kAppend, kOverwrite };
+/// How a write may change the table's schema: not at all, by adding the data's new columns
+/// (merge), or by replacing it (overwrite; with mode overwrite only).
+enum class SchemaMode { kNone, kMerge, kOverwrite };
+/// Parses "merge" / "overwrite" (an empty string is kNone).
+Result<SchemaMode> ParseSchemaMode(const std::string& mode);
 
 /// Parses "error", "append", "overwrite" (ValueError-style ArgumentError otherwise).
 Result<WriteMode> ParseWriteMode(const std::string& mode);
 
 struct WriteOptions {
   WriteMode mode = WriteMode::kErrorIfExists;
+  SchemaMode schema_mode = SchemaMode::kNone;
   std::vector<std::string> partition_by;  ///< new tables only; must match an existing table's
   int64_t max_rows_per_file = 1 << 22;
   std::map<std::string, std::string> configuration;  ///< table properties of a new table

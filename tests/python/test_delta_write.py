@@ -194,3 +194,29 @@ def _log_actions(table_dir):
     for f in sorted((table_dir / "_delta_log").glob("*.json")):
         actions += [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
     return actions
+
+
+def test_schema_modes(tmp_path):
+    path = str(tmp_path / "t")
+    write_delta(path, pa.table({"a": pa.array([1], pa.int64())}))
+    wider = pa.table({"a": pa.array([2], pa.int64()), "b": ["x"]})
+    with pytest.raises(EngineExecutionError) as info:
+        write_delta(path, wider, mode="append")
+    assert info.value.code == "SCHEMA_MISMATCH" and info.value.details["column"] == "b"
+    assert write_delta(path, wider, mode="append", schema_mode="merge")["version"] == 1
+    # Columns in another order and a missing nullable column are fine.
+    write_delta(path, pa.table({"b": ["y"], "a": pa.array([3], pa.int64())}), mode="append")
+    write_delta(path, pa.table({"a": pa.array([4], pa.int64())}), mode="append")
+    ours = DeltaTable(path).to_arrow().sort_by("a").to_pylist()
+    assert ours == [{"a": 1, "b": None}, {"a": 2, "b": "x"}, {"a": 3, "b": "y"}, {"a": 4, "b": None}]
+    theirs = deltalake.DeltaTable(path).to_pyarrow_table().sort_by("a").to_pylist()
+    assert theirs == ours
+    with pytest.raises(EngineExecutionError) as info:
+        write_delta(path, pa.table({"a": ["text"]}), mode="append", schema_mode="merge")
+    assert info.value.code == "SCHEMA_MISMATCH"
+    with pytest.raises(ValueError):
+        write_delta(path, pa.table({"z": [1.5]}), mode="append", schema_mode="overwrite")
+    result = write_delta(path, pa.table({"z": [1.5]}), mode="overwrite", schema_mode="overwrite")
+    assert DeltaTable(path, version=result["version"]).schema().names == ["z"]
+    assert deltalake.DeltaTable(path).to_pyarrow_table().to_pylist() == [{"z": 1.5}]
+    assert DeltaTable(path, version=1).schema().names == ["a", "b"]  # time travel keeps schemas
