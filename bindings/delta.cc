@@ -5,6 +5,7 @@
 #include <arrow/table.h>
 
 #include "bindings/bindings.h"
+#include "delta/change_feed.h"
 #include "delta/checkpoint.h"
 #include "delta/provider.h"
 #include "delta/snapshot.h"
@@ -70,6 +71,18 @@ void BindDelta(nb::module_& m) {
     }
     return out.ToJson();
   });
+  m.def(
+      "delta_load_cdf",
+      [](const std::string& uri, std::optional<int64_t> starting_version,
+         std::optional<int64_t> ending_version, std::optional<int64_t> starting_timestamp_ms,
+         std::optional<int64_t> ending_timestamp_ms, bool allow_out_of_range) {
+        delta::ChangeFeedOptions o{starting_version, ending_version, starting_timestamp_ms,
+                                   ending_timestamp_ms, allow_out_of_range};
+        return TableStream(Unwrap(WithoutGil([&] { return delta::ReadChangeFeed(uri, o); })));
+      },
+      nb::arg("uri"), nb::arg("starting_version").none(), nb::arg("ending_version").none(),
+      nb::arg("starting_timestamp_ms").none(), nb::arg("ending_timestamp_ms").none(),
+      nb::arg("allow_out_of_range"));
   m.def("register_delta",
         [](engine::SessionContext& ctx, const std::string& name, const PySnapshot& s) {
           auto provider = Unwrap(delta::DeltaTableProvider::Make(s.snapshot));

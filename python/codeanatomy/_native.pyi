@@ -103,6 +103,14 @@ class DeltaSnapshot:
 
 def delta_load(uri: str, version: Optional[int], timestamp_ms: Optional[int]) -> DeltaSnapshot: ...
 def delta_history(uri: str, limit: int) -> str: ...
+def delta_load_cdf(
+    uri: str,
+    starting_version: Optional[int],
+    ending_version: Optional[int],
+    starting_timestamp_ms: Optional[int],
+    ending_timestamp_ms: Optional[int],
+    allow_out_of_range: bool,
+) -> _ArrowStream: ...
 def register_delta(ctx: SessionContext, name: str, snapshot: DeltaSnapshot) -> None: ...
 def delta_write(
     uri: str,

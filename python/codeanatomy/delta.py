@@ -77,6 +77,29 @@ class DeltaTable:
         (writes also checkpoint every ``delta.checkpointInterval`` commits, default 100)."""
         self._snapshot.create_checkpoint()
 
+    def load_cdf(
+        self,
+        starting_version: int | None = None,
+        ending_version: int | None = None,
+        starting_timestamp: Any = None,
+        ending_timestamp: Any = None,
+        allow_out_of_range: bool = False,
+    ) -> pa.Table:
+        """The change data feed between two versions (or timestamps): the table's columns plus
+        ``_change_type``, ``_commit_version`` and ``_commit_timestamp``. Commits with change
+        data files give their rows; others give their added rows as inserts and removed rows as
+        deletes."""
+        return pa.table(
+            _native.delta_load_cdf(
+                self._uri,
+                starting_version,
+                ending_version,
+                _timestamp_ms(starting_timestamp),
+                _timestamp_ms(ending_timestamp),
+                allow_out_of_range,
+            )
+        )
+
     def to_arrow(self) -> pa.Table:
         """The snapshot's rows."""
         from .context import SessionContext

@@ -237,7 +237,7 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
       for (int c : request.columns) fields.push_back(logical->field(c));
       CA_ASSIGN_OR_RAISE(rows, arrow::Table::MakeEmpty(arrow::schema(fields)));
     } else {
-      CA_ASSIGN_OR_RAISE(rows, ReadWithDeletions(*f, path, request.columns));
+      CA_ASSIGN_OR_RAISE(rows, ReadFile(*f, path, request.columns));
     }
     inputs.emplace_back(
         ac::Declaration("table_source", ac::TableSourceNodeOptions(rows, request.batch_size)));
@@ -245,7 +245,7 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
   return ac::Declaration("union", std::move(inputs), ac::ExecNodeOptions{});
 }
 
-Result<std::shared_ptr<arrow::Table>> DeltaTableProvider::ReadWithDeletions(
+Result<std::shared_ptr<arrow::Table>> DeltaTableProvider::ReadFile(
     const FileAction& f, const std::string& path, const std::vector<int>& columns) const {
   const Snapshot& snap = *snapshot_;
   auto failed = [&](const Status& st) {
@@ -259,8 +259,28 @@ Result<std::shared_ptr<arrow::Table>> DeltaTableProvider::ReadWithDeletions(
   if (!reader.ok()) return failed(reader.status());
   auto table = (*reader)->ReadTable();
   if (!table.ok()) return failed(table.status());
-  CA_ASSIGN_OR_RAISE(auto dv, ParseDeletionVector(*f.deletion_vector));
-  CA_ASSIGN_OR_RAISE(auto deleted, ReadDeletionVector(dv, snap.root(), snap.filesystem().get()));
+  // Files written with view types (string_view, ...) read back as such: the compute kernels
+  // used below have no view kernels, so convert first.
+  {
+    auto plain = engine::WithoutViewTypes((*table)->schema());
+    if (!plain->Equals(*(*table)->schema())) {
+      std::vector<std::shared_ptr<arrow::ChunkedArray>> cols;
+      for (int i = 0; i < (*table)->num_columns(); ++i) {
+        auto col = (*table)->column(i);
+        if (!col->type()->Equals(*plain->field(i)->type())) {
+          CA_ASSIGN_OR_RAISE(auto cast, cp::Cast(col, plain->field(i)->type()));
+          col = cast.chunked_array();
+        }
+        cols.push_back(std::move(col));
+      }
+      table = arrow::Table::Make(plain, std::move(cols), (*table)->num_rows());
+    }
+  }
+  std::vector<uint64_t> deleted;
+  if (f.deletion_vector) {
+    CA_ASSIGN_OR_RAISE(auto dv, ParseDeletionVector(*f.deletion_vector));
+    CA_ASSIGN_OR_RAISE(deleted, ReadDeletionVector(dv, snap.root(), snap.filesystem().get()));
+  }
   int64_t n = (*table)->num_rows();
   arrow::BooleanBuilder keep;
   CA_RETURN_NOT_OK(keep.Reserve(n));

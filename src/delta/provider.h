@@ -26,11 +26,13 @@ class DeltaTableProvider : public engine::TableProvider {
   Result<std::vector<const FileAction*>> PrunedFiles(
       const arrow::compute::Expression& filter) const;
 
+  /// The rows of one data file (`path`: its filesystem path) without those its deletion
+  /// vector deletes, as `columns` of the logical schema (partition values filled in, columns
+  /// the file predates NULL).
+  Result<std::shared_ptr<arrow::Table>> ReadFile(const FileAction& f, const std::string& path,
+                                                 const std::vector<int>& columns) const;
+
  private:
-  // A data file with a deletion vector, without its deleted rows: `columns` of the schema.
-  Result<std::shared_ptr<arrow::Table>> ReadWithDeletions(const FileAction& f,
-                                                          const std::string& path,
-                                                          const std::vector<int>& columns) const;
   explicit DeltaTableProvider(std::shared_ptr<const Snapshot> snapshot)
       : snapshot_(std::move(snapshot)) {}
   std::shared_ptr<const Snapshot> snapshot_;

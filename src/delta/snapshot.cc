@@ -516,6 +516,36 @@ std::string Snapshot::InfoJson() const {
   return info.ToJson();
 }
 
+Result<CommitActions> ReadCommitActions(const std::string& uri, int64_t version) {
+  std::string root;
+  CA_ASSIGN_OR_RAISE(auto fs, OpenTableRoot(uri, &root));
+  char name[32];
+  std::snprintf(name, sizeof(name), "%020lld.json", static_cast<long long>(version));
+  std::string path = root + "/" + std::string(kLogDir) + "/" + name;
+  auto info = fs->GetFileInfo(path);
+  if (!info.ok() || !info->IsFile()) {
+    return DeltaError(
+        "VERSION_NOT_FOUND",
+        "table '" + uri + "' has no commit " + std::to_string(version) + " in its log",
+        "\"table_uri\":" + JsonQuote(uri) + ",\"version\":" + std::to_string(version));
+  }
+  CA_ASSIGN_OR_RAISE(auto text, ReadText(*fs, path));
+  CommitActions out;
+  out.version = version;
+  CA_ASSIGN_OR_RAISE(out.actions, ParseCommit(text, path));
+  out.timestamp_ms = MillisOf(*info);
+  if (out.actions.commit_info) {
+    if (const JsonValue* ict = out.actions.commit_info->Get("inCommitTimestamp");
+        ict && ict->is_int()) {
+      out.timestamp_ms = ict->int_value();
+    } else if (const JsonValue* ts = out.actions.commit_info->Get("timestamp");
+               ts && ts->is_int()) {
+      out.timestamp_ms = ts->int_value();
+    }
+  }
+  return out;
+}
+
 Result<std::vector<CommitEntry>> History(const std::string& uri, int64_t limit) {
   std::string root;
   CA_ASSIGN_OR_RAISE(auto fs, OpenTableRoot(uri, &root));

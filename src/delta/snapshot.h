@@ -86,6 +86,15 @@ struct CommitEntry {
 /// The commits still in the log, newest first (at most `limit` when > 0).
 Result<std::vector<CommitEntry>> History(const std::string& uri, int64_t limit = 0);
 
+/// The actions of one commit and its timestamp (in-commit timestamp, else commitInfo's,
+/// else the file's modification time); VERSION_NOT_FOUND when the log has no such commit.
+struct CommitActions {
+  int64_t version = 0;
+  int64_t timestamp_ms = 0;
+  ActionSet actions;
+};
+Result<CommitActions> ReadCommitActions(const std::string& uri, int64_t version);
+
 /// The filesystem of a table URI and the table root as a path of it (no trailing '/');
 /// INVALID_TABLE_URI when Arrow has no filesystem for it.
 Result<std::shared_ptr<arrow::fs::FileSystem>> OpenTableRoot(const std::string& uri,

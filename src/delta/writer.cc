@@ -130,6 +130,9 @@ Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileS
   w.basename_template = prefix + "{i}.snappy.parquet";
   w.max_rows_per_file = static_cast<uint64_t>(options.max_rows_per_file);
   w.max_rows_per_group = std::min<uint64_t>(w.max_rows_per_file, 1 << 20);
+  // Batches arrive in 32k-row pieces: without a minimum each becomes its own row group
+  // (larger files, slower writes).
+  w.min_rows_per_group = w.max_rows_per_group;
   w.existing_data_behavior = ds::ExistingDataBehavior::kOverwriteOrIgnore;
   std::mutex mu;
   std::vector<WrittenFile> files;
