@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <set>
 
 #include <arrow/array.h>
@@ -49,9 +50,25 @@ Result<LogListing> ListLog(arrow::fs::FileSystem& fs, const std::string& root,
                       "\"table_uri\":" + JsonQuote(uri));
   }
   out.log_dir_exists = true;
-  arrow::fs::FileSelector selector;
-  selector.base_dir = dir;
-  CA_ASSIGN_OR_RAISE(auto entries, fs.GetFileInfo(selector));
+  std::vector<arrow::fs::FileInfo> entries;
+  if (fs.type_name() == "local") {
+    // Names only: a generic listing stats every file, which dominates opening a long log.
+    // Commit times are fetched for the few commits that need them (CommitMillis).
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      std::error_code type_ec;
+      if (!e.is_regular_file(type_ec)) continue;
+      entries.emplace_back(e.path().string(), arrow::fs::FileType::File);
+    }
+    if (ec) {
+      return DeltaError("LOG_UNREADABLE", "cannot list '" + dir + "': " + ec.message(),
+                        "\"table_uri\":" + JsonQuote(uri));
+    }
+  } else {
+    arrow::fs::FileSelector selector;
+    selector.base_dir = dir;
+    CA_ASSIGN_OR_RAISE(entries, fs.GetFileInfo(selector));
+  }
   for (auto& e : entries) {
     if (!e.IsFile()) continue;
     std::string name = e.base_name();
@@ -206,6 +223,15 @@ int64_t MillisOf(const arrow::fs::FileInfo& info) {
       .count();
 }
 
+// A commit file's modification time, fetched when the listing did not carry it.
+int64_t CommitMillis(arrow::fs::FileSystem& fs, arrow::fs::FileInfo& info) {
+  if (info.mtime() == arrow::fs::kNoTime) {
+    auto fresh = fs.GetFileInfo(info.path());
+    if (fresh.ok()) info = *fresh;
+  }
+  return MillisOf(info);
+}
+
 Status CheckProtocol(const Protocol& p, const std::string& uri) {
   if (p.min_reader_version > 3 || p.min_reader_version < 1) {
     return DeltaError("UNSUPPORTED_PROTOCOL",
@@ -357,8 +383,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, T
   } else if (std::holds_alternative<VersionAtTime>(at)) {
     int64_t t = std::get<VersionAtTime>(at).timestamp_ms;
     int64_t found = -1;
-    for (const auto& [v, info] : listing.commits) {
-      if (MillisOf(info) <= t) found = v;
+    for (auto& [v, info] : listing.commits) {
+      if (CommitMillis(*fs, info) <= t) found = v;
     }
     if (found < 0) {
       return DeltaError(
@@ -449,7 +475,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, T
     }
     CA_ASSIGN_OR_RAISE(auto text, ReadText(*fs, it->second.path()));
     CA_ASSIGN_OR_RAISE(auto actions, ParseCommit(text, it->second.path()));
-    ts = MillisOf(it->second);
+    if (v == target) ts = CommitMillis(*fs, it->second);
     if (v == target && actions.commit_info) {
       if (const JsonValue* ict = actions.commit_info->Get("inCommitTimestamp");
           ict && ict->is_int()) {
@@ -460,7 +486,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, T
   }
   if (ts == 0) {
     if (auto it = listing.commits.find(target); it != listing.commits.end()) {
-      ts = MillisOf(it->second);
+      ts = CommitMillis(*fs, it->second);
     }
   }
   if (!state.protocol) {
@@ -557,7 +583,7 @@ Result<std::vector<CommitEntry>> History(const std::string& uri, int64_t limit) 
     CA_ASSIGN_OR_RAISE(auto actions, ParseCommit(text, it->second.path()));
     CommitEntry e;
     e.version = it->first;
-    e.timestamp_ms = MillisOf(it->second);
+    e.timestamp_ms = CommitMillis(*fs, it->second);
     if (actions.commit_info) {
       e.commit_info = *actions.commit_info;
       if (const JsonValue* ts = actions.commit_info->Get("timestamp"); ts && ts->is_int()) {
