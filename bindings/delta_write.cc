@@ -15,8 +15,9 @@ void BindDeltaWrite(nb::module_& m) {
       [](const std::string& uri, nb::handle data, const std::string& mode,
          std::vector<std::string> partition_by, std::optional<int64_t> max_rows_per_file,
          std::optional<std::string> app_id, std::optional<int64_t> app_version,
-         const std::string& schema_mode) {
+         const std::string& schema_mode, const std::string& predicate) {
         delta::WriteOptions options;
+        options.predicate = predicate;
         options.schema_mode = Unwrap(delta::ParseSchemaMode(schema_mode));
         if (app_id.has_value() != app_version.has_value()) {
           Check(ArgumentError("app_id and app_version go together"));
@@ -32,7 +33,7 @@ void BindDeltaWrite(nb::module_& m) {
       },
       nb::arg("uri"), nb::arg("data"), nb::arg("mode"), nb::arg("partition_by"),
       nb::arg("max_rows_per_file").none(), nb::arg("app_id").none(), nb::arg("app_version").none(),
-      nb::arg("schema_mode") = "");
+      nb::arg("schema_mode") = "", nb::arg("predicate") = "");
 }
 
 }  // namespace codeanatomy::bindings

@@ -121,4 +121,5 @@ def delta_write(
     app_id: Optional[str] = None,
     app_version: Optional[int] = None,
     schema_mode: str = "",
+    predicate: str = "",
 ) -> tuple[int, int, int, int, int, bool]: ...

@@ -122,6 +122,7 @@ def write_delta(
     app_id: str | None = None,
     app_version: int | None = None,
     schema_mode: str | None = None,
+    predicate: str | None = None,
 ) -> dict[str, Any]:
     """Writes Arrow data (anything with ``__arrow_c_stream__`` / ``__arrow_c_array__``) to a
     Delta table, creating it when absent. ``mode``: ``"error"`` (the table must not exist),
@@ -132,12 +133,16 @@ def write_delta(
     columns are added, nullable) or ``"overwrite"`` (with ``mode="overwrite"``: the table takes
     the data's schema).
 
+    ``predicate`` (SQL, with ``mode="overwrite"``): replace only the rows matching it (Delta's
+    replaceWhere); every row of ``data`` must satisfy it (``PREDICATE_VIOLATION``). Files that
+    also hold other rows are rewritten without the matching ones.
+
     ``app_id``/``app_version`` make the write idempotent: the commit records the pair, and a
     write whose ``app_id`` already has a version >= ``app_version`` writes nothing
     (``skipped`` is True)."""
     version, added, removed, rows, attempts, skipped = _native.delta_write(
         os.fspath(uri), data, mode, list(partition_by or []), max_rows_per_file, app_id,
-        app_version, schema_mode or ""
+        app_version, schema_mode or "", predicate or ""
     )
     return {"version": version, "num_added_files": added, "num_removed_files": removed,
             "num_output_rows": rows, "attempts": attempts, "skipped": skipped}

@@ -17,6 +17,7 @@
 #include "delta/checkpoint.h"
 #include "delta/delta_error.h"
 #include "delta/log_store.h"
+#include "delta/rewrite.h"
 #include "delta/schema.h"
 #include "delta/snapshot.h"
 #include "engine/session_state.h"
@@ -292,7 +293,27 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   }
   WriteOptions effective = options;
   effective.partition_by = partition_by;
+  // Overwrite by predicate: check the data, find the files holding matching rows, and write
+  // their other rows again.
+  std::optional<PredicateRewrite> rewrite;
+  if (!options.predicate.empty()) {
+    if (options.mode != WriteMode::kOverwrite) {
+      return ArgumentError("a predicate needs mode 'overwrite'");
+    }
+    CA_ASSIGN_OR_RAISE(auto table, data->ToTable());
+    CA_RETURN_NOT_OK(CheckRowsSatisfy(table, options.predicate));
+    data = std::make_shared<arrow::TableBatchReader>(table);
+    if (exists) {
+      CA_ASSIGN_OR_RAISE(rewrite, RewriteForPredicate(*existing, options.predicate));
+    }
+  }
   CA_ASSIGN_OR_RAISE(auto files, WriteDataFiles(fs, root, std::move(data), *schema, effective));
+  if (rewrite && rewrite->kept && rewrite->kept->num_rows() > 0) {
+    auto kept_reader = std::make_shared<arrow::TableBatchReader>(rewrite->kept);
+    CA_ASSIGN_OR_RAISE(auto kept_files,
+                       WriteDataFiles(fs, root, kept_reader, *rewrite->kept->schema(), effective));
+    for (auto& f : kept_files) files.push_back(std::move(f));
+  }
 
   CA_RETURN_NOT_OK(fs->CreateDir(root + "/_delta_log", /*recursive=*/true));
   WriteResult result;
@@ -307,7 +328,9 @@ Result<WriteResult> WriteDelta(const std::string& uri,
 
   for (int attempt = 0;; ++attempt) {
     std::shared_ptr<const Snapshot> base;
-    if (attempt > 0 || exists) {
+    if (exists && (attempt == 0 || options.mode == WriteMode::kOverwrite || new_schema)) {
+      base = *existing;  // what was read is what is replaced: commit right after it or conflict
+    } else if (attempt > 0 || exists) {
       auto reloaded = Snapshot::Load(uri, LatestVersion{});
       if (reloaded.ok()) base = *reloaded;
     }
@@ -393,7 +416,14 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     }
     result.files_removed = 0;
     if (base && options.mode == WriteMode::kOverwrite) {
-      for (const auto& f : base->files()) {
+      std::vector<const FileAction*> removed;
+      if (rewrite) {
+        removed = rewrite->removed;
+      } else {
+        for (const auto& f : base->files()) removed.push_back(&f);
+      }
+      for (const FileAction* fp : removed) {
+        const FileAction& f = *fp;
         JsonValue r = JsonValue::MakeObject();
         r.Set("path", f.path);
         r.Set("deletionTimestamp", now);

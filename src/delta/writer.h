@@ -27,6 +27,9 @@ Result<WriteMode> ParseWriteMode(const std::string& mode);
 struct WriteOptions {
   WriteMode mode = WriteMode::kErrorIfExists;
   SchemaMode schema_mode = SchemaMode::kNone;
+  /// With mode overwrite: replace only the rows matching this SQL predicate (replaceWhere);
+  /// the data written must satisfy it.
+  std::string predicate;
   std::vector<std::string> partition_by;  ///< new tables only; must match an existing table's
   int64_t max_rows_per_file = 1 << 22;
   std::map<std::string, std::string> configuration;  ///< table properties of a new table

@@ -220,3 +220,28 @@ def test_schema_modes(tmp_path):
     assert DeltaTable(path, version=result["version"]).schema().names == ["z"]
     assert deltalake.DeltaTable(path).to_pyarrow_table().to_pylist() == [{"z": 1.5}]
     assert DeltaTable(path, version=1).schema().names == ["a", "b"]  # time travel keeps schemas
+
+
+def test_overwrite_by_predicate_replaces_only_matching_rows(tmp_path):
+    path = str(tmp_path / "t")
+    base = pa.table({"id": pa.array(range(10), pa.int64()), "p": ["a"] * 5 + ["b"] * 5})
+    write_delta(path, base, partition_by=["p"])
+    # A partition predicate: partition a is replaced, b untouched.
+    new_a = pa.table({"id": pa.array([100, 101], pa.int64()), "p": ["a", "a"]})
+    result = write_delta(path, new_a, mode="overwrite", predicate="p = 'a'")
+    assert result["num_removed_files"] == 1
+    # A predicate on a data column: files are rewritten without the matching rows.
+    new_b = pa.table({"id": pa.array([200], pa.int64()), "p": ["b"]})
+    write_delta(path, new_b, mode="overwrite", predicate="p = 'b' AND id >= 8")
+    want = sorted([(100, "a"), (101, "a"), (5, "b"), (6, "b"), (7, "b"), (200, "b")])
+    ours = sorted((r["id"], r["p"]) for r in DeltaTable(path).to_arrow().to_pylist())
+    theirs = sorted((r["id"], r["p"]) for r in deltalake.DeltaTable(path).to_pyarrow_table().to_pylist())
+    assert ours == theirs == want
+    with pytest.raises(EngineExecutionError) as info:
+        write_delta(path, new_a, mode="overwrite", predicate="p = 'b'")
+    assert info.value.code == "PREDICATE_VIOLATION" and info.value.details["rows"] == 2
+    with pytest.raises(EngineExecutionError) as info:
+        write_delta(path, new_a, mode="overwrite", predicate="nope = 1")
+    assert info.value.code == "UNKNOWN_COLUMN"
+    with pytest.raises(ValueError):
+        write_delta(path, new_a, mode="append", predicate="p = 'a'")

@@ -1,0 +1,73 @@
+#include "delta/rewrite.h"
+
+#include "delta/delta_error.h"
+#include "delta/provider.h"
+#include "engine/session_context.h"
+#include "sql/binder.h"
+
+namespace codeanatomy::delta {
+
+namespace {
+
+// Rows of `table` for which `predicate` is not true, and how many there are.
+Result<std::shared_ptr<arrow::Table>> RowsNotMatching(engine::SessionContext& ctx,
+                                                      const std::shared_ptr<arrow::Table>& table,
+                                                      const std::string& predicate) {
+  CA_RETURN_NOT_OK(ctx.RegisterTable("rows", table));
+  CA_ASSIGN_OR_RAISE(auto df, ctx.Table("rows"));
+  auto pred = sql::ParseSqlExpression(predicate, *table->schema(), ctx.state());
+  CA_RETURN_NOT_OK(ctx.Deregister("rows"));
+  if (!pred.ok()) {
+    return WithStage(pred.status(), stage::kSql, "INVALID_PREDICATE");
+  }
+  auto not_true = engine::Call(
+      "not", {engine::Call("coalesce", {*pred, engine::Literal(arrow::MakeScalar(false))})});
+  CA_ASSIGN_OR_RAISE(df, df.Filter(not_true));
+  return df.Collect();
+}
+
+}  // namespace
+
+Status CheckRowsSatisfy(const std::shared_ptr<arrow::Table>& data, const std::string& predicate) {
+  CA_ASSIGN_OR_RAISE(auto ctx, engine::SessionContext::Make());
+  CA_ASSIGN_OR_RAISE(auto outside, RowsNotMatching(ctx, data, predicate));
+  if (outside->num_rows() > 0) {
+    return DeltaError("PREDICATE_VIOLATION",
+                      std::to_string(outside->num_rows()) +
+                          " row(s) of the data do not satisfy "
+                          "the overwrite predicate '" +
+                          predicate + "'",
+                      "\"predicate\":" + JsonQuote(predicate) +
+                          ",\"rows\":" + std::to_string(outside->num_rows()));
+  }
+  return Status::OK();
+}
+
+Result<PredicateRewrite> RewriteForPredicate(const std::shared_ptr<const Snapshot>& snapshot,
+                                             const std::string& predicate) {
+  CA_ASSIGN_OR_RAISE(auto ctx, engine::SessionContext::Make());
+  CA_ASSIGN_OR_RAISE(auto provider, DeltaTableProvider::Make(snapshot));
+  const auto& schema = snapshot->schema();
+  auto pred = sql::ParseSqlExpression(predicate, *schema, ctx.state());
+  if (!pred.ok()) return WithStage(pred.status(), stage::kSql, "INVALID_PREDICATE");
+  CA_ASSIGN_OR_RAISE(auto lowered, engine::LowerScalar(**pred, *schema, ctx.state()->resolver()));
+  CA_ASSIGN_OR_RAISE(auto candidates, provider->PrunedFiles(engine::Unbind(lowered)));
+  std::vector<int> columns(schema->num_fields());
+  for (int i = 0; i < schema->num_fields(); ++i) columns[i] = i;
+  PredicateRewrite out;
+  std::vector<std::shared_ptr<arrow::Table>> kept;
+  for (const FileAction* f : candidates) {
+    CA_ASSIGN_OR_RAISE(auto path, snapshot->DataFilePath(f->path));
+    CA_ASSIGN_OR_RAISE(auto rows, provider->ReadFile(*f, path, columns));
+    CA_ASSIGN_OR_RAISE(auto rest, RowsNotMatching(ctx, rows, predicate));
+    if (rest->num_rows() == rows->num_rows()) continue;  // nothing in it matches
+    out.removed.push_back(f);
+    if (rest->num_rows() > 0) kept.push_back(rest);
+  }
+  if (!kept.empty()) {
+    CA_ASSIGN_OR_RAISE(out.kept, arrow::ConcatenateTables(kept));
+  }
+  return out;
+}
+
+}  // namespace codeanatomy::delta

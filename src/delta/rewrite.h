@@ -1,0 +1,32 @@
+// Replacing the rows of a table that match a predicate (overwrite with `predicate`, Delta's
+// replaceWhere): the files that may hold matching rows are removed and their other rows are
+// written again.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <arrow/table.h>
+
+#include "common/status.h"
+#include "delta/snapshot.h"
+
+namespace codeanatomy::delta {
+
+struct PredicateRewrite {
+  std::vector<const FileAction*> removed;  ///< files holding at least one matching row
+  std::shared_ptr<arrow::Table> kept;      ///< their rows that do not match (to write again)
+};
+
+/// Files of `snapshot` with rows matching `predicate` (SQL expression text over the table's
+/// columns; NULL counts as not matching). Files the predicate cannot match (by partition values
+/// and statistics) are not read.
+Result<PredicateRewrite> RewriteForPredicate(const std::shared_ptr<const Snapshot>& snapshot,
+                                             const std::string& predicate);
+
+/// PREDICATE_VIOLATION when a row of `data` does not satisfy `predicate` (what an overwrite by
+/// predicate writes must lie inside what it replaces).
+Status CheckRowsSatisfy(const std::shared_ptr<arrow::Table>& data, const std::string& predicate);
+
+}  // namespace codeanatomy::delta
