@@ -10,6 +10,11 @@
 namespace codeanatomy::bindings {
 
 void BindDeltaWrite(nb::module_& m) {
+  m.def("delta_delete", [](const std::string& uri, const std::string& predicate) {
+    auto result = Unwrap(WithoutGil([&] { return delta::DeleteRows(uri, predicate); }));
+    return std::make_tuple(result.version, result.files_added, result.files_removed,
+                           result.rows_written);
+  });
   m.def(
       "delta_write",
       [](const std::string& uri, nb::handle data, const std::string& mode,

@@ -100,6 +100,14 @@ class DeltaTable:
             )
         )
 
+    def delete(self, predicate: str | None = None) -> dict[str, int]:
+        """Deletes the rows matching ``predicate`` (SQL; None: every row) and returns the new
+        version and metrics. Files holding matching rows are removed and their other rows
+        written again. This object keeps its snapshot; open a new DeltaTable to see the change."""
+        version, added, removed, kept = _native.delta_delete(self._uri, predicate or "")
+        return {"version": version, "num_added_files": added, "num_removed_files": removed,
+                "num_copied_rows": kept}
+
     def to_arrow(self) -> pa.Table:
         """The snapshot's rows."""
         from .context import SessionContext

@@ -207,6 +207,17 @@ Result<SchemaMode> ParseSchemaMode(const std::string& mode) {
   return ArgumentError("schema_mode must be 'merge' or 'overwrite', not '" + mode + "'");
 }
 
+Result<WriteResult> DeleteRows(const std::string& uri, const std::string& predicate) {
+  CA_ASSIGN_OR_RAISE(auto snapshot, Snapshot::Load(uri, LatestVersion{}));
+  // An overwrite by the predicate with no new rows: exactly the rows to keep are written back.
+  CA_ASSIGN_OR_RAISE(auto empty, arrow::Table::MakeEmpty(snapshot->schema()));
+  WriteOptions options;
+  options.mode = WriteMode::kOverwrite;
+  options.predicate = predicate.empty() ? "true" : predicate;
+  options.operation = "DELETE";
+  return WriteDelta(uri, std::make_shared<arrow::TableBatchReader>(empty), options);
+}
+
 Result<WriteMode> ParseWriteMode(const std::string& mode) {
   if (mode == "error" || mode == "errorifexists") return WriteMode::kErrorIfExists;
   if (mode == "append") return WriteMode::kAppend;
@@ -339,7 +350,9 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     std::string commit;
     JsonValue info = JsonValue::MakeObject();
     info.Set("timestamp", now);
-    info.Set("operation", base ? "WRITE" : "CREATE TABLE");
+    info.Set("operation", !options.operation.empty() ? options.operation
+                          : base                     ? "WRITE"
+                                                     : "CREATE TABLE");
     JsonValue params = JsonValue::MakeObject();
     params.Set("mode", options.mode == WriteMode::kAppend      ? "Append"
                        : options.mode == WriteMode::kOverwrite ? "Overwrite"

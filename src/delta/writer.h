@@ -30,6 +30,8 @@ struct WriteOptions {
   /// With mode overwrite: replace only the rows matching this SQL predicate (replaceWhere);
   /// the data written must satisfy it.
   std::string predicate;
+  /// commitInfo's operation (default: WRITE, or CREATE TABLE for a new table).
+  std::string operation;
   std::vector<std::string> partition_by;  ///< new tables only; must match an existing table's
   int64_t max_rows_per_file = 1 << 22;
   std::map<std::string, std::string> configuration;  ///< table properties of a new table
@@ -48,6 +50,10 @@ struct WriteResult {
   bool checkpointed = false;  ///< a checkpoint was written at `version`
   bool skipped = false;       ///< the app transaction was already committed: nothing written
 };
+
+/// Deletes the rows matching `predicate` (SQL; empty: every row) from the table at `uri`:
+/// files holding matching rows are removed and their other rows written again.
+Result<WriteResult> DeleteRows(const std::string& uri, const std::string& predicate);
 
 /// Writes `data` to the table at `uri` (created when absent). Errors: TABLE_EXISTS (mode error),
 /// SCHEMA_MISMATCH, PARTITION_MISMATCH, UNSUPPORTED_WRITER_FEATURE, COMMIT_CONFLICT.

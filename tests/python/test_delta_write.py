@@ -245,3 +245,21 @@ def test_overwrite_by_predicate_replaces_only_matching_rows(tmp_path):
     assert info.value.code == "UNKNOWN_COLUMN"
     with pytest.raises(ValueError):
         write_delta(path, new_a, mode="append", predicate="p = 'a'")
+
+
+def test_delete_rows_matches_delta_rs(tmp_path):
+    ours_path, theirs_path = str(tmp_path / "ours"), str(tmp_path / "theirs")
+    data = pa.table({"id": pa.array(range(20), pa.int64()), "p": ["a", "b"] * 10})
+    write_delta(ours_path, data, partition_by=["p"])
+    deltalake.write_deltalake(theirs_path, data, partition_by=["p"])
+    for predicate in ["id % 3 = 0", "p = 'a' AND id > 10"]:
+        DeltaTable(ours_path).delete(predicate)
+        deltalake.DeltaTable(theirs_path).delete(predicate)
+        ours = sorted(DeltaTable(ours_path).to_arrow()["id"].to_pylist())
+        assert ours == sorted(deltalake.DeltaTable(theirs_path).to_pyarrow_table()["id"].to_pylist())
+        # delta-rs reads our table after the delete too
+        assert ours == sorted(deltalake.DeltaTable(ours_path).to_pyarrow_table()["id"].to_pylist())
+    history = DeltaTable(ours_path).history()
+    assert history[0]["commit_info"]["operation"] == "DELETE"
+    result = DeltaTable(ours_path).delete()
+    assert DeltaTable(ours_path).to_arrow().num_rows == 0 and result["num_added_files"] == 0
