@@ -263,3 +263,20 @@ def test_delete_rows_matches_delta_rs(tmp_path):
     assert history[0]["commit_info"]["operation"] == "DELETE"
     result = DeltaTable(ours_path).delete()
     assert DeltaTable(ours_path).to_arrow().num_rows == 0 and result["num_added_files"] == 0
+
+
+def test_written_files_carry_column_statistics_that_prune(tmp_path):
+    import json
+
+    import codeanatomy as ca
+
+    path = str(tmp_path / "t")
+    data = pa.table({"id": pa.array([5, 1, 9, None], pa.int64()), "s": ["b", "a", "zzz", None]})
+    write_delta(path, data, max_rows_per_file=2)
+    stats = [json.loads(a["add"]["stats"]) for a in _log_actions(tmp_path / "t") if "add" in a]
+    assert [(s["minValues"]["id"], s["maxValues"]["id"], s["nullCount"]["id"]) for s in stats] == [
+        (1, 5, 0), (9, 9, 1)]
+    assert stats[0]["minValues"]["s"] == "a" and stats[1]["maxValues"]["s"] == "zzz"
+    ctx = ca.SessionContext()
+    ctx.register_delta("t", path)
+    assert ctx.sql("SELECT id FROM t WHERE id > 6").to_pylist() == [{"id": 9}]

@@ -111,6 +111,27 @@ TEST_F(DeltaLogTest, PartitionValuesPruneFiles) {
   EXPECT_EQ(provider->estimated_rows(), 2);
 }
 
+TEST_F(DeltaLogTest, ColumnStatisticsPruneFiles) {
+  auto add = [](const std::string& path, int lo, int hi) {
+    return R"({"add":{"path":")" + path +
+           R"(","partitionValues":{"p":"a"},"size":1,"modificationTime":1,"dataChange":true,)" +
+           R"("stats":"{\"numRecords\":2,\"minValues\":{\"id\":)" + std::to_string(lo) +
+           R"(},\"maxValues\":{\"id\":)" + std::to_string(hi) +
+           R"(},\"nullCount\":{\"id\":0}}"}})" + "\n";
+  };
+  Commit(0, Header() + add("p=a/low.parquet", 1, 5) + add("p=a/high.parquet", 7, 9));
+  ASSERT_OK_AND_ASSIGN(auto snap, Snapshot::Load(root_.string(), LatestVersion{}));
+  ASSERT_OK_AND_ASSIGN(auto provider, DeltaTableProvider::Make(snap));
+  namespace cp = arrow::compute;
+  ASSERT_OK_AND_ASSIGN(
+      auto files, provider->PrunedFiles(cp::greater(cp::field_ref("id"), cp::literal(int64_t{6}))));
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0]->path, "p=a/high.parquet");
+  ASSERT_OK_AND_ASSIGN(auto both, provider->PrunedFiles(cp::less_equal(cp::field_ref("id"),
+                                                                       cp::literal(int64_t{7}))));
+  EXPECT_EQ(both.size(), 2u);
+}
+
 TEST_F(DeltaLogTest, AGapInTheLogIsAnError) {
   Commit(0, Header());
   Commit(2, "");
