@@ -1,4 +1,5 @@
 // Delta writes from Python: any Arrow stream in, the new version and metrics out.
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
@@ -10,6 +11,12 @@
 namespace codeanatomy::bindings {
 
 void BindDeltaWrite(nb::module_& m) {
+  m.def("delta_update", [](const std::string& uri, const std::string& predicate,
+                           const std::map<std::string, std::string>& updates) {
+    auto result = Unwrap(WithoutGil([&] { return delta::UpdateRows(uri, predicate, updates); }));
+    return std::make_tuple(result.version, result.files_added, result.files_removed,
+                           result.rows_written);
+  });
   m.def("delta_delete", [](const std::string& uri, const std::string& predicate) {
     auto result = Unwrap(WithoutGil([&] { return delta::DeleteRows(uri, predicate); }));
     return std::make_tuple(result.version, result.files_added, result.files_removed,

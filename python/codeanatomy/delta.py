@@ -108,6 +108,15 @@ class DeltaTable:
         return {"version": version, "num_added_files": added, "num_removed_files": removed,
                 "num_copied_rows": kept}
 
+    def update(self, updates: dict[str, str], predicate: str | None = None) -> dict[str, int]:
+        """Sets columns (``{"col": "SQL expression"}``) in the rows matching ``predicate`` (SQL;
+        None: every row); the files holding them are rewritten. Returns the new version and
+        metrics."""
+        version, added, removed, rows = _native.delta_update(self._uri, predicate or "",
+                                                             dict(updates))
+        return {"version": version, "num_added_files": added, "num_removed_files": removed,
+                "num_rewritten_rows": rows}
+
     def to_arrow(self) -> pa.Table:
         """The snapshot's rows."""
         from .context import SessionContext

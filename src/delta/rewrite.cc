@@ -70,4 +70,57 @@ Result<PredicateRewrite> RewriteForPredicate(const std::shared_ptr<const Snapsho
   return out;
 }
 
+Result<PredicateRewrite> RewriteForUpdate(const std::shared_ptr<const Snapshot>& snapshot,
+                                          const std::string& predicate,
+                                          const std::map<std::string, std::string>& updates) {
+  CA_ASSIGN_OR_RAISE(auto ctx, engine::SessionContext::Make());
+  CA_ASSIGN_OR_RAISE(auto provider, DeltaTableProvider::Make(snapshot));
+  const auto& schema = snapshot->schema();
+  for (const auto& [column, expr] : updates) {
+    if (!schema->GetFieldByName(column)) {
+      return DeltaError("UNKNOWN_COLUMN", "cannot update column '" + column + "': no such column",
+                        "\"column_name\":" + JsonQuote(column));
+    }
+  }
+  auto pred = sql::ParseSqlExpression(predicate, *schema, ctx.state());
+  if (!pred.ok()) return WithStage(pred.status(), stage::kSql, "INVALID_PREDICATE");
+  auto matched = engine::Call("coalesce", {*pred, engine::Literal(arrow::MakeScalar(false))});
+  std::vector<engine::ExprPtr> projection;
+  for (const auto& f : schema->fields()) {
+    auto it = updates.find(f->name());
+    if (it == updates.end()) {
+      projection.push_back(engine::Column(f->name()));
+      continue;
+    }
+    auto value = sql::ParseSqlExpression(it->second, *schema, ctx.state());
+    if (!value.ok()) return WithStage(value.status(), stage::kSql, "INVALID_UPDATE");
+    projection.push_back(engine::Alias(
+        engine::Case({{matched, engine::Cast(*value, f->type())}}, engine::Column(f->name())),
+        f->name()));
+  }
+  CA_ASSIGN_OR_RAISE(auto lowered, engine::LowerScalar(**pred, *schema, ctx.state()->resolver()));
+  CA_ASSIGN_OR_RAISE(auto candidates, provider->PrunedFiles(engine::Unbind(lowered)));
+  std::vector<int> columns(schema->num_fields());
+  for (int i = 0; i < schema->num_fields(); ++i) columns[i] = i;
+  PredicateRewrite out;
+  std::vector<std::shared_ptr<arrow::Table>> rewritten;
+  for (const FileAction* f : candidates) {
+    CA_ASSIGN_OR_RAISE(auto path, snapshot->DataFilePath(f->path));
+    CA_ASSIGN_OR_RAISE(auto rows, provider->ReadFile(*f, path, columns));
+    CA_ASSIGN_OR_RAISE(auto rest, RowsNotMatching(ctx, rows, predicate));
+    if (rest->num_rows() == rows->num_rows()) continue;  // nothing in it matches
+    CA_RETURN_NOT_OK(ctx.RegisterTable("rows", rows));
+    CA_ASSIGN_OR_RAISE(auto df, ctx.Table("rows"));
+    CA_RETURN_NOT_OK(ctx.Deregister("rows"));
+    CA_ASSIGN_OR_RAISE(df, df.Select(projection));
+    CA_ASSIGN_OR_RAISE(auto updated, df.Collect());
+    out.removed.push_back(f);
+    rewritten.push_back(std::move(updated));
+  }
+  if (!rewritten.empty()) {
+    CA_ASSIGN_OR_RAISE(out.kept, arrow::ConcatenateTables(rewritten));
+  }
+  return out;
+}
+
 }  // namespace codeanatomy::delta

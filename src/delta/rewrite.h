@@ -3,6 +3,7 @@
 // written again.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,13 @@ struct PredicateRewrite {
 /// and statistics) are not read.
 Result<PredicateRewrite> RewriteForPredicate(const std::shared_ptr<const Snapshot>& snapshot,
                                              const std::string& predicate);
+
+/// Files of `snapshot` with rows matching `predicate`, and all their rows with `updates`
+/// (column -> SQL expression over the row, cast to the column's type) applied to the matching
+/// ones. Unknown columns are errors naming them.
+Result<PredicateRewrite> RewriteForUpdate(const std::shared_ptr<const Snapshot>& snapshot,
+                                          const std::string& predicate,
+                                          const std::map<std::string, std::string>& updates);
 
 /// PREDICATE_VIOLATION when a row of `data` does not satisfy `predicate` (what an overwrite by
 /// predicate writes must lie inside what it replaces).

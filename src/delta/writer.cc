@@ -348,6 +348,19 @@ Result<WriteResult> DeleteRows(const std::string& uri, const std::string& predic
   return WriteDelta(uri, std::make_shared<arrow::TableBatchReader>(empty), options);
 }
 
+Result<WriteResult> UpdateRows(const std::string& uri, const std::string& predicate,
+                               const std::map<std::string, std::string>& updates) {
+  if (updates.empty()) return ArgumentError("an update needs at least one column to set");
+  CA_ASSIGN_OR_RAISE(auto snapshot, Snapshot::Load(uri, LatestVersion{}));
+  CA_ASSIGN_OR_RAISE(auto empty, arrow::Table::MakeEmpty(snapshot->schema()));
+  WriteOptions options;
+  options.mode = WriteMode::kOverwrite;
+  options.predicate = predicate.empty() ? "true" : predicate;
+  options.updates = updates;
+  options.operation = "UPDATE";
+  return WriteDelta(uri, std::make_shared<arrow::TableBatchReader>(empty), options);
+}
+
 Result<WriteMode> ParseWriteMode(const std::string& mode) {
   if (mode == "error" || mode == "errorifexists") return WriteMode::kErrorIfExists;
   if (mode == "append") return WriteMode::kAppend;
@@ -442,10 +455,14 @@ Result<WriteResult> WriteDelta(const std::string& uri,
       return ArgumentError("a predicate needs mode 'overwrite'");
     }
     CA_ASSIGN_OR_RAISE(auto table, data->ToTable());
-    CA_RETURN_NOT_OK(CheckRowsSatisfy(table, options.predicate));
+    if (options.updates.empty()) {
+      CA_RETURN_NOT_OK(CheckRowsSatisfy(table, options.predicate));
+    }
     data = std::make_shared<arrow::TableBatchReader>(table);
-    if (exists) {
+    if (exists && options.updates.empty()) {
       CA_ASSIGN_OR_RAISE(rewrite, RewriteForPredicate(*existing, options.predicate));
+    } else if (exists) {
+      CA_ASSIGN_OR_RAISE(rewrite, RewriteForUpdate(*existing, options.predicate, options.updates));
     }
   }
   CA_ASSIGN_OR_RAISE(auto files, WriteDataFiles(fs, root, std::move(data), *schema, effective));

@@ -30,6 +30,9 @@ struct WriteOptions {
   /// With mode overwrite: replace only the rows matching this SQL predicate (replaceWhere);
   /// the data written must satisfy it.
   std::string predicate;
+  /// With `predicate`: instead of replacing matching rows, set these columns (SQL over the
+  /// row) in them (an update; `data` is then empty).
+  std::map<std::string, std::string> updates;
   /// commitInfo's operation (default: WRITE, or CREATE TABLE for a new table).
   std::string operation;
   std::vector<std::string> partition_by;  ///< new tables only; must match an existing table's
@@ -54,6 +57,11 @@ struct WriteResult {
 /// Deletes the rows matching `predicate` (SQL; empty: every row) from the table at `uri`:
 /// files holding matching rows are removed and their other rows written again.
 Result<WriteResult> DeleteRows(const std::string& uri, const std::string& predicate);
+
+/// Sets `updates` (column -> SQL expression over the row) in the rows matching `predicate`
+/// (SQL; empty: every row); the files holding them are rewritten.
+Result<WriteResult> UpdateRows(const std::string& uri, const std::string& predicate,
+                               const std::map<std::string, std::string>& updates);
 
 /// Writes `data` to the table at `uri` (created when absent). Errors: TABLE_EXISTS (mode error),
 /// SCHEMA_MISMATCH, PARTITION_MISMATCH, UNSUPPORTED_WRITER_FEATURE, COMMIT_CONFLICT.

@@ -280,3 +280,27 @@ def test_written_files_carry_column_statistics_that_prune(tmp_path):
     ctx = ca.SessionContext()
     ctx.register_delta("t", path)
     assert ctx.sql("SELECT id FROM t WHERE id > 6").to_pylist() == [{"id": 9}]
+
+
+def test_update_rows_matches_delta_rs(tmp_path):
+    ours_path, theirs_path = str(tmp_path / "ours"), str(tmp_path / "theirs")
+    data = pa.table({"id": pa.array(range(12), pa.int64()), "v": [f"v{i}" for i in range(12)],
+                     "p": ["a", "b", "c"] * 4})
+    write_delta(ours_path, data, partition_by=["p"])
+    deltalake.write_deltalake(theirs_path, data, partition_by=["p"])
+    cases = [("id % 4 = 0", {"v": "'zero mod 4'"}), ("p = 'b'", {"id": "id + 100"}),
+             (None, {"v": "upper(v)"})]
+    for predicate, updates in cases:
+        DeltaTable(ours_path).update(updates, predicate)
+        if predicate is None:
+            deltalake.DeltaTable(theirs_path).update(updates)
+        else:
+            deltalake.DeltaTable(theirs_path).update(updates, predicate=predicate)
+        ours = _rows(DeltaTable(ours_path).to_arrow(), ["id", "v", "p"])
+        theirs = _rows(deltalake.DeltaTable(theirs_path).to_pyarrow_table(), ["id", "v", "p"])
+        assert ours == theirs, (predicate, updates)
+        assert ours == _rows(deltalake.DeltaTable(ours_path).to_pyarrow_table(), ["id", "v", "p"])
+    assert DeltaTable(ours_path).history()[0]["commit_info"]["operation"] == "UPDATE"
+    with pytest.raises(EngineExecutionError) as info:
+        DeltaTable(ours_path).update({"nope": "1"})
+    assert info.value.code == "UNKNOWN_COLUMN"
