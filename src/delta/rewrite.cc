@@ -26,6 +26,30 @@ Result<std::shared_ptr<arrow::Table>> RowsNotMatching(engine::SessionContext& ct
   return df.Collect();
 }
 
+// The files the predicate may match (by partition values and statistics), each with its rows.
+struct Candidate {
+  const FileAction* file;
+  std::shared_ptr<arrow::Table> rows;
+};
+Result<std::vector<Candidate>> ReadCandidates(const std::shared_ptr<const Snapshot>& snapshot,
+                                              const DeltaTableProvider& provider,
+                                              engine::SessionContext& ctx,
+                                              const engine::ExprPtr& predicate) {
+  const auto& schema = snapshot->schema();
+  CA_ASSIGN_OR_RAISE(auto lowered,
+                     engine::LowerScalar(*predicate, *schema, ctx.state()->resolver()));
+  CA_ASSIGN_OR_RAISE(auto files, provider.PrunedFiles(engine::Unbind(lowered)));
+  std::vector<int> columns(schema->num_fields());
+  for (int i = 0; i < schema->num_fields(); ++i) columns[i] = i;
+  std::vector<Candidate> out;
+  for (const FileAction* f : files) {
+    CA_ASSIGN_OR_RAISE(auto path, snapshot->DataFilePath(f->path));
+    CA_ASSIGN_OR_RAISE(auto rows, provider.ReadFile(*f, path, columns));
+    out.push_back({f, std::move(rows)});
+  }
+  return out;
+}
+
 }  // namespace
 
 Status CheckRowsSatisfy(const std::shared_ptr<arrow::Table>& data, const std::string& predicate) {
@@ -50,15 +74,10 @@ Result<PredicateRewrite> RewriteForPredicate(const std::shared_ptr<const Snapsho
   const auto& schema = snapshot->schema();
   auto pred = sql::ParseSqlExpression(predicate, *schema, ctx.state());
   if (!pred.ok()) return WithStage(pred.status(), stage::kSql, "INVALID_PREDICATE");
-  CA_ASSIGN_OR_RAISE(auto lowered, engine::LowerScalar(**pred, *schema, ctx.state()->resolver()));
-  CA_ASSIGN_OR_RAISE(auto candidates, provider->PrunedFiles(engine::Unbind(lowered)));
-  std::vector<int> columns(schema->num_fields());
-  for (int i = 0; i < schema->num_fields(); ++i) columns[i] = i;
+  CA_ASSIGN_OR_RAISE(auto candidates, ReadCandidates(snapshot, *provider, ctx, *pred));
   PredicateRewrite out;
   std::vector<std::shared_ptr<arrow::Table>> kept;
-  for (const FileAction* f : candidates) {
-    CA_ASSIGN_OR_RAISE(auto path, snapshot->DataFilePath(f->path));
-    CA_ASSIGN_OR_RAISE(auto rows, provider->ReadFile(*f, path, columns));
+  for (const auto& [f, rows] : candidates) {
     CA_ASSIGN_OR_RAISE(auto rest, RowsNotMatching(ctx, rows, predicate));
     if (rest->num_rows() == rows->num_rows()) continue;  // nothing in it matches
     out.removed.push_back(f);
@@ -98,15 +117,10 @@ Result<PredicateRewrite> RewriteForUpdate(const std::shared_ptr<const Snapshot>&
         engine::Case({{matched, engine::Cast(*value, f->type())}}, engine::Column(f->name())),
         f->name()));
   }
-  CA_ASSIGN_OR_RAISE(auto lowered, engine::LowerScalar(**pred, *schema, ctx.state()->resolver()));
-  CA_ASSIGN_OR_RAISE(auto candidates, provider->PrunedFiles(engine::Unbind(lowered)));
-  std::vector<int> columns(schema->num_fields());
-  for (int i = 0; i < schema->num_fields(); ++i) columns[i] = i;
+  CA_ASSIGN_OR_RAISE(auto candidates, ReadCandidates(snapshot, *provider, ctx, *pred));
   PredicateRewrite out;
   std::vector<std::shared_ptr<arrow::Table>> rewritten;
-  for (const FileAction* f : candidates) {
-    CA_ASSIGN_OR_RAISE(auto path, snapshot->DataFilePath(f->path));
-    CA_ASSIGN_OR_RAISE(auto rows, provider->ReadFile(*f, path, columns));
+  for (const auto& [f, rows] : candidates) {
     CA_ASSIGN_OR_RAISE(auto rest, RowsNotMatching(ctx, rows, predicate));
     if (rest->num_rows() == rows->num_rows()) continue;  // nothing in it matches
     CA_RETURN_NOT_OK(ctx.RegisterTable("rows", rows));
