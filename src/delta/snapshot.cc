@@ -341,7 +341,8 @@ Result<std::string> Snapshot::DataFilePath(const std::string& log_path) const {
   std::string normalized = (full[0] == '/' ? "/" : "");
   for (size_t i = 0; i < parts.size(); ++i) normalized += (i ? "/" : "") + parts[i];
   std::string root_prefix = root_ + "/";
-  if (escaped || (!absolute && normalized.rfind(root_prefix, 0) != 0)) {
+  // Absolute paths too must stay inside the table: nothing outside its root is ever opened.
+  if (escaped || normalized.rfind(root_prefix, 0) != 0) {
     return DeltaError("PATH_OUTSIDE_TABLE",
                       "data file path '" + log_path + "' leaves the table root '" + root_ + "'",
                       "\"path\":" + JsonQuote(log_path) + ",\"table_root\":" + JsonQuote(root_));

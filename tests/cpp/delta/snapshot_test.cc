@@ -152,6 +152,10 @@ TEST_F(DeltaLogTest, PathsLeavingTheTableAreRefused) {
   ASSERT_OK_AND_ASSIGN(auto snap, Snapshot::Load(root_.string(), LatestVersion{}));
   auto path = snap->DataFilePath("../../etc/passwd");
   EXPECT_EQ(ErrorCode(path.status()), "PATH_OUTSIDE_TABLE");
+  EXPECT_EQ(ErrorCode(snap->DataFilePath("file:///etc/passwd").status()), "PATH_OUTSIDE_TABLE");
+  EXPECT_EQ(ErrorCode(snap->DataFilePath("/etc/passwd").status()), "PATH_OUTSIDE_TABLE");
+  ASSERT_OK_AND_ASSIGN(auto absolute_inside, snap->DataFilePath(root_.string() + "/x.parquet"));
+  EXPECT_EQ(absolute_inside, root_.string() + "/x.parquet");
   auto rows = Read();
   EXPECT_EQ(ErrorCode(rows.status()), "PATH_OUTSIDE_TABLE");
   ASSERT_OK_AND_ASSIGN(auto inside, snap->DataFilePath("a/../b%20c.parquet"));
