@@ -10,7 +10,7 @@
 namespace codeanatomy::bindings {
 
 void BindSql(nb::module_& m) {
-  m.def("sql", [](const engine::SessionContext& ctx, const std::string& text) {
+  m.def("sql", [](engine::SessionContext& ctx, const std::string& text) {
     return Unwrap(WithoutGil([&] { return sql::ExecuteSql(ctx, text); }));
   });
   m.def("set_sql_policy",

@@ -109,7 +109,7 @@ std::string Join(const std::vector<std::string>& parts, const char* sep) {
 
 class StatementRunner {
  public:
-  StatementRunner(const engine::SessionContext& ctx, const std::string& text)
+  StatementRunner(engine::SessionContext& ctx, const std::string& text)
       : ctx_(ctx), state_(ctx.state()), text_(text) {}
 
   Result<engine::DataFrame> Run(const ParsedStatement& st) {
@@ -182,7 +182,7 @@ class StatementRunner {
       }
       CA_ASSIGN_OR_RAISE(auto plan, binder.PlanQuery(Member(body, "query")));
       CA_ASSIGN_OR_RAISE(auto table, engine::DataFrame(state_, plan).Collect());
-      CA_RETURN_NOT_OK(const_cast<engine::SessionContext&>(ctx_).RegisterTable(name, table));
+      CA_RETURN_NOT_OK(ctx_.RegisterTable(name, table));
       return Status1(ctx_, "CREATE TABLE " + name);
     }
     std::string label = StatementLabel(type);
@@ -329,7 +329,7 @@ class StatementRunner {
     return Status1(ctx_, "CREATE FUNCTION " + name);
   }
 
-  const engine::SessionContext& ctx_;
+  engine::SessionContext& ctx_;
   std::shared_ptr<engine::SessionState> state_;
   const std::string& text_;
 };
@@ -392,7 +392,7 @@ StatementPolicy GetStatementPolicy(engine::SessionState& state) {
   return p->policy;
 }
 
-Result<engine::DataFrame> ExecuteSql(const engine::SessionContext& ctx, const std::string& text) {
+Result<engine::DataFrame> ExecuteSql(engine::SessionContext& ctx, const std::string& text) {
   tracing::Span span("SessionContext.sql");
   std::string ext_name, ext_format, ext_location;
   if (MatchCreateExternal(text, &ext_name, &ext_format, &ext_location)) {
@@ -412,7 +412,7 @@ Result<engine::DataFrame> ExecuteSql(const engine::SessionContext& ctx, const st
                       "\"format\":" + JsonQuote(ext_format));
     }
     CA_ASSIGN_OR_RAISE(auto provider, factory(ext_location));
-    CA_RETURN_NOT_OK(const_cast<engine::SessionContext&>(ctx).RegisterProvider(ext_name, provider));
+    CA_RETURN_NOT_OK(ctx.RegisterProvider(ext_name, provider));
     return Status1(ctx, "CREATE EXTERNAL TABLE " + ext_name);
   }
   std::string describe;

@@ -34,6 +34,6 @@ void RegisterExternalTableFormat(const std::string& format, ExternalTableFactory
 
 /// Runs the statements of `text` in order and returns the last one's result: a query's
 /// DataFrame (lazy), or a small table describing what a DDL statement did.
-Result<engine::DataFrame> ExecuteSql(const engine::SessionContext& ctx, const std::string& text);
+Result<engine::DataFrame> ExecuteSql(engine::SessionContext& ctx, const std::string& text);
 
 }  // namespace codeanatomy::sql
