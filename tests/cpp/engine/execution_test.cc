@@ -273,30 +273,27 @@ TEST_F(ExecutionTest, SortBeyondTheMemoryLimitFailsWithMemoryLimitExceeded) {
 // plan and reports the error, but the abandoned plan's threads keep running, and a process that
 // then runs its static destructors can crash under them. So the scenario runs in a child
 // process that reports the error code and leaves at once.
-std::string AggregateOverOneMiBErrorCode() {
+// A grouped aggregate over 10M distinct keys in a session limited to 1 MiB: the error code
+// ("OK" if it fit), and the bytes the session's pool has charged afterwards.
+std::pair<std::string, int64_t> AggregateOverOneMiB() {
   SessionConfig config;
   config.memory_limit_bytes = 1 << 20;
   auto ctx = SessionContext::Make(config).ValueOrDie();
   // Every row its own group: the hash table cannot fit in 1 MiB.
-  if (!ctx.RegisterTable("big", BigTable(kManyRows, kManyRows)).ok()) return "REGISTER_FAILED";
+  if (!ctx.RegisterTable("big", BigTable(kManyRows, kManyRows)).ok()) return {"REGISTER_FAILED", 0};
   auto df = ctx.Table("big").ValueOrDie();
   df = df.Aggregate({Column("g")}, {AggregateCall("count", {})}).ValueOrDie();
   auto result = df.Collect();
-  return result.ok() ? "OK" : ErrorCode(result.status());
+  return {result.ok() ? "OK" : ErrorCode(result.status()), ctx.state()->bytes_allocated()};
 }
+
+std::string AggregateOverOneMiBErrorCode() { return AggregateOverOneMiB().first; }
 
 // After the abandonment the session measures later queries against the limit afresh: the
 // abandoned plan's buffers (never freed) no longer count, so the next query can use it all.
 std::string BytesChargedAfterAbandonment() {
-  SessionConfig config;
-  config.memory_limit_bytes = 1 << 20;
-  auto ctx = SessionContext::Make(config).ValueOrDie();
-  if (!ctx.RegisterTable("big", BigTable(kManyRows, kManyRows)).ok()) return "REGISTER_FAILED";
-  auto df = ctx.Table("big").ValueOrDie();
-  df = df.Aggregate({Column("g")}, {AggregateCall("count", {})}).ValueOrDie();
-  auto result = df.Collect();
-  if (result.ok()) return "not refused";
-  return ErrorCode(result.status()) + " bytes=" + std::to_string(ctx.state()->bytes_allocated());
+  auto [code, bytes] = AggregateOverOneMiB();
+  return code + " bytes=" + std::to_string(bytes);
 }
 
 TEST_F(ExecutionTest, AbandonedQueryNoLongerCountsAgainstTheLimit) {
