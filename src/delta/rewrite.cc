@@ -52,6 +52,39 @@ Result<std::vector<Candidate>> ReadCandidates(const std::shared_ptr<const Snapsh
 
 }  // namespace
 
+Status CheckWriteConstraints(const std::shared_ptr<arrow::Table>& data,
+                             const arrow::Schema& table_schema,
+                             const std::map<std::string, std::string>& table_properties) {
+  for (const auto& field : table_schema.fields()) {
+    if (field->nullable()) continue;
+    auto column = data->GetColumnByName(field->name());
+    int64_t nulls = column ? column->null_count() : data->num_rows();
+    if (nulls > 0) {
+      return DeltaError(
+          "NOT_NULL_VIOLATION",
+          std::to_string(nulls) + " row(s) have NULL in non-nullable column '" + field->name() +
+              "'",
+          "\"column_name\":" + JsonQuote(field->name()) + ",\"rows\":" + std::to_string(nulls));
+    }
+  }
+  constexpr std::string_view kPrefix = "delta.constraints.";
+  for (const auto& [key, expression] : table_properties) {
+    if (key.rfind(kPrefix, 0) != 0) continue;
+    std::string name = key.substr(kPrefix.size());
+    CA_ASSIGN_OR_RAISE(auto ctx, engine::SessionContext::Make());
+    CA_ASSIGN_OR_RAISE(auto outside, RowsNotMatching(ctx, data, expression));
+    if (outside->num_rows() > 0) {
+      return DeltaError("CHECK_CONSTRAINT_VIOLATION",
+                        std::to_string(outside->num_rows()) + " row(s) violate check constraint '" +
+                            name + "' (" + expression + ")",
+                        "\"constraint\":" + JsonQuote(name) +
+                            ",\"expression\":" + JsonQuote(expression) +
+                            ",\"rows\":" + std::to_string(outside->num_rows()));
+    }
+  }
+  return Status::OK();
+}
+
 Status CheckRowsSatisfy(const std::shared_ptr<arrow::Table>& data, const std::string& predicate) {
   CA_ASSIGN_OR_RAISE(auto ctx, engine::SessionContext::Make());
   CA_ASSIGN_OR_RAISE(auto outside, RowsNotMatching(ctx, data, predicate));

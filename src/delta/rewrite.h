@@ -33,6 +33,14 @@ Result<PredicateRewrite> RewriteForUpdate(const std::shared_ptr<const Snapshot>&
                                           const std::string& predicate,
                                           const std::map<std::string, std::string>& updates);
 
+/// The data checker run before a write: NOT_NULL_VIOLATION when a non-nullable column of
+/// `table_schema` has NULLs in `data` (or is missing from it), CHECK_CONSTRAINT_VIOLATION when a
+/// row breaks a check constraint (table property "delta.constraints.<name>": a SQL predicate).
+/// Errors name the column or constraint and count the rows.
+Status CheckWriteConstraints(const std::shared_ptr<arrow::Table>& data,
+                             const arrow::Schema& table_schema,
+                             const std::map<std::string, std::string>& table_properties);
+
 /// PREDICATE_VIOLATION when a row of `data` does not satisfy `predicate` (what an overwrite by
 /// predicate writes must lie inside what it replaces).
 Status CheckRowsSatisfy(const std::shared_ptr<arrow::Table>& data, const std::string& predicate);

@@ -176,20 +176,35 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   // Writes are plain Parquet (writer version 2): a table asking writers for more is refused.
   if (exists) {
     const Protocol& p = (*existing)->protocol();
-    if (p.min_writer_version > 2 && p.min_writer_version != 7) {
+    // Writer versions 2 and 3 (appendOnly, invariants, checkConstraints) and table features we
+    // enforce; anything else is refused by name.
+    if (p.min_writer_version > 3 && p.min_writer_version != 7) {
       return DeltaError(
           "UNSUPPORTED_WRITER_FEATURE",
           "table '" + uri + "' needs writer version " + std::to_string(p.min_writer_version),
           "\"table_uri\":" + JsonQuote(uri));
     }
     for (const auto& f : p.writer_features) {
-      static const std::vector<std::string> kOk = {"appendOnly", "invariants", "timestampNtz"};
+      static const std::vector<std::string> kOk = {"appendOnly", "invariants", "checkConstraints",
+                                                   "timestampNtz"};
       if (std::find(kOk.begin(), kOk.end(), f) == kOk.end()) {
         return DeltaError("UNSUPPORTED_WRITER_FEATURE",
                           "table '" + uri + "' requires writer feature '" + f +
                               "', which this writer does not implement",
                           "\"table_uri\":" + JsonQuote(uri) + ",\"feature\":" + JsonQuote(f));
       }
+    }
+  }
+  if (exists) {
+    const auto& conf = (*existing)->metadata().configuration;
+    auto append_only = conf.find("delta.appendOnly");
+    bool rewrites = options.mode == WriteMode::kOverwrite || !options.predicate.empty();
+    if (append_only != conf.end() && append_only->second == "true" && rewrites) {
+      return DeltaError("APPEND_ONLY_TABLE",
+                        "table '" + uri +
+                            "' is append-only (delta.appendOnly): it accepts appends "
+                            "only",
+                        "\"table_uri\":" + JsonQuote(uri));
     }
   }
   auto already_done = [&](const Snapshot& snap) {
@@ -247,6 +262,25 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     } else if (exists) {
       CA_ASSIGN_OR_RAISE(rewrite, RewriteForUpdate(*existing, options.predicate, options.updates));
     }
+  }
+  // The data checker: not-null columns and check constraints of the table being written.
+  {
+    const Metadata* md = exists ? &(*existing)->metadata() : nullptr;
+    bool has_constraints = false;
+    const auto& props = md ? md->configuration : options.configuration;
+    for (const auto& [k, v] : props) has_constraints |= k.rfind("delta.constraints.", 0) == 0;
+    const arrow::Schema& target = exists ? *(*existing)->schema() : *schema;
+    bool has_not_null = false;
+    for (const auto& f : target.fields()) has_not_null |= !f->nullable();
+    if (has_constraints || has_not_null) {
+      CA_ASSIGN_OR_RAISE(auto table, data->ToTable());
+      CA_RETURN_NOT_OK(CheckWriteConstraints(table, target, props));
+      data = std::make_shared<arrow::TableBatchReader>(table);
+    }
+  }
+  if (rewrite && rewrite->kept && !options.updates.empty()) {  // updated rows are new rows too
+    CA_RETURN_NOT_OK(CheckWriteConstraints(rewrite->kept, *(*existing)->schema(),
+                                           (*existing)->metadata().configuration));
   }
   CA_ASSIGN_OR_RAISE(auto files, WriteDataFiles(fs, root, std::move(data), *schema, effective));
   if (rewrite && rewrite->kept && rewrite->kept->num_rows() > 0) {

@@ -304,3 +304,39 @@ def test_update_rows_matches_delta_rs(tmp_path):
     with pytest.raises(EngineExecutionError) as info:
         DeltaTable(ours_path).update({"nope": "1"})
     assert info.value.code == "UNKNOWN_COLUMN"
+
+
+def test_the_data_checker_refuses_nulls_and_constraint_violations(tmp_path):
+    path = str(tmp_path / "t")
+    schema = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("v", pa.string())])
+    write_delta(path, pa.table({"id": [1, 2], "v": ["a", None]}, schema=schema))
+    with pytest.raises(EngineExecutionError) as info:
+        write_delta(path, pa.table({"id": pa.array([3, None], pa.int64()), "v": ["b", "c"]}),
+                    mode="append")
+    assert info.value.code == "NOT_NULL_VIOLATION"
+    assert info.value.details == {"column_name": "id", "rows": 1}
+    deltalake.DeltaTable(path).alter.add_constraint({"positive_id": "id > 0"})
+    with pytest.raises(EngineExecutionError) as info:
+        write_delta(path, pa.table({"id": [5, -1, -2], "v": ["x", "y", "z"]}, schema=schema),
+                    mode="append")
+    assert info.value.code == "CHECK_CONSTRAINT_VIOLATION"
+    assert info.value.details["constraint"] == "positive_id" and info.value.details["rows"] == 2
+    with pytest.raises(EngineExecutionError) as info:
+        DeltaTable(path).update({"id": "id - 10"}, "id = 1")
+    assert info.value.code == "CHECK_CONSTRAINT_VIOLATION"
+    version = DeltaTable(path).version
+    write_delta(path, pa.table({"id": [7], "v": ["ok"]}, schema=schema), mode="append")
+    assert DeltaTable(path).version == version + 1  # valid rows still go in
+
+
+def test_append_only_tables_accept_appends_only(tmp_path):
+    path = str(tmp_path / "t")
+    data = pa.table({"k": pa.array([1, 2], pa.int64())})
+    deltalake.write_deltalake(path, data, configuration={"delta.appendOnly": "true"})
+    assert write_delta(path, data, mode="append")["version"] == 1
+    for attempt in (lambda: write_delta(path, data, mode="overwrite"),
+                    lambda: DeltaTable(path).delete("k = 1")):
+        with pytest.raises(EngineExecutionError) as info:
+            attempt()
+        assert info.value.code == "APPEND_ONLY_TABLE"
+    assert DeltaTable(path).to_arrow().num_rows == 4
