@@ -16,6 +16,7 @@
 
 #include "delta/deletion_vector_internal.h"
 #include "delta/delta_error.h"
+#include "delta/snapshot.h"
 
 namespace codeanatomy::delta {
 
@@ -50,27 +51,6 @@ bool HasUriScheme(std::string_view text) {
   return true;
 }
 
-std::optional<std::string> PercentDecode(std::string_view text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size() || hex(text[i + 1]) < 0 || hex(text[i + 2]) < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-    i += 2;
-  }
-  return out;
-}
-
 // A `file:` URI ("file:/p", "file:///p", "file://host/p") as a local path; other text as is.
 std::optional<std::string> LocalPathOf(std::string_view path) {
   constexpr std::string_view kFile = "file:";
@@ -84,7 +64,9 @@ std::optional<std::string> LocalPathOf(std::string_view path) {
     if (slash == std::string_view::npos) return std::nullopt;
     rest.remove_prefix(slash);  // drop the (usually empty) authority
   }
-  return PercentDecode(rest);
+  auto decoded = PercentDecode(rest);  // the log's decoder (snapshot.h): one definition
+  if (!decoded.ok()) return std::nullopt;
+  return *decoded;
 }
 
 // True when a relative path has no empty, "." or ".." segment (so it stays below its root).
@@ -291,7 +273,10 @@ Result<DeletionVectorDescriptor> ParseDeletionVector(const JsonValue& dv) {
 
 std::string DeletionVectorId(const DeletionVectorDescriptor& dv) {
   std::string id = dv.storage_type + dv.path_or_inline_dv;
-  if (dv.offset) id += "@" + std::to_string(*dv.offset);
+  if (dv.offset) {
+    id += '@';
+    id += std::to_string(*dv.offset);
+  }
   return id;
 }
 
