@@ -393,9 +393,10 @@ Result<std::shared_ptr<arrow::Field>> PhysicalField(const arrow::Field& field,
 }  // namespace
 
 Result<ColumnMappingMode> ParseColumnMappingMode(const std::string* value) {
-  if (value == nullptr || EqualsIgnoreCase(*value, "none")) return ColumnMappingMode::kNone;
-  if (EqualsIgnoreCase(*value, "name")) return ColumnMappingMode::kName;
-  if (EqualsIgnoreCase(*value, "id")) return ColumnMappingMode::kId;
+  if (value == nullptr || AsciiEqualsCaseInsensitive(*value, "none"))
+    return ColumnMappingMode::kNone;
+  if (AsciiEqualsCaseInsensitive(*value, "name")) return ColumnMappingMode::kName;
+  if (AsciiEqualsCaseInsensitive(*value, "id")) return ColumnMappingMode::kId;
   return DeltaError("INVALID_COLUMN_MAPPING_MODE",
                     "unknown " + std::string(kColumnMappingModeProperty) + " '" + *value +
                         "' (expected none, name or id)",

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <arrow/type.h>
+#include <arrow/util/string.h>
 
 #include "common/status.h"
 #include "delta/delta_error.h"
@@ -44,16 +45,7 @@ inline Status UnsupportedType(std::string_view type_name, std::string_view path)
   return DeltaError("UNSUPPORTED_TYPE", std::move(message), std::move(details));
 }
 
-inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using arrow::internal::AsciiEqualsCaseInsensitive;
 
 template <typename T>
 inline bool ParseNumber(std::string_view text, T* out) {

@@ -226,8 +226,10 @@ std::shared_ptr<arrow::Scalar> ValueFromText(std::string_view text,
     case arrow::Type::DOUBLE:
       return NumberFromText<arrow::DoubleScalar>(text);
     case arrow::Type::BOOL:
-      if (EqualsIgnoreCase(text, "true")) return std::make_shared<arrow::BooleanScalar>(true);
-      if (EqualsIgnoreCase(text, "false")) return std::make_shared<arrow::BooleanScalar>(false);
+      if (AsciiEqualsCaseInsensitive(text, "true"))
+        return std::make_shared<arrow::BooleanScalar>(true);
+      if (AsciiEqualsCaseInsensitive(text, "false"))
+        return std::make_shared<arrow::BooleanScalar>(false);
       return nullptr;
     case arrow::Type::DECIMAL128:
       return DecimalFromText(text, type);

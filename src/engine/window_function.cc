@@ -6,11 +6,13 @@
 
 #include <arrow/compute/api_scalar.h>
 #include <arrow/compute/cast.h>
+#include <arrow/util/string.h>
 
 #include "common/suggest.h"
 
 namespace codeanatomy::engine {
 
+using arrow::internal::AsciiToLower;
 namespace cp = arrow::compute;
 
 namespace {
@@ -47,12 +49,6 @@ const std::map<std::string, FunctionInfo>& KnownFunctions() {
       {"mean", {WindowKind::kMean, 1, 1}},
   };
   return kFunctions;
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 std::string CallText(const WindowFunction& w) {
@@ -160,7 +156,7 @@ Result<ResolvedWindowFunction> ResolveWindowFunction(const WindowFunction& w,
                                                      const arrow::Schema& input,
                                                      const FunctionResolver& fr) {
   const auto& known = KnownFunctions();
-  std::string name = Lower(w.function);
+  std::string name = AsciiToLower(w.function);
   auto it = known.find(name);
   if (it == known.end()) {
     std::vector<std::string> names;

@@ -3,18 +3,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include <arrow/util/string.h>
+
 #include "sql/parse_tree.h"
 
 namespace codeanatomy::sql::internal {
 
 using engine::Expr;
 using engine::ExprKind;
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 bool IsStringLiteral(const Expr& e) {
   return e.kind == ExprKind::kLiteral && e.literal && e.literal->is_valid &&
@@ -74,10 +70,7 @@ bool ContainsAggregateNode(const JsonValue& node, const engine::FunctionResolver
     const JsonValue& body = NodeBody(node);
     auto name = StringList(Member(body, "funcname"));
     if (Member(body, "over").is_null() && !name.empty()) {
-      std::string lowered = name.back();
-      std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (fr.IsAggregate(lowered)) return true;
+      if (fr.IsAggregate(arrow::internal::AsciiToLower(name.back()))) return true;
     }
   }
   for (const auto& [key, child] : node.object_value()) {

@@ -14,8 +14,6 @@
 
 namespace codeanatomy::sql::internal {
 
-/// ASCII lower case.
-std::string Lower(std::string s);
 /// Whether `e` is a non-null string constant (PostgreSQL's untyped literal).
 bool IsStringLiteral(const engine::Expr& e);
 /// A boolean member of a parse-tree node body (false when absent).

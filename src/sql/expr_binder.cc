@@ -8,6 +8,7 @@
 #include <arrow/compute/api.h>
 #include <arrow/scalar.h>
 #include <arrow/util/decimal.h>
+#include <arrow/util/string.h>
 
 #include "common/suggest.h"
 #include "sql/binder.h"
@@ -17,12 +18,12 @@
 
 namespace codeanatomy::sql {
 
+using arrow::internal::AsciiToLower;
 namespace cp = arrow::compute;
 using engine::Expr;
 using engine::ExprKind;
 
 using internal::IsStringLiteral;
-using internal::Lower;
 
 std::shared_ptr<SqlSessionState> SqlStateOf(engine::SessionState& state) {
   return state.Extension<SqlSessionState>("sql");
@@ -53,7 +54,7 @@ std::vector<ExprPtr> SplitConjunction(const ExprPtr& expr) {
   while (!stack.empty()) {
     ExprPtr e = stack.back();
     stack.pop_back();
-    if (e->kind == ExprKind::kCall && Lower(e->name) == "and" && e->args.size() == 2) {
+    if (e->kind == ExprKind::kCall && AsciiToLower(e->name) == "and" && e->args.size() == 2) {
       stack.push_back(e->args[1]);
       stack.push_back(e->args[0]);
     } else {
@@ -259,11 +260,11 @@ Result<ExprPtr> Binder::BindColumnRef(const JsonValue& node, ExprScope& scope) {
                     bool case_insensitive) -> std::vector<const BoundColumn*> {
     std::vector<const BoundColumn*> hits;
     for (const BoundColumn& c : rel.columns) {
-      bool name_ok = case_insensitive ? Lower(c.name) == Lower(name) : c.name == name;
+      bool name_ok = case_insensitive ? AsciiToLower(c.name) == AsciiToLower(name) : c.name == name;
       if (!name_ok) continue;
       if (qualifier.empty()) {
         if (c.merged) continue;
-      } else if (case_insensitive ? Lower(c.qualifier) != Lower(qualifier)
+      } else if (case_insensitive ? AsciiToLower(c.qualifier) != AsciiToLower(qualifier)
                                   : c.qualifier != qualifier) {
         continue;
       }

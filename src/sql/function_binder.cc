@@ -8,6 +8,7 @@
 #include <arrow/compute/api.h>
 #include <arrow/scalar.h>
 #include <arrow/util/decimal.h>
+#include <arrow/util/string.h>
 
 #include "common/suggest.h"
 #include "sql/binder.h"
@@ -17,17 +18,17 @@
 
 namespace codeanatomy::sql {
 
+using arrow::internal::AsciiToLower;
 namespace cp = arrow::compute;
 using engine::Expr;
 using engine::ExprKind;
 
 using internal::IsStringLiteral;
-using internal::Lower;
 
 Result<ExprPtr> Binder::BindFuncCall(const JsonValue& node, ExprScope& scope) {
   const JsonValue& body = NodeBody(node);
   std::vector<std::string> qualified = StringList(Member(body, "funcname"));
-  std::string name = Lower(qualified.back());
+  std::string name = AsciiToLower(qualified.back());
   if (!Member(body, "agg_order").is_null()) {
     return ErrorAt("NOT_SUPPORTED", "not supported: ORDER BY inside an aggregate call", node);
   }
@@ -48,7 +49,7 @@ Result<ExprPtr> Binder::BindFuncCall(const JsonValue& node, ExprScope& scope) {
       return ErrorAt("NOT_SUPPORTED", name + " needs a constant field name", field_node);
     }
     CA_ASSIGN_OR_RAISE(auto value, BindExpr(raw_args.array_value()[1], scope));
-    auto fn = ExtractFunction(Lower(sval.string_value()));
+    auto fn = ExtractFunction(AsciiToLower(sval.string_value()));
     if (!fn.ok()) return ErrorAt("NOT_SUPPORTED", fn.status().message(), field_node);
     return engine::Call(*fn, {value});
   }

@@ -22,7 +22,6 @@ using engine::Expr;
 using engine::ExprKind;
 
 using internal::IsStringLiteral;
-using internal::Lower;
 
 Result<ExprPtr> Binder::Coerce(ExprPtr literal_side, const ExprPtr& other,
                                const BoundRelation& rel) {

@@ -7,8 +7,11 @@
 #include <arrow/compute/api_scalar.h>
 #include <arrow/compute/cast.h>
 #include <arrow/util/decimal.h>
+#include <arrow/util/string.h>
 
 namespace codeanatomy::sql {
+
+using arrow::internal::AsciiToLower;
 
 namespace {
 
@@ -61,18 +64,12 @@ int64_t AddMonths(int64_t days, int64_t months) {
   return DaysFromCivil(ny, nm, std::min(d, DaysInMonth(ny, nm)));
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // Parses interval text: "90" under a single-field typmod, or "<n> <unit> [<n> <unit> ...]".
 Result<arrow::MonthDayNanoIntervalType::MonthDayNanos> ParseInterval(const std::string& text,
                                                                      int64_t typmod) {
   arrow::MonthDayNanoIntervalType::MonthDayNanos out{0, 0, 0};
   auto add = [&](double n, const std::string& unit) -> Status {
-    std::string u = Lower(unit);
+    std::string u = AsciiToLower(unit);
     if (!u.empty() && u.back() == 's' && u != "s" && u != "ms" && u != "us") u.pop_back();
     if (u == "year" || u == "y") {
       out.months += static_cast<int32_t>(n * 12);
@@ -152,7 +149,7 @@ Result<arrow::MonthDayNanoIntervalType::MonthDayNanos> ParseInterval(const std::
 
 Result<std::shared_ptr<arrow::DataType>> SqlTypeFromName(const std::string& raw,
                                                          const std::vector<int64_t>& typmods) {
-  std::string name = Lower(raw);
+  std::string name = AsciiToLower(raw);
   static const std::map<std::string, std::shared_ptr<arrow::DataType>> kTypes = {
       {"int2", arrow::int16()},
       {"smallint", arrow::int16()},
@@ -278,7 +275,7 @@ Result<engine::ExprPtr> CastLiteral(const engine::ExprPtr& literal,
   }
   if (type->id() == arrow::Type::BOOL && scalar->type->id() == arrow::Type::STRING) {
     // PostgreSQL's boolean input: t/f, true/false, yes/no, on/off, 1/0 (any case).
-    std::string v = Lower(static_cast<const arrow::StringScalar&>(*scalar).ToString());
+    std::string v = AsciiToLower(static_cast<const arrow::StringScalar&>(*scalar).ToString());
     v.erase(0, v.find_first_not_of(' '));
     v.erase(v.find_last_not_of(' ') + 1);
     static const std::map<std::string, bool> kBools = {

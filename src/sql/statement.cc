@@ -6,6 +6,7 @@
 
 #include <arrow/builder.h>
 #include <arrow/table.h>
+#include <arrow/util/string.h>
 
 #include "common/tracing.h"
 #include "engine/view.h"
@@ -272,9 +273,7 @@ class StatementRunner {
   Result<engine::DataFrame> CreateFunction(Binder& binder, const ParsedStatement& st,
                                            const JsonValue& body) {
     auto parts = StringList(Member(body, "funcname"));
-    std::string name = parts.empty() ? "" : parts.back();
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string name = arrow::internal::AsciiToLower(parts.empty() ? "" : parts.back());
     auto macro = std::make_shared<SqlMacro>();
     for (const JsonValue& p : Member(body, "parameters").array_value()) {
       const JsonValue& pb = NodeBody(p);
@@ -343,12 +342,6 @@ std::map<std::string, ExternalTableFactory>& Formats() {
   return formats;
 }
 
-std::string Upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
 // CREATE EXTERNAL TABLE is not PostgreSQL grammar either (it is DataFusion's).
 bool MatchCreateExternal(const std::string& text, std::string* name, std::string* format,
                          std::string* location) {
@@ -358,7 +351,7 @@ bool MatchCreateExternal(const std::string& text, std::string* name, std::string
   std::smatch m;
   if (!std::regex_match(text, m, kCreate)) return false;
   *name = m[1].str();
-  *format = Upper(m[2].str());
+  *format = arrow::internal::AsciiToUpper(m[2].str());
   *location = std::regex_replace(m[3].str(), std::regex("''"), "'");
   return true;
 }
@@ -377,7 +370,7 @@ bool MatchDescribe(const std::string& text, std::string* name) {
 
 void RegisterExternalTableFormat(const std::string& format, ExternalTableFactory factory) {
   std::lock_guard<std::mutex> lock(FormatsMutex());
-  Formats()[Upper(format)] = std::move(factory);
+  Formats()[arrow::internal::AsciiToUpper(format)] = std::move(factory);
 }
 
 void SetStatementPolicy(engine::SessionState& state, const StatementPolicy& policy) {
