@@ -134,10 +134,13 @@ Result<std::shared_ptr<arrow::Table>> ReadChangeFeed(const std::string& uri,
         }
         CA_ASSIGN_OR_RAISE(auto rows, provider->ReadFile(f, path, columns));
         // The change type column is in the file but not in the table schema: read it apart.
-        auto full = parquet::arrow::OpenFile(*input, arrow::default_memory_pool());
-        if (!full.ok()) return full.status();
-        CA_ASSIGN_OR_RAISE(auto raw_rows, (*full)->ReadTable());
-        auto types = raw_rows->GetColumnByName("_change_type");
+        auto reader = parquet::arrow::OpenFile(*input, arrow::default_memory_pool());
+        if (!reader.ok()) return reader.status();
+        std::shared_ptr<arrow::Schema> file_schema;
+        CA_RETURN_NOT_OK((*reader)->GetSchema(&file_schema));
+        const int type_index = file_schema->GetFieldIndex("_change_type");
+        std::shared_ptr<arrow::ChunkedArray> types;
+        if (type_index >= 0) CA_RETURN_NOT_OK((*reader)->ReadColumn(type_index, &types));
         if (!types) {
           return DeltaError("INVALID_CHANGE_DATA",
                             "change data file '" + f.path + "' has no _change_type column",
