@@ -154,3 +154,17 @@ def test_one_session_serves_sql_from_several_threads(ctx: ca.SessionContext) -> 
     for t in threads:
         t.join()
     assert not errors and results == [expected] * 4
+
+
+@pytest.mark.xfail(strict=True, reason="known bug (issue 3 note): a correlated aggregate "
+                   "subquery's value over no matching rows is NULL unless it is a bare count")
+def test_correlated_subquery_over_no_rows_keeps_the_empty_aggregate_value() -> None:
+    # The "COUNT bug": count(*) + 1 over no matching rows is 1, not NULL (DuckDB as oracle).
+    c = ca.SessionContext()
+    t = pa.table({"a": pa.array([1, 2, 3], pa.int64())})
+    u = pa.table({"b": pa.array([1, 1, 5], pa.int64())})
+    c.register_arrow("t", t)
+    c.register_arrow("u", u)
+    q = "SELECT a, (SELECT count(*) + 1 FROM u WHERE u.b = t.a) AS c FROM t ORDER BY a"
+    expected = duckdb.sql(q).to_arrow_table()
+    assert c.sql(q).to_arrow().to_pylist() == expected.to_pylist()
