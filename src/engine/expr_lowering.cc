@@ -6,6 +6,7 @@
 #include <arrow/array/util.h>
 #include <arrow/compute/api.h>
 #include <arrow/compute/exec.h>
+#include <arrow/util/string.h>
 
 #include "engine/expr.h"
 
@@ -257,9 +258,7 @@ class Lowerer {
                            "aggregate function " + e.name + " is not allowed here; use aggregate()",
                            "{\"expression\":" + JsonQuote(ToString(e)) + "}");
     }
-    std::string lname = e.name;
-    std::transform(lname.begin(), lname.end(), lname.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lname = arrow::internal::AsciiToLower(e.name);
     std::shared_ptr<cp::FunctionOptions> options = e.options;
     size_t n_args = e.args.size();
     // Functions whose trailing arguments become Arrow options: check the SQL signature.
