@@ -103,19 +103,26 @@ class DeltaTable:
     def delete(self, predicate: str | None = None) -> dict[str, int]:
         """Deletes the rows matching ``predicate`` (SQL; None: every row) and returns the new
         version and metrics. Files holding matching rows are removed and their other rows
-        written again. This object keeps its snapshot; open a new DeltaTable to see the change."""
-        version, added, removed, kept = _native.delta_delete(self._uri, predicate or "")
-        return {"version": version, "num_added_files": added, "num_removed_files": removed,
-                "num_copied_rows": kept}
+        written again. This object keeps its snapshot; open a new DeltaTable to see the change.
+
+        The delete reads this snapshot's version; commits that landed since are checked for
+        conflicts (a removed file it read, added data its predicate matches, a changed schema
+        or protocol: typed ``CONCURRENT_*`` / ``METADATA_CHANGED`` / ``PROTOCOL_CHANGED``
+        errors) and, when none conflicts, the delete commits after them."""
+        version, added, removed, kept, read_version = _native.delta_delete(
+            self._uri, predicate or "", self.version)
+        return {"version": version, "read_version": read_version, "num_added_files": added,
+                "num_removed_files": removed, "num_copied_rows": kept}
 
     def update(self, updates: dict[str, str], predicate: str | None = None) -> dict[str, int]:
         """Sets columns (``{"col": "SQL expression"}``) in the rows matching ``predicate`` (SQL;
         None: every row); the files holding them are rewritten. Returns the new version and
-        metrics."""
-        version, added, removed, rows = _native.delta_update(self._uri, predicate or "",
-                                                             dict(updates))
-        return {"version": version, "num_added_files": added, "num_removed_files": removed,
-                "num_rewritten_rows": rows}
+        metrics. Like ``delete``, it reads this snapshot's version and is checked for
+        conflicts with the commits since."""
+        version, added, removed, rows, read_version = _native.delta_update(
+            self._uri, predicate or "", dict(updates), self.version)
+        return {"version": version, "read_version": read_version, "num_added_files": added,
+                "num_removed_files": removed, "num_rewritten_rows": rows}
 
     def to_arrow(self) -> pa.Table:
         """The snapshot's rows."""
@@ -140,6 +147,8 @@ def write_delta(
     app_version: int | None = None,
     schema_mode: str | None = None,
     predicate: str | None = None,
+    read_version: int | None = None,
+    configuration: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Writes Arrow data (anything with ``__arrow_c_stream__`` / ``__arrow_c_array__``) to a
     Delta table, creating it when absent. ``mode``: ``"error"`` (the table must not exist),
@@ -156,10 +165,22 @@ def write_delta(
 
     ``app_id``/``app_version`` make the write idempotent: the commit records the pair, and a
     write whose ``app_id`` already has a version >= ``app_version`` writes nothing
-    (``skipped`` is True)."""
-    version, added, removed, rows, attempts, skipped = _native.delta_write(
+    (``skipped`` is True).
+
+    ``read_version``: the version the write reads (what an overwrite replaces; default the
+    latest). Commits that landed after it are checked by the protocol's conflict rules
+    (isolation level ``delta.isolationLevel``: WriteSerializable by default, where blind
+    appends never conflict; or Serializable); a conflict is a typed error
+    (``CONCURRENT_APPEND``, ``CONCURRENT_DELETE_READ``, ``CONCURRENT_DELETE_DELETE``,
+    ``CONCURRENT_TRANSACTION``, ``METADATA_CHANGED``, ``PROTOCOL_CHANGED``).
+
+    ``configuration``: table properties of a new table (``delta.isolationLevel``,
+    ``delta.checkpointInterval``, ``delta.constraints.<name>``, ...)."""
+    version, added, removed, rows, attempts, skipped, read = _native.delta_write(
         os.fspath(uri), data, mode, list(partition_by or []), max_rows_per_file, app_id,
-        app_version, schema_mode or "", predicate or ""
+        app_version, schema_mode or "", predicate or "", read_version,
+        {str(k): str(v) for k, v in (configuration or {}).items()},
     )
-    return {"version": version, "num_added_files": added, "num_removed_files": removed,
-            "num_output_rows": rows, "attempts": attempts, "skipped": skipped}
+    return {"version": version, "read_version": read, "num_added_files": added,
+            "num_removed_files": removed, "num_output_rows": rows, "attempts": attempts,
+            "skipped": skipped}

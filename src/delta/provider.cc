@@ -111,6 +111,16 @@ Result<cp::Expression> ToLogical(cp::Expression value, const arrow::DataType& ph
 
 }  // namespace
 
+Result<bool> FileMayMatch(const FileAction& f, const Snapshot& snapshot,
+                          const cp::Expression& filter) {
+  const auto& logical = *snapshot.schema();
+  CA_ASSIGN_OR_RAISE(auto bound, filter.Bind(logical));
+  CA_ASSIGN_OR_RAISE(auto guarantee, FileGuarantee(f, snapshot, logical));
+  CA_ASSIGN_OR_RAISE(guarantee, guarantee.Bind(logical));
+  CA_ASSIGN_OR_RAISE(auto simplified, cp::SimplifyWithGuarantee(bound, guarantee));
+  return simplified.IsSatisfiable();
+}
+
 Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::Make(
     std::shared_ptr<const Snapshot> snapshot) {
   CA_RETURN_NOT_OK(engine::InitializeArrow());

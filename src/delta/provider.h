@@ -41,6 +41,11 @@ class DeltaTableProvider : public engine::TableProvider {
   int64_t estimated_rows_ = -1;
 };
 
+/// Whether `f` may hold rows matching `filter` (over the snapshot's logical schema, unbound),
+/// judged by its partition values and statistics (a missing statistic means unknown).
+Result<bool> FileMayMatch(const FileAction& f, const Snapshot& snapshot,
+                          const arrow::compute::Expression& filter);
+
 /// Registers "DELTA" for SQL's CREATE EXTERNAL TABLE ... STORED AS DELTA LOCATION '...' (the
 /// latest version). Idempotent.
 void RegisterDeltaSqlFormat();

@@ -31,23 +31,27 @@ struct Candidate {
   const FileAction* file;
   std::shared_ptr<arrow::Table> rows;
 };
+// Records the files read and the filter in `out`.
 Result<std::vector<Candidate>> ReadCandidates(const std::shared_ptr<const Snapshot>& snapshot,
                                               const DeltaTableProvider& provider,
                                               engine::SessionContext& ctx,
-                                              const engine::ExprPtr& predicate) {
+                                              const engine::ExprPtr& predicate,
+                                              PredicateRewrite* out) {
   const auto& schema = snapshot->schema();
   CA_ASSIGN_OR_RAISE(auto lowered,
                      engine::LowerScalar(*predicate, *schema, ctx.state()->resolver()));
-  CA_ASSIGN_OR_RAISE(auto files, provider.PrunedFiles(engine::Unbind(lowered)));
+  out->read_filter = engine::Unbind(lowered);
+  CA_ASSIGN_OR_RAISE(auto files, provider.PrunedFiles(out->read_filter));
+  out->read = files;
   std::vector<int> columns(schema->num_fields());
   for (int i = 0; i < schema->num_fields(); ++i) columns[i] = i;
-  std::vector<Candidate> out;
+  std::vector<Candidate> candidates;
   for (const FileAction* f : files) {
     CA_ASSIGN_OR_RAISE(auto path, snapshot->DataFilePath(f->path));
     CA_ASSIGN_OR_RAISE(auto rows, provider.ReadFile(*f, path, columns));
-    out.push_back({f, std::move(rows)});
+    candidates.push_back({f, std::move(rows)});
   }
-  return out;
+  return candidates;
 }
 
 }  // namespace
@@ -107,8 +111,8 @@ Result<PredicateRewrite> RewriteForPredicate(const std::shared_ptr<const Snapsho
   const auto& schema = snapshot->schema();
   auto pred = sql::ParseSqlExpression(predicate, *schema, ctx.state());
   if (!pred.ok()) return WithStage(pred.status(), stage::kSql, "INVALID_PREDICATE");
-  CA_ASSIGN_OR_RAISE(auto candidates, ReadCandidates(snapshot, *provider, ctx, *pred));
   PredicateRewrite out;
+  CA_ASSIGN_OR_RAISE(auto candidates, ReadCandidates(snapshot, *provider, ctx, *pred, &out));
   std::vector<std::shared_ptr<arrow::Table>> kept;
   for (const auto& [f, rows] : candidates) {
     CA_ASSIGN_OR_RAISE(auto rest, RowsNotMatching(ctx, rows, predicate));
@@ -150,8 +154,8 @@ Result<PredicateRewrite> RewriteForUpdate(const std::shared_ptr<const Snapshot>&
         engine::Case({{matched, engine::Cast(*value, f->type())}}, engine::Column(f->name())),
         f->name()));
   }
-  CA_ASSIGN_OR_RAISE(auto candidates, ReadCandidates(snapshot, *provider, ctx, *pred));
   PredicateRewrite out;
+  CA_ASSIGN_OR_RAISE(auto candidates, ReadCandidates(snapshot, *provider, ctx, *pred, &out));
   std::vector<std::shared_ptr<arrow::Table>> rewritten;
   for (const auto& [f, rows] : candidates) {
     CA_ASSIGN_OR_RAISE(auto rest, RowsNotMatching(ctx, rows, predicate));

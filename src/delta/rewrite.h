@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <arrow/compute/expression.h>
 #include <arrow/table.h>
 
 #include "common/status.h"
@@ -18,6 +19,8 @@ namespace codeanatomy::delta {
 struct PredicateRewrite {
   std::vector<const FileAction*> removed;  ///< files holding at least one matching row
   std::shared_ptr<arrow::Table> kept;      ///< their rows that do not match (to write again)
+  std::vector<const FileAction*> read;     ///< files read (those the predicate may match)
+  arrow::compute::Expression read_filter;  ///< the predicate, lowered (unbound)
 };
 
 /// Files of `snapshot` with rows matching `predicate` (SQL expression text over the table's

@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "common/tracing.h"
 #include "delta/checkpoint.h"
+#include "delta/conflict.h"
 #include "delta/data_files.h"
 #include "delta/delta_error.h"
 #include "delta/log_store.h"
@@ -111,6 +112,12 @@ std::string MetadataLine(const Metadata& m, const std::string& schema_string) {
   return wrapped.ToJson() + "\n";
 }
 
+Result<std::shared_ptr<const Snapshot>> LoadForRewrite(const std::string& uri,
+                                                       std::optional<int64_t> read_version) {
+  return Snapshot::Load(uri, read_version ? TableVersion{VersionNumber{*read_version}}
+                                          : TableVersion{LatestVersion{}});
+}
+
 }  // namespace
 
 Result<SchemaMode> ParseSchemaMode(const std::string& mode) {
@@ -120,27 +127,31 @@ Result<SchemaMode> ParseSchemaMode(const std::string& mode) {
   return ArgumentError("schema_mode must be 'merge' or 'overwrite', not '" + mode + "'");
 }
 
-Result<WriteResult> DeleteRows(const std::string& uri, const std::string& predicate) {
-  CA_ASSIGN_OR_RAISE(auto snapshot, Snapshot::Load(uri, LatestVersion{}));
+Result<WriteResult> DeleteRows(const std::string& uri, const std::string& predicate,
+                               std::optional<int64_t> read_version) {
+  CA_ASSIGN_OR_RAISE(auto snapshot, LoadForRewrite(uri, read_version));
   // An overwrite by the predicate with no new rows: exactly the rows to keep are written back.
   CA_ASSIGN_OR_RAISE(auto empty, arrow::Table::MakeEmpty(snapshot->schema()));
   WriteOptions options;
   options.mode = WriteMode::kOverwrite;
   options.predicate = predicate.empty() ? "true" : predicate;
   options.operation = "DELETE";
+  options.read_version = snapshot->version();
   return WriteDelta(uri, std::make_shared<arrow::TableBatchReader>(empty), options);
 }
 
 Result<WriteResult> UpdateRows(const std::string& uri, const std::string& predicate,
-                               const std::map<std::string, std::string>& updates) {
+                               const std::map<std::string, std::string>& updates,
+                               std::optional<int64_t> read_version) {
   if (updates.empty()) return ArgumentError("an update needs at least one column to set");
-  CA_ASSIGN_OR_RAISE(auto snapshot, Snapshot::Load(uri, LatestVersion{}));
+  CA_ASSIGN_OR_RAISE(auto snapshot, LoadForRewrite(uri, read_version));
   CA_ASSIGN_OR_RAISE(auto empty, arrow::Table::MakeEmpty(snapshot->schema()));
   WriteOptions options;
   options.mode = WriteMode::kOverwrite;
   options.predicate = predicate.empty() ? "true" : predicate;
   options.updates = updates;
   options.operation = "UPDATE";
+  options.read_version = snapshot->version();
   return WriteDelta(uri, std::make_shared<arrow::TableBatchReader>(empty), options);
 }
 
@@ -161,7 +172,9 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   CA_ASSIGN_OR_RAISE(auto fs, OpenTableRoot(uri, &root));
   CA_ASSIGN_OR_RAISE(auto store, LogStoreFor(fs));
 
-  auto existing = Snapshot::Load(uri, LatestVersion{});
+  auto existing =
+      Snapshot::Load(uri, options.read_version ? TableVersion{VersionNumber{*options.read_version}}
+                                               : TableVersion{LatestVersion{}});
   bool exists = existing.ok();
   if (!exists) {
     auto info = DescribeError(existing.status());
@@ -301,21 +314,32 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     CA_ASSIGN_OR_RAISE(schema_json, SchemaToDeltaJson(*new_schema));
   }
 
-  for (int attempt = 0;; ++attempt) {
-    std::shared_ptr<const Snapshot> base;
-    if (exists && (attempt == 0 || options.mode == WriteMode::kOverwrite || new_schema)) {
-      base = *existing;  // what was read is what is replaced: commit right after it or conflict
-    } else if (attempt > 0 || exists) {
-      auto reloaded = Snapshot::Load(uri, LatestVersion{});
-      if (reloaded.ok()) base = *reloaded;
+  // What this write read and removes: a commit landing first is checked against it.
+  std::shared_ptr<const Snapshot> read = exists ? *existing : nullptr;
+  TransactionFootprint footprint;
+  std::vector<const FileAction*> removed;
+  if (read && options.mode == WriteMode::kOverwrite) {
+    if (rewrite) {
+      removed = rewrite->removed;
+      footprint.read_filter = rewrite->read_filter;
+      for (const FileAction* f : rewrite->read) footprint.read_files.insert(f->path);
+    } else {
+      for (const auto& f : read->files()) removed.push_back(&f);
+      footprint.read_whole_table = true;
     }
-    int64_t version = base ? base->version() + 1 : 0;
-    int64_t now = NowMs();
-    std::string commit;
+    for (const FileAction* f : removed) footprint.removed_files.insert(f->path);
+  }
+  if (options.app_transaction) footprint.app_id = options.app_transaction->first;
+  result.files_removed = static_cast<int64_t>(removed.size());
+  result.read_version = read ? read->version() : -1;
+
+  const int64_t now = NowMs();
+  std::string commit;
+  {
     JsonValue info = JsonValue::MakeObject();
     info.Set("timestamp", now);
     info.Set("operation", !options.operation.empty() ? options.operation
-                          : base                     ? "WRITE"
+                          : read                     ? "WRITE"
                                                      : "CREATE TABLE");
     JsonValue params = JsonValue::MakeObject();
     params.Set("mode", options.mode == WriteMode::kAppend      ? "Append"
@@ -324,86 +348,82 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     JsonValue pb = JsonValue::MakeArray();
     for (const auto& c : partition_by) pb.Append(c);
     params.Set("partitionBy", pb.ToJson());
+    if (!options.predicate.empty()) params.Set("predicate", options.predicate);
     info.Set("operationParameters", std::move(params));
+    if (read) info.Set("readVersion", read->version());
+    info.Set("isolationLevel",
+             read && TableIsolationLevel(read->metadata()) == IsolationLevel::kSerializable
+                 ? "Serializable"
+                 : "WriteSerializable");
     info.Set("engineInfo", "codeanatomy/0.1.0");
     info.Set("isBlindAppend", options.mode != WriteMode::kOverwrite);
     JsonValue metrics = JsonValue::MakeObject();
     metrics.Set("numFiles", std::to_string(files.size()));
     metrics.Set("numOutputRows", std::to_string(result.rows_written));
+    metrics.Set("numRemovedFiles", std::to_string(removed.size()));
     info.Set("operationMetrics", std::move(metrics));
     JsonValue ci = JsonValue::MakeObject();
     ci.Set("commitInfo", std::move(info));
     commit += ci.ToJson() + "\n";
-    if (!base) {
-      JsonValue protocol = JsonValue::MakeObject();
-      JsonValue p = JsonValue::MakeObject();
-      p.Set("minReaderVersion", int64_t{1});
-      p.Set("minWriterVersion", int64_t{2});
-      protocol.Set("protocol", std::move(p));
-      commit += protocol.ToJson() + "\n";
-      Metadata m;
-      m.id = NewUuid();
-      m.partition_columns = partition_by;
-      m.configuration = options.configuration;
-      m.created_time = now;
-      commit += MetadataLine(m, schema_json);
-    } else if (new_schema) {  // the same table with a new schema
-      commit += MetadataLine(base->metadata(), schema_json);
-    }
-    if (base && already_done(*base)) {  // committed by a concurrent retry of the same write
-      result.version = base->version();
-      result.skipped = true;
-      return result;
-    }
-    if (options.app_transaction) {
-      JsonValue t = JsonValue::MakeObject();
-      t.Set("appId", options.app_transaction->first);
-      t.Set("version", options.app_transaction->second);
-      t.Set("lastUpdated", now);
-      JsonValue txn = JsonValue::MakeObject();
-      txn.Set("txn", std::move(t));
-      commit += txn.ToJson() + "\n";
-    }
-    result.files_removed = 0;
-    if (base && options.mode == WriteMode::kOverwrite) {
-      std::vector<const FileAction*> removed;
-      if (rewrite) {
-        removed = rewrite->removed;
-      } else {
-        for (const auto& f : base->files()) removed.push_back(&f);
-      }
-      for (const FileAction* fp : removed) {
-        const FileAction& f = *fp;
-        JsonValue r = JsonValue::MakeObject();
-        r.Set("path", f.path);
-        r.Set("deletionTimestamp", now);
-        r.Set("dataChange", true);
-        r.Set("extendedFileMetadata", true);
-        JsonValue pv = JsonValue::MakeObject();
-        for (const auto& [k, v] : f.partition_values) pv.Set(k, v ? JsonValue(*v) : JsonValue());
-        r.Set("partitionValues", std::move(pv));
-        r.Set("size", f.size);
-        if (f.deletion_vector) r.Set("deletionVector", *f.deletion_vector);
-        JsonValue rm = JsonValue::MakeObject();
-        rm.Set("remove", std::move(r));
-        commit += rm.ToJson() + "\n";
-        ++result.files_removed;
-      }
-    }
-    for (const auto& f : files) {
-      JsonValue a = JsonValue::MakeObject();
-      a.Set("path", EncodePath(f.relative));
-      JsonValue pv = JsonValue::MakeObject();
-      for (const auto& [k, v] : f.partition_values) pv.Set(k, v ? JsonValue(*v) : JsonValue());
-      a.Set("partitionValues", std::move(pv));
-      a.Set("size", f.size);
-      a.Set("modificationTime", now);
-      a.Set("dataChange", true);
-      a.Set("stats", f.stats.ToJson());
-      JsonValue add = JsonValue::MakeObject();
-      add.Set("add", std::move(a));
-      commit += add.ToJson() + "\n";
-    }
+  }
+  if (!read) {
+    JsonValue protocol = JsonValue::MakeObject();
+    JsonValue p = JsonValue::MakeObject();
+    p.Set("minReaderVersion", int64_t{1});
+    p.Set("minWriterVersion", int64_t{2});
+    protocol.Set("protocol", std::move(p));
+    commit += protocol.ToJson() + "\n";
+    Metadata m;
+    m.id = NewUuid();
+    m.partition_columns = partition_by;
+    m.configuration = options.configuration;
+    m.created_time = now;
+    commit += MetadataLine(m, schema_json);
+  } else if (new_schema) {  // the same table with a new schema
+    commit += MetadataLine(read->metadata(), schema_json);
+  }
+  if (options.app_transaction) {
+    JsonValue t = JsonValue::MakeObject();
+    t.Set("appId", options.app_transaction->first);
+    t.Set("version", options.app_transaction->second);
+    t.Set("lastUpdated", now);
+    JsonValue txn = JsonValue::MakeObject();
+    txn.Set("txn", std::move(t));
+    commit += txn.ToJson() + "\n";
+  }
+  for (const FileAction* fp : removed) {
+    const FileAction& f = *fp;
+    JsonValue r = JsonValue::MakeObject();
+    r.Set("path", f.path);
+    r.Set("deletionTimestamp", now);
+    r.Set("dataChange", true);
+    r.Set("extendedFileMetadata", true);
+    JsonValue pv = JsonValue::MakeObject();
+    for (const auto& [k, v] : f.partition_values) pv.Set(k, v ? JsonValue(*v) : JsonValue());
+    r.Set("partitionValues", std::move(pv));
+    r.Set("size", f.size);
+    if (f.deletion_vector) r.Set("deletionVector", *f.deletion_vector);
+    JsonValue rm = JsonValue::MakeObject();
+    rm.Set("remove", std::move(r));
+    commit += rm.ToJson() + "\n";
+  }
+  for (const auto& f : files) {
+    JsonValue a = JsonValue::MakeObject();
+    a.Set("path", EncodePath(f.relative));
+    JsonValue pv = JsonValue::MakeObject();
+    for (const auto& [k, v] : f.partition_values) pv.Set(k, v ? JsonValue(*v) : JsonValue());
+    a.Set("partitionValues", std::move(pv));
+    a.Set("size", f.size);
+    a.Set("modificationTime", now);
+    a.Set("dataChange", true);
+    a.Set("stats", f.stats.ToJson());
+    JsonValue add = JsonValue::MakeObject();
+    add.Set("add", std::move(a));
+    commit += add.ToJson() + "\n";
+  }
+
+  int64_t version = read ? read->version() + 1 : 0;
+  for (int attempt = 0;; ++attempt) {
     Status st = store->PutIfAbsent(CommitPath(root, version), commit);
     if (st.ok()) {
       result.version = version;
@@ -416,12 +436,31 @@ Result<WriteResult> WriteDelta(const std::string& uri,
       }
       return result;
     }
-    bool conflict = DescribeError(st).code == "COMMIT_CONFLICT";
-    // A blind append commutes with anything committed meanwhile: rebase and retry. An
-    // overwrite read the files it removes, so a concurrent commit is a real conflict.
-    if (!conflict || options.mode == WriteMode::kOverwrite || new_schema || !base ||
-        attempt >= options.max_retries) {
+    // Another writer took the version. A table created meanwhile is a conflict; otherwise each
+    // commit that landed since the read is checked against what this write read and removes
+    // (PROTOCOL.md's rules; blind appends pass), and the write moves after them.
+    if (DescribeError(st).code != "COMMIT_CONFLICT" || !read || attempt >= options.max_retries) {
       return st;
+    }
+    for (;; ++version) {
+      auto winner = ReadCommitActions(uri, version);
+      if (!winner.ok()) {
+        if (DescribeError(winner.status()).code == "VERSION_NOT_FOUND") break;
+        return winner.status();
+      }
+      if (options.app_transaction) {  // committed by a concurrent retry of the same write
+        for (const Txn& t : winner->actions.txns) {
+          if (t.app_id == options.app_transaction->first &&
+              t.version >= options.app_transaction->second) {
+            WriteResult skipped;
+            skipped.version = winner->version;
+            skipped.read_version = result.read_version;
+            skipped.skipped = true;
+            return skipped;
+          }
+        }
+      }
+      CA_RETURN_NOT_OK(CheckConflict(*read, footprint, *winner));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(attempt, 6)));
   }

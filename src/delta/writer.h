@@ -38,7 +38,12 @@ struct WriteOptions {
   std::vector<std::string> partition_by;  ///< new tables only; must match an existing table's
   int64_t max_rows_per_file = 1 << 22;
   std::map<std::string, std::string> configuration;  ///< table properties of a new table
-  int max_retries = 10;  ///< blind appends retried after losing a commit race
+  /// Retries after losing a commit race (each time the commits that landed are checked for
+  /// conflicts with what this write read and removes).
+  int max_retries = 10;
+  /// The version this write reads (what an overwrite replaces, what a predicate is evaluated
+  /// on); default the latest. Commits after it are checked for conflicts.
+  std::optional<int64_t> read_version;
   /// An application transaction (idempotent writes): the commit records txn {app_id, version};
   /// a write whose app_id already has a version >= this one is skipped (nothing is written).
   std::optional<std::pair<std::string, int64_t>> app_transaction;
@@ -49,6 +54,7 @@ struct WriteResult {
   int64_t files_added = 0;
   int64_t files_removed = 0;
   int64_t rows_written = 0;
+  int64_t read_version = -1;  ///< the version the write read (-1: it created the table)
   int attempts = 1;
   bool checkpointed = false;  ///< a checkpoint was written at `version`
   bool skipped = false;       ///< the app transaction was already committed: nothing written
@@ -56,15 +62,19 @@ struct WriteResult {
 
 /// Deletes the rows matching `predicate` (SQL; empty: every row) from the table at `uri`:
 /// files holding matching rows are removed and their other rows written again.
-Result<WriteResult> DeleteRows(const std::string& uri, const std::string& predicate);
+Result<WriteResult> DeleteRows(const std::string& uri, const std::string& predicate,
+                               std::optional<int64_t> read_version = std::nullopt);
 
 /// Sets `updates` (column -> SQL expression over the row) in the rows matching `predicate`
-/// (SQL; empty: every row); the files holding them are rewritten.
+/// (SQL; empty: every row); the files holding them are rewritten. Both read `read_version`
+/// (default the latest) and commit after the commits since it when none conflicts.
 Result<WriteResult> UpdateRows(const std::string& uri, const std::string& predicate,
-                               const std::map<std::string, std::string>& updates);
+                               const std::map<std::string, std::string>& updates,
+                               std::optional<int64_t> read_version = std::nullopt);
 
 /// Writes `data` to the table at `uri` (created when absent). Errors: TABLE_EXISTS (mode error),
-/// SCHEMA_MISMATCH, PARTITION_MISMATCH, UNSUPPORTED_WRITER_FEATURE, COMMIT_CONFLICT.
+/// SCHEMA_MISMATCH, PARTITION_MISMATCH, UNSUPPORTED_WRITER_FEATURE, the conflicts of
+/// delta/conflict.h, COMMIT_CONFLICT (commit races lost more than max_retries times).
 Result<WriteResult> WriteDelta(const std::string& uri,
                                std::shared_ptr<arrow::RecordBatchReader> data,
                                const WriteOptions& options);
