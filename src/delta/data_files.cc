@@ -195,7 +195,7 @@ Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileS
                                                 const std::string& root,
                                                 std::shared_ptr<arrow::RecordBatchReader> data,
                                                 const arrow::Schema& schema,
-                                                const WriteOptions& options) {
+                                                const WriteOptions& options, DataFileKind kind) {
   auto format = std::make_shared<ds::ParquetFileFormat>();
   auto write_options = format->DefaultWriteOptions();
   auto pq_options = std::static_pointer_cast<ds::ParquetFileWriteOptions>(write_options);
@@ -209,13 +209,13 @@ Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileS
   ds::FileSystemDatasetWriteOptions w;
   w.file_write_options = write_options;
   w.filesystem = fs;
-  w.base_dir = root;
+  w.base_dir = kind == DataFileKind::kChange ? root + "/_change_data" : root;
   std::vector<std::shared_ptr<arrow::Field>> part_fields;
   for (const auto& c : options.partition_by) part_fields.push_back(schema.GetFieldByName(c));
   w.partitioning = std::make_shared<ds::HivePartitioning>(
       arrow::schema(part_fields), arrow::ArrayVector{},
       ds::HivePartitioningOptions::DefaultsWithNullFallback(NullFallback()));
-  std::string prefix = "part-" + NewUuid() + "-";
+  std::string prefix = (kind == DataFileKind::kChange ? "cdc-" : "part-") + NewUuid() + "-";
   w.basename_template = prefix + "{i}.snappy.parquet";
   w.max_rows_per_file = static_cast<uint64_t>(options.max_rows_per_file);
   w.max_rows_per_group = std::min<uint64_t>(w.max_rows_per_file, 1 << 20);

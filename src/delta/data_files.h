@@ -29,12 +29,17 @@ struct WrittenFile {
 /// A random (version 4) UUID.
 std::string NewUuid();
 
+/// Data files (`part-*.parquet` under the root) or change data files (`cdc-*.parquet` under
+/// `_change_data/`, PROTOCOL.md "Change Data Files").
+enum class DataFileKind { kData, kChange };
+
 /// Writes `data` under `root` as Parquet files partitioned by `options.partition_by`, at most
 /// `options.max_rows_per_file` rows each, and describes them.
 Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileSystem> fs,
                                                 const std::string& root,
                                                 std::shared_ptr<arrow::RecordBatchReader> data,
                                                 const arrow::Schema& schema,
-                                                const WriteOptions& options);
+                                                const WriteOptions& options,
+                                                DataFileKind kind = DataFileKind::kData);
 
 }  // namespace codeanatomy::delta

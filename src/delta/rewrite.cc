@@ -9,10 +9,11 @@ namespace codeanatomy::delta {
 
 namespace {
 
-// Rows of `table` for which `predicate` is not true, and how many there are.
+// Rows of `table` for which `predicate` is not true (or, with `matching`, is true).
 Result<std::shared_ptr<arrow::Table>> RowsNotMatching(engine::SessionContext& ctx,
                                                       const std::shared_ptr<arrow::Table>& table,
-                                                      const std::string& predicate) {
+                                                      const std::string& predicate,
+                                                      bool matching = false) {
   CA_RETURN_NOT_OK(ctx.RegisterTable("rows", table));
   CA_ASSIGN_OR_RAISE(auto df, ctx.Table("rows"));
   auto pred = sql::ParseSqlExpression(predicate, *table->schema(), ctx.state());
@@ -20,10 +21,14 @@ Result<std::shared_ptr<arrow::Table>> RowsNotMatching(engine::SessionContext& ct
   if (!pred.ok()) {
     return WithStage(pred.status(), stage::kSql, "INVALID_PREDICATE");
   }
-  auto not_true = engine::Call(
-      "not", {engine::Call("coalesce", {*pred, engine::Literal(arrow::MakeScalar(false))})});
-  CA_ASSIGN_OR_RAISE(df, df.Filter(not_true));
+  auto is_true = engine::Call("coalesce", {*pred, engine::Literal(arrow::MakeScalar(false))});
+  CA_ASSIGN_OR_RAISE(df, df.Filter(matching ? is_true : engine::Call("not", {is_true})));
   return df.Collect();
+}
+
+Result<std::shared_ptr<arrow::Table>> Concat(const std::vector<std::shared_ptr<arrow::Table>>& t) {
+  if (t.empty()) return std::shared_ptr<arrow::Table>();
+  return arrow::ConcatenateTables(t);
 }
 
 // The files the predicate may match (by partition values and statistics), each with its rows.
@@ -105,7 +110,7 @@ Status CheckRowsSatisfy(const std::shared_ptr<arrow::Table>& data, const std::st
 }
 
 Result<PredicateRewrite> RewriteForPredicate(const std::shared_ptr<const Snapshot>& snapshot,
-                                             const std::string& predicate) {
+                                             const std::string& predicate, bool collect_changes) {
   CA_ASSIGN_OR_RAISE(auto ctx, engine::SessionContext::Make());
   CA_ASSIGN_OR_RAISE(auto provider, DeltaTableProvider::Make(snapshot));
   const auto& schema = snapshot->schema();
@@ -113,22 +118,26 @@ Result<PredicateRewrite> RewriteForPredicate(const std::shared_ptr<const Snapsho
   if (!pred.ok()) return WithStage(pred.status(), stage::kSql, "INVALID_PREDICATE");
   PredicateRewrite out;
   CA_ASSIGN_OR_RAISE(auto candidates, ReadCandidates(snapshot, *provider, ctx, *pred, &out));
-  std::vector<std::shared_ptr<arrow::Table>> kept;
+  std::vector<std::shared_ptr<arrow::Table>> kept, deleted;
   for (const auto& [f, rows] : candidates) {
     CA_ASSIGN_OR_RAISE(auto rest, RowsNotMatching(ctx, rows, predicate));
     if (rest->num_rows() == rows->num_rows()) continue;  // nothing in it matches
     out.removed.push_back(f);
     if (rest->num_rows() > 0) kept.push_back(rest);
+    if (collect_changes) {
+      CA_ASSIGN_OR_RAISE(auto gone, RowsNotMatching(ctx, rows, predicate, /*matching=*/true));
+      deleted.push_back(std::move(gone));
+    }
   }
-  if (!kept.empty()) {
-    CA_ASSIGN_OR_RAISE(out.kept, arrow::ConcatenateTables(kept));
-  }
+  CA_ASSIGN_OR_RAISE(out.kept, Concat(kept));
+  CA_ASSIGN_OR_RAISE(out.deleted, Concat(deleted));
   return out;
 }
 
 Result<PredicateRewrite> RewriteForUpdate(const std::shared_ptr<const Snapshot>& snapshot,
                                           const std::string& predicate,
-                                          const std::map<std::string, std::string>& updates) {
+                                          const std::map<std::string, std::string>& updates,
+                                          bool collect_changes) {
   CA_ASSIGN_OR_RAISE(auto ctx, engine::SessionContext::Make());
   CA_ASSIGN_OR_RAISE(auto provider, DeltaTableProvider::Make(snapshot));
   const auto& schema = snapshot->schema();
@@ -156,21 +165,31 @@ Result<PredicateRewrite> RewriteForUpdate(const std::shared_ptr<const Snapshot>&
   }
   PredicateRewrite out;
   CA_ASSIGN_OR_RAISE(auto candidates, ReadCandidates(snapshot, *provider, ctx, *pred, &out));
-  std::vector<std::shared_ptr<arrow::Table>> rewritten;
-  for (const auto& [f, rows] : candidates) {
-    CA_ASSIGN_OR_RAISE(auto rest, RowsNotMatching(ctx, rows, predicate));
-    if (rest->num_rows() == rows->num_rows()) continue;  // nothing in it matches
+  auto apply =
+      [&](const std::shared_ptr<arrow::Table>& rows) -> Result<std::shared_ptr<arrow::Table>> {
     CA_RETURN_NOT_OK(ctx.RegisterTable("rows", rows));
     CA_ASSIGN_OR_RAISE(auto df, ctx.Table("rows"));
     CA_RETURN_NOT_OK(ctx.Deregister("rows"));
     CA_ASSIGN_OR_RAISE(df, df.Select(projection));
-    CA_ASSIGN_OR_RAISE(auto updated, df.Collect());
+    return df.Collect();
+  };
+  std::vector<std::shared_ptr<arrow::Table>> rewritten, before, after;
+  for (const auto& [f, rows] : candidates) {
+    CA_ASSIGN_OR_RAISE(auto rest, RowsNotMatching(ctx, rows, predicate));
+    if (rest->num_rows() == rows->num_rows()) continue;  // nothing in it matches
+    CA_ASSIGN_OR_RAISE(auto updated, apply(rows));
     out.removed.push_back(f);
     rewritten.push_back(std::move(updated));
+    if (collect_changes) {
+      CA_ASSIGN_OR_RAISE(auto matched, RowsNotMatching(ctx, rows, predicate, /*matching=*/true));
+      CA_ASSIGN_OR_RAISE(auto post, apply(matched));
+      before.push_back(std::move(matched));
+      after.push_back(std::move(post));
+    }
   }
-  if (!rewritten.empty()) {
-    CA_ASSIGN_OR_RAISE(out.kept, arrow::ConcatenateTables(rewritten));
-  }
+  CA_ASSIGN_OR_RAISE(out.kept, Concat(rewritten));
+  CA_ASSIGN_OR_RAISE(out.deleted, Concat(before));
+  CA_ASSIGN_OR_RAISE(out.updated, Concat(after));
   return out;
 }
 

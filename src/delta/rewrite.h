@@ -19,6 +19,10 @@ namespace codeanatomy::delta {
 struct PredicateRewrite {
   std::vector<const FileAction*> removed;  ///< files holding at least one matching row
   std::shared_ptr<arrow::Table> kept;      ///< their rows that do not match (to write again)
+  /// With collect_changes: the matching rows as they were (deleted, or an update's pre-image)
+  /// and, for an update, as they become (post-image); null when there are none.
+  std::shared_ptr<arrow::Table> deleted;
+  std::shared_ptr<arrow::Table> updated;
   std::vector<const FileAction*> read;     ///< files read (those the predicate may match)
   arrow::compute::Expression read_filter;  ///< the predicate, lowered (unbound)
 };
@@ -27,14 +31,16 @@ struct PredicateRewrite {
 /// columns; NULL counts as not matching). Files the predicate cannot match (by partition values
 /// and statistics) are not read.
 Result<PredicateRewrite> RewriteForPredicate(const std::shared_ptr<const Snapshot>& snapshot,
-                                             const std::string& predicate);
+                                             const std::string& predicate,
+                                             bool collect_changes = false);
 
 /// Files of `snapshot` with rows matching `predicate`, and all their rows with `updates`
 /// (column -> SQL expression over the row, cast to the column's type) applied to the matching
 /// ones. Unknown columns are errors naming them.
 Result<PredicateRewrite> RewriteForUpdate(const std::shared_ptr<const Snapshot>& snapshot,
                                           const std::string& predicate,
-                                          const std::map<std::string, std::string>& updates);
+                                          const std::map<std::string, std::string>& updates,
+                                          bool collect_changes = false);
 
 /// The data checker run before a write: NOT_NULL_VIOLATION when a non-nullable column of
 /// `table_schema` has NULLs in `data` (or is missing from it), CHECK_CONSTRAINT_VIOLATION when a

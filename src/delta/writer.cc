@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include <arrow/util/string.h>
+
 #include <arrow/filesystem/filesystem.h>
 
 #include "common/json.h"
@@ -118,6 +120,81 @@ Result<std::shared_ptr<const Snapshot>> LoadForRewrite(const std::string& uri,
                                           : TableVersion{LatestVersion{}});
 }
 
+// Refuses tables whose protocol asks writers for what this one does not do. Writer version 2
+// (appendOnly, invariants), 3 (checkConstraints), 4 (changeDataFeed; generatedColumns only when
+// no column is generated) and 7 with the same features named.
+Status CheckWriterFeatures(const Snapshot& snap) {
+  const Protocol& p = snap.protocol();
+  const std::string& uri = snap.table_uri();
+  auto refuse = [&](const std::string& feature) {
+    return DeltaError("UNSUPPORTED_WRITER_FEATURE",
+                      "table '" + uri + "' requires writer feature '" + feature +
+                          "', which this writer does not implement",
+                      "\"table_uri\":" + JsonQuote(uri) + ",\"feature\":" + JsonQuote(feature));
+  };
+  bool generated =
+      snap.metadata().schema_string.find("delta.generationExpression") != std::string::npos;
+  if (p.min_writer_version == 7) {
+    static const std::vector<std::string> kOk = {"appendOnly", "invariants", "checkConstraints",
+                                                 "changeDataFeed", "timestampNtz"};
+    for (const auto& f : p.writer_features) {
+      if (std::find(kOk.begin(), kOk.end(), f) == kOk.end()) return refuse(f);
+    }
+    return Status::OK();
+  }
+  if (p.min_writer_version > 4) {
+    return refuse(p.min_writer_version == 5 ? "columnMapping"
+                  : p.min_writer_version == 6
+                      ? "identityColumns"
+                      : "writer version " + std::to_string(p.min_writer_version));
+  }
+  if (p.min_writer_version == 4 && generated) return refuse("generatedColumns");
+  return Status::OK();
+}
+
+// The writer version a new table with `configuration` needs (PROTOCOL.md "Writer Version
+// Requirements").
+int64_t MinWriterVersion(const std::map<std::string, std::string>& configuration) {
+  int64_t version = 2;
+  for (const auto& [key, value] : configuration) {
+    if (key.rfind("delta.constraints.", 0) == 0) version = std::max<int64_t>(version, 3);
+    if (key == "delta.enableChangeDataFeed" &&
+        arrow::internal::AsciiEqualsCaseInsensitive(value, "true")) {
+      version = std::max<int64_t>(version, 4);
+    }
+  }
+  return version;
+}
+
+bool ChangeDataFeedEnabled(const Metadata& m) {
+  auto it = m.configuration.find("delta.enableChangeDataFeed");
+  return it != m.configuration.end() &&
+         arrow::internal::AsciiEqualsCaseInsensitive(it->second, "true");
+}
+
+// `table`'s rows as columns of `schema` (by name; columns it lacks are NULL), plus
+// `_change_type` = `change_type`.
+Result<std::shared_ptr<arrow::Table>> ChangeRows(const std::shared_ptr<arrow::Table>& table,
+                                                 const arrow::Schema& schema,
+                                                 const std::string& change_type) {
+  std::vector<std::shared_ptr<arrow::ChunkedArray>> columns;
+  std::vector<std::shared_ptr<arrow::Field>> fields;
+  for (const auto& f : schema.fields()) {
+    auto column = table->GetColumnByName(f->name());
+    if (!column) {
+      CA_ASSIGN_OR_RAISE(auto nulls, arrow::MakeArrayOfNull(f->type(), table->num_rows()));
+      column = std::make_shared<arrow::ChunkedArray>(nulls);
+    }
+    columns.push_back(std::move(column));
+    fields.push_back(f->WithNullable(true));
+  }
+  CA_ASSIGN_OR_RAISE(
+      auto types, arrow::MakeArrayFromScalar(arrow::StringScalar(change_type), table->num_rows()));
+  columns.push_back(std::make_shared<arrow::ChunkedArray>(types));
+  fields.push_back(arrow::field("_change_type", arrow::utf8()));
+  return arrow::Table::Make(arrow::schema(fields), columns, table->num_rows());
+}
+
 }  // namespace
 
 Result<SchemaMode> ParseSchemaMode(const std::string& mode) {
@@ -186,27 +263,10 @@ Result<WriteResult> WriteDelta(const std::string& uri,
         "table '" + uri + "' already exists (mode 'error'; use 'append' or 'overwrite')",
         "\"table_uri\":" + JsonQuote(uri));
   }
-  // Writes are plain Parquet (writer version 2): a table asking writers for more is refused.
+  // Writer versions 2 to 4 and table features this writer enforces; anything else is refused
+  // by name.
   if (exists) {
-    const Protocol& p = (*existing)->protocol();
-    // Writer versions 2 and 3 (appendOnly, invariants, checkConstraints) and table features we
-    // enforce; anything else is refused by name.
-    if (p.min_writer_version > 3 && p.min_writer_version != 7) {
-      return DeltaError(
-          "UNSUPPORTED_WRITER_FEATURE",
-          "table '" + uri + "' needs writer version " + std::to_string(p.min_writer_version),
-          "\"table_uri\":" + JsonQuote(uri));
-    }
-    for (const auto& f : p.writer_features) {
-      static const std::vector<std::string> kOk = {"appendOnly", "invariants", "checkConstraints",
-                                                   "timestampNtz"};
-      if (std::find(kOk.begin(), kOk.end(), f) == kOk.end()) {
-        return DeltaError("UNSUPPORTED_WRITER_FEATURE",
-                          "table '" + uri + "' requires writer feature '" + f +
-                              "', which this writer does not implement",
-                          "\"table_uri\":" + JsonQuote(uri) + ",\"feature\":" + JsonQuote(f));
-      }
-    }
+    CA_RETURN_NOT_OK(CheckWriterFeatures(**existing));
   }
   if (exists) {
     const auto& conf = (*existing)->metadata().configuration;
@@ -261,19 +321,25 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   // Overwrite by predicate: check the data, find the files holding matching rows, and write
   // their other rows again.
   std::optional<PredicateRewrite> rewrite;
+  std::shared_ptr<arrow::Table> inserted;  // the data of an overwrite by predicate
+  // Tables with the change data feed on get change data files for rewrites (PROTOCOL.md
+  // "Change Data Files"): readers take a commit's changes from them instead of its adds.
+  const bool cdf = exists && ChangeDataFeedEnabled((*existing)->metadata());
   if (!options.predicate.empty()) {
     if (options.mode != WriteMode::kOverwrite) {
       return ArgumentError("a predicate needs mode 'overwrite'");
     }
     CA_ASSIGN_OR_RAISE(auto table, data->ToTable());
+    inserted = table;
     if (options.updates.empty()) {
       CA_RETURN_NOT_OK(CheckRowsSatisfy(table, options.predicate));
     }
     data = std::make_shared<arrow::TableBatchReader>(table);
     if (exists && options.updates.empty()) {
-      CA_ASSIGN_OR_RAISE(rewrite, RewriteForPredicate(*existing, options.predicate));
+      CA_ASSIGN_OR_RAISE(rewrite, RewriteForPredicate(*existing, options.predicate, cdf));
     } else if (exists) {
-      CA_ASSIGN_OR_RAISE(rewrite, RewriteForUpdate(*existing, options.predicate, options.updates));
+      CA_ASSIGN_OR_RAISE(rewrite,
+                         RewriteForUpdate(*existing, options.predicate, options.updates, cdf));
     }
   }
   // The data checker: not-null columns and check constraints of the table being written.
@@ -301,6 +367,31 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     CA_ASSIGN_OR_RAISE(auto kept_files,
                        WriteDataFiles(fs, root, kept_reader, *rewrite->kept->schema(), effective));
     for (auto& f : kept_files) files.push_back(std::move(f));
+  }
+  std::vector<WrittenFile> change_files;
+  if (cdf && rewrite) {
+    const arrow::Schema& table_schema = *(*existing)->schema();
+    std::vector<std::shared_ptr<arrow::Table>> changes;
+    bool update = !options.updates.empty();
+    if (rewrite->deleted && rewrite->deleted->num_rows() > 0) {
+      CA_ASSIGN_OR_RAISE(auto t, ChangeRows(rewrite->deleted, table_schema,
+                                            update ? "update_preimage" : "delete"));
+      changes.push_back(std::move(t));
+    }
+    if (update && rewrite->updated && rewrite->updated->num_rows() > 0) {
+      CA_ASSIGN_OR_RAISE(auto t, ChangeRows(rewrite->updated, table_schema, "update_postimage"));
+      changes.push_back(std::move(t));
+    }
+    if (!update && inserted && inserted->num_rows() > 0) {
+      CA_ASSIGN_OR_RAISE(auto t, ChangeRows(inserted, table_schema, "insert"));
+      changes.push_back(std::move(t));
+    }
+    if (!changes.empty()) {
+      CA_ASSIGN_OR_RAISE(auto all, arrow::ConcatenateTables(changes));
+      CA_ASSIGN_OR_RAISE(change_files,
+                         WriteDataFiles(fs, root, std::make_shared<arrow::TableBatchReader>(all),
+                                        *all->schema(), effective, DataFileKind::kChange));
+    }
   }
 
   CA_RETURN_NOT_OK(fs->CreateDir(root + "/_delta_log", /*recursive=*/true));
@@ -370,7 +461,7 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     JsonValue protocol = JsonValue::MakeObject();
     JsonValue p = JsonValue::MakeObject();
     p.Set("minReaderVersion", int64_t{1});
-    p.Set("minWriterVersion", int64_t{2});
+    p.Set("minWriterVersion", MinWriterVersion(options.configuration));
     protocol.Set("protocol", std::move(p));
     commit += protocol.ToJson() + "\n";
     Metadata m;
@@ -420,6 +511,19 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     JsonValue add = JsonValue::MakeObject();
     add.Set("add", std::move(a));
     commit += add.ToJson() + "\n";
+  }
+
+  for (const auto& f : change_files) {
+    JsonValue c = JsonValue::MakeObject();
+    c.Set("path", EncodePath(f.relative));
+    JsonValue pv = JsonValue::MakeObject();
+    for (const auto& [k, v] : f.partition_values) pv.Set(k, v ? JsonValue(*v) : JsonValue());
+    c.Set("partitionValues", std::move(pv));
+    c.Set("size", f.size);
+    c.Set("dataChange", false);
+    JsonValue cdc = JsonValue::MakeObject();
+    cdc.Set("cdc", std::move(c));
+    commit += cdc.ToJson() + "\n";
   }
 
   int64_t version = read ? read->version() + 1 : 0;

@@ -63,3 +63,57 @@ def test_change_feed_ranges(cdf_table):
     assert info.value.code == "INVALID_CHANGE_RANGE"
     with pytest.raises(ValueError):
         table.load_cdf(starting_version=0, starting_timestamp="2020-01-01T00:00:00Z")
+
+
+def _mutate(path: str, engine: str) -> None:
+    """The same mutations through us or delta-rs on a partitioned table with the feed on."""
+    data = pa.table({"id": pa.array([1, 2, 3, 4, 5], pa.int64()), "v": ["a", "b", "c", "d", "e"],
+                     "p": ["x", "x", "y", "y", None]})
+    config = {"delta.enableChangeDataFeed": "true"}
+    if engine == "ours":
+        write_delta(path, data, partition_by=["p"], configuration=config)
+        DeltaTable(path).delete("id = 2")
+        DeltaTable(path).update({"v": "v || '!'"}, "id >= 3")
+        replacement = pa.table({"id": pa.array([9], pa.int64()), "v": ["n"], "p": ["y"]})
+        write_delta(path, replacement, mode="overwrite", predicate="p = 'y'")
+        DeltaTable(path).delete("p IS NULL")
+    else:
+        deltalake.write_deltalake(path, data, partition_by=["p"], configuration=config)
+        deltalake.DeltaTable(path).delete("id = 2")
+        deltalake.DeltaTable(path).update(predicate="id >= 3", updates={"v": "concat(v, '!')"})
+        replacement = pa.table({"id": pa.array([9], pa.int64()), "v": ["n"], "p": ["y"]})
+        deltalake.write_deltalake(path, replacement, mode="overwrite", predicate="p = 'y'")
+        deltalake.DeltaTable(path).delete("p IS NULL")
+
+
+def _feed(table: pa.Table) -> list[tuple]:
+    cols = ["id", "v", "p", "_change_type", "_commit_version"]
+    return sorted(tuple(r.values()) for r in table.select(cols).to_pylist())
+
+
+def test_our_deletes_and_updates_write_change_files_delta_rs_reads(tmp_path):
+    ours, theirs = str(tmp_path / "ours"), str(tmp_path / "theirs")
+    _mutate(ours, "ours")
+    _mutate(theirs, "theirs")
+    # The protocol asks writers of change files for writer version 4.
+    assert deltalake.DeltaTable(ours).protocol().min_writer_version == 4
+    expected = _feed(pa.table(deltalake.DeltaTable(theirs).load_cdf(starting_version=0)))
+    assert _feed(pa.table(deltalake.DeltaTable(ours).load_cdf(starting_version=0))) == expected
+    assert _feed(DeltaTable(ours).load_cdf(starting_version=0)) == expected
+    # Versions 1..4 carry cdc actions with files under _change_data/, and no data change.
+    import json
+    import os
+
+    for version in range(1, 5):
+        log = os.path.join(ours, "_delta_log", f"{version:020d}.json")
+        cdc = [json.loads(line)["cdc"] for line in open(log) if '"cdc"' in line]
+        assert cdc and all(c["path"].startswith("_change_data/") and c["dataChange"] is False
+                           for c in cdc)
+        for c in cdc:
+            assert os.path.getsize(os.path.join(ours, c["path"])) == c["size"]
+    assert _rows_of(DeltaTable(ours).to_arrow()) == _rows_of(
+        deltalake.DeltaTable(theirs).to_pyarrow_table())
+
+
+def _rows_of(table: pa.Table) -> list[tuple]:
+    return sorted(tuple(r.values()) for r in table.select(["id", "v", "p"]).to_pylist())
