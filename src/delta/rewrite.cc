@@ -1,5 +1,9 @@
 #include "delta/rewrite.h"
 
+#include <functional>
+
+#include <arrow/util/key_value_metadata.h>
+
 #include "delta/delta_error.h"
 #include "delta/provider.h"
 #include "engine/session_context.h"
@@ -74,6 +78,46 @@ Status CheckWriteConstraints(const std::shared_ptr<arrow::Table>& data,
           std::to_string(nulls) + " row(s) have NULL in non-nullable column '" + field->name() +
               "'",
           "\"column_name\":" + JsonQuote(field->name()) + ",\"rows\":" + std::to_string(nulls));
+    }
+  }
+  // Column invariants (writer version 2): field metadata "delta.invariants" holding
+  // {"expression": {"expression": "<SQL>"}}, on columns at any depth of structs.
+  std::vector<std::pair<std::string, std::string>> invariants;
+  std::function<Status(const arrow::Field&, const std::string&)> collect =
+      [&](const arrow::Field& f, const std::string& path) -> Status {
+    if (f.metadata()) {
+      if (auto text = f.metadata()->Get("delta.invariants"); text.ok()) {
+        auto json = JsonValue::Parse(*text);
+        const JsonValue* outer = json.ok() ? json->Get("expression") : nullptr;
+        const JsonValue* inner = outer != nullptr ? outer->Get("expression") : nullptr;
+        if (inner == nullptr || !inner->is_string()) {
+          return DeltaError("INVALID_INVARIANT",
+                            "column '" + path + "' has a malformed delta.invariants: " + *text,
+                            "\"column_name\":" + JsonQuote(path));
+        }
+        invariants.emplace_back(path, inner->string_value());
+      }
+    }
+    if (f.type()->id() == arrow::Type::STRUCT) {
+      for (const auto& child : f.type()->fields()) {
+        CA_RETURN_NOT_OK(collect(*child, path + "." + child->name()));
+      }
+    }
+    return Status::OK();
+  };
+  for (const auto& field : table_schema.fields()) {
+    CA_RETURN_NOT_OK(collect(*field, field->name()));
+  }
+  for (const auto& [column, expression] : invariants) {
+    CA_ASSIGN_OR_RAISE(auto ctx, engine::SessionContext::Make());
+    CA_ASSIGN_OR_RAISE(auto outside, RowsNotMatching(ctx, data, expression));
+    if (outside->num_rows() > 0) {
+      return DeltaError(
+          "INVARIANT_VIOLATION",
+          std::to_string(outside->num_rows()) + " row(s) violate the invariant of column '" +
+              column + "' (" + expression + ")",
+          "\"column_name\":" + JsonQuote(column) + ",\"expression\":" + JsonQuote(expression) +
+              ",\"rows\":" + std::to_string(outside->num_rows()));
     }
   }
   constexpr std::string_view kPrefix = "delta.constraints.";

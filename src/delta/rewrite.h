@@ -44,7 +44,8 @@ Result<PredicateRewrite> RewriteForUpdate(const std::shared_ptr<const Snapshot>&
 
 /// The data checker run before a write: NOT_NULL_VIOLATION when a non-nullable column of
 /// `table_schema` has NULLs in `data` (or is missing from it), CHECK_CONSTRAINT_VIOLATION when a
-/// row breaks a check constraint (table property "delta.constraints.<name>": a SQL predicate).
+/// row breaks a check constraint (table property "delta.constraints.<name>": a SQL predicate),
+/// INVARIANT_VIOLATION when a row breaks a column invariant (field metadata "delta.invariants").
 /// Errors name the column or constraint and count the rows.
 Status CheckWriteConstraints(const std::shared_ptr<arrow::Table>& data,
                              const arrow::Schema& table_schema,

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include <arrow/util/key_value_metadata.h>
 #include <arrow/util/string.h>
 
 #include <arrow/filesystem/filesystem.h>
@@ -164,6 +165,14 @@ int64_t MinWriterVersion(const std::map<std::string, std::string>& configuration
     }
   }
   return version;
+}
+
+bool HasInvariants(const arrow::FieldVector& fields) {
+  for (const auto& f : fields) {
+    if (f->metadata() && f->metadata()->Contains("delta.invariants")) return true;
+    if (HasInvariants(f->type()->fields())) return true;
+  }
+  return false;
 }
 
 bool ChangeDataFeedEnabled(const Metadata& m) {
@@ -351,7 +360,7 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     const arrow::Schema& target = exists ? *(*existing)->schema() : *schema;
     bool has_not_null = false;
     for (const auto& f : target.fields()) has_not_null |= !f->nullable();
-    if (has_constraints || has_not_null) {
+    if (has_constraints || has_not_null || HasInvariants(target.fields())) {
       CA_ASSIGN_OR_RAISE(auto table, data->ToTable());
       CA_RETURN_NOT_OK(CheckWriteConstraints(table, target, props));
       data = std::make_shared<arrow::TableBatchReader>(table);

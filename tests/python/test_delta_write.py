@@ -329,6 +329,40 @@ def test_the_data_checker_refuses_nulls_and_constraint_violations(tmp_path):
     assert DeltaTable(path).version == version + 1  # valid rows still go in
 
 
+def _invariant_schema() -> pa.Schema:
+    import json
+
+    rule = json.dumps({"expression": {"expression": "x > 3"}})
+    return pa.schema([pa.field("x", pa.int64(), metadata={"delta.invariants": rule}),
+                      pa.field("y", pa.string())])
+
+
+@pytest.mark.parametrize("creator", ["ours", "delta-rs"])
+def test_column_invariants_are_enforced_like_delta_rs(tmp_path, creator):
+    path = str(tmp_path / "t")
+    schema = _invariant_schema()
+    first = pa.table({"x": [5, 6], "y": ["a", "b"]}, schema=schema)
+    if creator == "ours":
+        write_delta(path, first)
+    else:
+        deltalake.write_deltalake(path, first)
+    bad = pa.table({"x": [1, 6, 2], "y": ["c", "d", "e"]})
+    with pytest.raises(EngineExecutionError) as info:
+        write_delta(path, bad, mode="append")
+    assert (info.value.stage, info.value.code) == ("delta", "INVARIANT_VIOLATION")
+    assert info.value.details == {"column_name": "x", "expression": "x > 3", "rows": 2}
+    with pytest.raises(Exception, match="failed validation"):  # delta-rs refuses them too
+        deltalake.write_deltalake(path, bad, mode="append")
+    with pytest.raises(EngineExecutionError) as info:
+        DeltaTable(path).update({"x": "x - 10"}, "y = 'a'")
+    assert info.value.code == "INVARIANT_VIOLATION"
+    write_delta(path, pa.table({"x": [4], "y": ["ok"]}), mode="append")
+    assert DeltaTable(path).version == 1
+    # The invariant stays in the schema we write, and delta-rs enforces it on our table.
+    assert sorted(deltalake.DeltaTable(path).to_pyarrow_table().column("x").to_pylist()) == [
+        4, 5, 6]
+
+
 def test_append_only_tables_accept_appends_only(tmp_path):
     path = str(tmp_path / "t")
     data = pa.table({"k": pa.array([1, 2], pa.int64())})
