@@ -32,8 +32,13 @@ void BindDeltaWrite(nb::module_& m) {
          std::vector<std::string> partition_by, std::optional<int64_t> max_rows_per_file,
          std::optional<std::string> app_id, std::optional<int64_t> app_version,
          const std::string& schema_mode, const std::string& predicate,
-         std::optional<int64_t> read_version, std::map<std::string, std::string> configuration) {
+         std::optional<int64_t> read_version, std::map<std::string, std::string> configuration,
+         std::optional<int64_t> target_file_size) {
         delta::WriteOptions options;
+        if (target_file_size) {
+          if (*target_file_size <= 0) Check(ArgumentError("target_file_size must be positive"));
+          options.target_file_size = *target_file_size;
+        }
         options.read_version = read_version;
         options.configuration = std::move(configuration);
         options.predicate = predicate;
@@ -55,7 +60,8 @@ void BindDeltaWrite(nb::module_& m) {
       nb::arg("max_rows_per_file").none(), nb::arg("app_id").none(), nb::arg("app_version").none(),
       nb::arg("schema_mode") = "", nb::arg("predicate") = "",
       nb::arg("read_version").none() = nb::none(),
-      nb::arg("configuration") = std::map<std::string, std::string>{});
+      nb::arg("configuration") = std::map<std::string, std::string>{},
+      nb::arg("target_file_size").none() = nb::none());
 }
 
 }  // namespace codeanatomy::bindings

@@ -130,4 +130,5 @@ def delta_write(
     predicate: str = "",
     read_version: Optional[int] = None,
     configuration: dict[str, str] = ...,
+    target_file_size: Optional[int] = None,
 ) -> tuple[int, int, int, int, int, bool, int]: ...

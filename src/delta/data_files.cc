@@ -13,6 +13,8 @@
 #include <arrow/dataset/file_parquet.h>
 #include <arrow/dataset/partition.h>
 #include <arrow/dataset/scanner.h>
+#include <arrow/io/memory.h>
+#include <arrow/table.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
 #include <parquet/metadata.h>
@@ -178,6 +180,53 @@ Result<std::map<std::string, std::optional<std::string>>> PartitionValuesOf(
   return out;
 }
 
+parquet::WriterProperties::Builder WriterPropertiesBuilder() {
+  parquet::WriterProperties::Builder b;
+  b.compression(arrow::Compression::SNAPPY);
+  return b;
+}
+
+// Yields `first`, then the rest of `rest`.
+class PrependedReader : public arrow::RecordBatchReader {
+ public:
+  PrependedReader(std::shared_ptr<arrow::RecordBatch> first,
+                  std::shared_ptr<arrow::RecordBatchReader> rest)
+      : first_(std::move(first)), rest_(std::move(rest)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return rest_->schema(); }
+  Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    if (first_) {
+      *out = std::move(first_);
+      first_ = nullptr;
+      return Status::OK();
+    }
+    return rest_->ReadNext(out);
+  }
+
+ private:
+  std::shared_ptr<arrow::RecordBatch> first_;
+  std::shared_ptr<arrow::RecordBatchReader> rest_;
+};
+
+// Rows per file for files of about `target_bytes`: the first batch is written to memory as
+// Parquet (same properties) to measure its bytes per row. `data` is replaced by a reader that
+// still yields that batch.
+Result<int64_t> RowsForTargetSize(std::shared_ptr<arrow::RecordBatchReader>* data,
+                                  int64_t target_bytes) {
+  std::shared_ptr<arrow::RecordBatch> first;
+  CA_RETURN_NOT_OK((*data)->ReadNext(&first));
+  if (!first) return int64_t{1} << 22;
+  *data = std::make_shared<PrependedReader>(first, *data);
+  if (first->num_rows() == 0) return int64_t{1} << 22;
+  CA_ASSIGN_OR_RAISE(auto sink, arrow::io::BufferOutputStream::Create());
+  CA_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches({first}));
+  CA_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink,
+                                              first->num_rows(),
+                                              WriterPropertiesBuilder().build()));
+  CA_ASSIGN_OR_RAISE(auto buffer, sink->Finish());
+  double per_row = static_cast<double>(buffer->size()) / static_cast<double>(first->num_rows());
+  return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(target_bytes) / per_row));
+}
+
 }  // namespace
 
 std::string NewUuid() {
@@ -199,8 +248,7 @@ Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileS
   auto format = std::make_shared<ds::ParquetFileFormat>();
   auto write_options = format->DefaultWriteOptions();
   auto pq_options = std::static_pointer_cast<ds::ParquetFileWriteOptions>(write_options);
-  pq_options->writer_properties =
-      parquet::WriterProperties::Builder().compression(arrow::Compression::SNAPPY)->build();
+  pq_options->writer_properties = WriterPropertiesBuilder().build();
   pq_options->arrow_writer_properties = parquet::ArrowWriterProperties::Builder()
                                             .coerce_timestamps(arrow::TimeUnit::MICRO)
                                             ->allow_truncated_timestamps()
@@ -217,7 +265,12 @@ Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileS
       ds::HivePartitioningOptions::DefaultsWithNullFallback(NullFallback()));
   std::string prefix = (kind == DataFileKind::kChange ? "cdc-" : "part-") + NewUuid() + "-";
   w.basename_template = prefix + "{i}.snappy.parquet";
-  w.max_rows_per_file = static_cast<uint64_t>(options.max_rows_per_file);
+  int64_t rows_per_file = options.max_rows_per_file;
+  if (options.target_file_size > 0) {
+    CA_ASSIGN_OR_RAISE(int64_t sized, RowsForTargetSize(&data, options.target_file_size));
+    rows_per_file = std::min(rows_per_file, sized);
+  }
+  w.max_rows_per_file = static_cast<uint64_t>(rows_per_file);
   w.max_rows_per_group = std::min<uint64_t>(w.max_rows_per_file, 1 << 20);
   // Batches arrive in 32k-row pieces: without a minimum each becomes its own row group
   // (larger files, slower writes).

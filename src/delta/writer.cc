@@ -167,6 +167,32 @@ int64_t MinWriterVersion(const std::map<std::string, std::string>& configuration
   return version;
 }
 
+// "134217728", "128mb", "1 GiB": a size in bytes.
+Result<int64_t> ParseByteSize(const std::string& text) {
+  size_t pos = 0;
+  int64_t value = 0;
+  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+    value = value * 10 + (text[pos++] - '0');
+    if (value > (int64_t{1} << 50)) break;
+  }
+  while (pos < text.size() && text[pos] == ' ') ++pos;
+  std::string unit = arrow::internal::AsciiToLower(text.substr(pos));
+  static const std::vector<std::pair<std::string, int64_t>> kUnits = {
+      {"", 1},          {"b", 1},        {"k", 1 << 10},  {"kb", 1 << 10},
+      {"kib", 1 << 10}, {"m", 1 << 20},  {"mb", 1 << 20}, {"mib", 1 << 20},
+      {"g", 1 << 30},   {"gb", 1 << 30}, {"gib", 1 << 30}};
+  for (const auto& [name, scale] : kUnits) {
+    if (unit == name && pos > 0 && value > 0 && value <= (int64_t{1} << 40) / scale) {
+      return value * scale;
+    }
+  }
+  return DeltaError("INVALID_TABLE_PROPERTY",
+                    "delta.targetFileSize must be a positive size in bytes (e.g. 134217728 or "
+                    "128mb), not '" +
+                        text + "'",
+                    "\"property\":\"delta.targetFileSize\"");
+}
+
 bool HasInvariants(const arrow::FieldVector& fields) {
   for (const auto& f : fields) {
     if (f->metadata() && f->metadata()->Contains("delta.invariants")) return true;
@@ -327,6 +353,12 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   }
   WriteOptions effective = options;
   effective.partition_by = partition_by;
+  if (effective.target_file_size <= 0) {
+    const auto& props = exists ? (*existing)->metadata().configuration : options.configuration;
+    if (auto it = props.find("delta.targetFileSize"); it != props.end()) {
+      CA_ASSIGN_OR_RAISE(effective.target_file_size, ParseByteSize(it->second));
+    }
+  }
   // Overwrite by predicate: check the data, find the files holding matching rows, and write
   // their other rows again.
   std::optional<PredicateRewrite> rewrite;

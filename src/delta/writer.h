@@ -37,6 +37,10 @@ struct WriteOptions {
   std::string operation;
   std::vector<std::string> partition_by;  ///< new tables only; must match an existing table's
   int64_t max_rows_per_file = 1 << 22;
+  /// Data files of about this many bytes (0: the table property delta.targetFileSize, when
+  /// set; else only max_rows_per_file bounds them). Rows per file come from the Parquet size of
+  /// the first batch.
+  int64_t target_file_size = 0;
   std::map<std::string, std::string> configuration;  ///< table properties of a new table
   /// Retries after losing a commit race (each time the commits that landed are checked for
   /// conflicts with what this write read and removes).

@@ -374,3 +374,31 @@ def test_append_only_tables_accept_appends_only(tmp_path):
             attempt()
         assert info.value.code == "APPEND_ONLY_TABLE"
     assert DeltaTable(path).to_arrow().num_rows == 4
+
+
+def test_target_file_size_sizes_the_data_files(tmp_path):
+    import pyarrow.compute as pc
+
+    n = 400_000
+    data = pa.table({"id": pa.array(range(n), pa.int64()),
+                     "s": pc.cast(pa.array(range(n), pa.int64()), pa.string())})
+    target = 512 * 1024
+    path = str(tmp_path / "t")
+    result = write_delta(path, data, target_file_size=target)
+    sizes = deltalake.DeltaTable(path).get_add_actions(flatten=True).column("size_bytes")
+    sizes = sizes.to_pylist()
+    total = sum(sizes)
+    # About total/target files, each near the target (the last one may be short).
+    assert result["num_added_files"] == len(sizes) >= 3
+    assert abs(len(sizes) - total / target) <= 2
+    assert all(size <= 1.5 * target for size in sizes)
+    assert sorted(DeltaTable(path).to_arrow().column("id").to_pylist()) == list(range(n))
+    # The table property applies to later writes too.
+    other = str(tmp_path / "u")
+    write_delta(other, data.slice(0, 1000), configuration={"delta.targetFileSize": "256kb"})
+    r = write_delta(other, data, mode="append")
+    assert r["num_added_files"] >= 2 * len(sizes) - 2
+    with pytest.raises(EngineExecutionError) as info:
+        write_delta(str(tmp_path / "v"), data.slice(0, 10),
+                    configuration={"delta.targetFileSize": "lots"})
+    assert info.value.code == "INVALID_TABLE_PROPERTY"
