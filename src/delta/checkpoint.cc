@@ -1,9 +1,15 @@
 #include "delta/checkpoint.h"
 
+#include <chrono>
+#include <limits>
+#include <sstream>
+
 #include <arrow/builder.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/table.h>
 #include <parquet/arrow/writer.h>
+
+#include <arrow/util/string.h>
 
 #include "delta/deletion_vector.h"
 #include "delta/delta_error.h"
@@ -38,8 +44,13 @@ std::shared_ptr<arrow::Schema> CheckpointSchema() {
                                   field("minWriterVersion", arrow::int32()),
                                   field("readerFeatures", arrow::list(arrow::utf8())),
                                   field("writerFeatures", arrow::list(arrow::utf8()))});
-  return arrow::schema({field("txn", txn), field("add", add), field("metaData", metadata),
-                        field("protocol", protocol)});
+  auto remove = arrow::struct_(
+      {field("path", arrow::utf8()), field("deletionTimestamp", arrow::int64()),
+       field("dataChange", arrow::boolean()), field("extendedFileMetadata", arrow::boolean()),
+       field("partitionValues", StringMap()), field("size", arrow::int64()),
+       field("deletionVector", dv)});
+  return arrow::schema({field("txn", txn), field("add", add), field("remove", remove),
+                        field("metaData", metadata), field("protocol", protocol)});
 }
 
 // Appends values to the builders of a struct in field order.
@@ -68,6 +79,92 @@ Status AppendStringList(arrow::ListBuilder* b, const std::vector<std::string>& v
   auto* items = static_cast<arrow::StringBuilder*>(b->value_builder());
   for (const auto& v : values) CA_RETURN_NOT_OK(items->Append(v));
   return Status::OK();
+}
+
+Status AppendPartitionValues(arrow::MapBuilder* pv, const FileAction& f) {
+  CA_RETURN_NOT_OK(pv->Append());
+  for (const auto& [k, v] : f.partition_values) {
+    CA_RETURN_NOT_OK(static_cast<arrow::StringBuilder*>(pv->key_builder())->Append(k));
+    auto* item = static_cast<arrow::StringBuilder*>(pv->item_builder());
+    CA_RETURN_NOT_OK(v ? item->Append(*v) : item->AppendNull());
+  }
+  return Status::OK();
+}
+
+Status AppendDeletionVector(arrow::StructBuilder* dvb, const FileAction& f) {
+  if (f.deletion_vector) {
+    CA_ASSIGN_OR_RAISE(auto dv, ParseDeletionVector(*f.deletion_vector));
+    CA_RETURN_NOT_OK(dvb->Append());
+    CA_RETURN_NOT_OK(
+        static_cast<arrow::StringBuilder*>(dvb->field_builder(0))->Append(dv.storage_type));
+    CA_RETURN_NOT_OK(
+        static_cast<arrow::StringBuilder*>(dvb->field_builder(1))->Append(dv.path_or_inline_dv));
+    auto* off = static_cast<arrow::Int32Builder*>(dvb->field_builder(2));
+    CA_RETURN_NOT_OK(dv.offset ? off->Append(*dv.offset) : off->AppendNull());
+    CA_RETURN_NOT_OK(
+        static_cast<arrow::Int32Builder*>(dvb->field_builder(3))->Append(dv.size_in_bytes));
+    CA_RETURN_NOT_OK(
+        static_cast<arrow::Int64Builder*>(dvb->field_builder(4))->Append(dv.cardinality));
+  } else {
+    CA_RETURN_NOT_OK(dvb->AppendNull());
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<int64_t> ParseIntervalMs(std::string_view text) {
+  std::string t = arrow::internal::AsciiToLower(text);
+  auto bad = [&] {
+    std::string message(text);
+    message += " is not an interval (e.g. 'interval 1 week', 'interval 30 days')";
+    return DeltaError("INVALID_TABLE_PROPERTY", std::move(message),
+                      "\"value\":" + JsonQuote(text));
+  };
+  std::istringstream in(t);
+  std::string word;
+  in >> word;
+  if (word == "interval") in >> word;
+  int64_t n = 0;
+  try {
+    size_t used = 0;
+    n = std::stoll(word, &used);
+    if (used != word.size() || n < 0) return bad();
+  } catch (...) {
+    return bad();
+  }
+  std::string unit;
+  in >> unit;
+  std::string rest;
+  if (in >> rest) return bad();
+  if (!unit.empty() && unit.back() == 's') unit.pop_back();
+  static const std::vector<std::pair<std::string, int64_t>> kUnits = {
+      {"millisecond", 1},  {"second", 1000},          {"minute", 60'000},
+      {"hour", 3'600'000}, {"day", 24 * 3'600'000LL}, {"week", 7 * 24 * 3'600'000LL}};
+  for (const auto& [name, ms] : kUnits) {
+    if (unit == name) {
+      if (n > std::numeric_limits<int64_t>::max() / ms) return bad();
+      return n * ms;
+    }
+  }
+  return bad();
+}
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// delta.deletedFileRetentionDuration ("interval 1 week" by default) in milliseconds.
+Result<int64_t> TombstoneRetentionMs(const Snapshot& snap) {
+  const auto& conf = snap.metadata().configuration;
+  auto it = conf.find("delta.deletedFileRetentionDuration");
+  if (it == conf.end()) return int64_t{7} * 24 * 3600 * 1000;
+  CA_ASSIGN_OR_RAISE(auto ms, ParseIntervalMs(it->second));
+  return ms;
 }
 
 Status WriteFileAtomically(
@@ -107,8 +204,9 @@ Status WriteCheckpoint(const Snapshot& snap) {
   }
   auto* txn = static_cast<arrow::StructBuilder*>(builders[0].get());
   auto* add = static_cast<arrow::StructBuilder*>(builders[1].get());
-  auto* md = static_cast<arrow::StructBuilder*>(builders[2].get());
-  auto* proto = static_cast<arrow::StructBuilder*>(builders[3].get());
+  auto* remove = static_cast<arrow::StructBuilder*>(builders[2].get());
+  auto* md = static_cast<arrow::StructBuilder*>(builders[3].get());
+  auto* proto = static_cast<arrow::StructBuilder*>(builders[4].get());
   int64_t rows = 0;
   // Exactly one column is set per row; the others are null.
   auto null_except = [&](int keep) -> Status {
@@ -136,7 +234,7 @@ Status WriteCheckpoint(const Snapshot& snap) {
     } else {
       CA_RETURN_NOT_OK(wf->AppendNull());
     }
-    CA_RETURN_NOT_OK(null_except(3));
+    CA_RETURN_NOT_OK(null_except(4));
   }
   {  // metaData
     const Metadata& m = snap.metadata();
@@ -156,7 +254,7 @@ Status WriteCheckpoint(const Snapshot& snap) {
     CA_RETURN_NOT_OK(AppendStringMap(r.next<arrow::MapBuilder>(), m.configuration));
     auto* created = r.next<arrow::Int64Builder>();
     CA_RETURN_NOT_OK(m.created_time ? created->Append(*m.created_time) : created->AppendNull());
-    CA_RETURN_NOT_OK(null_except(2));
+    CA_RETURN_NOT_OK(null_except(3));
   }
   for (const auto& [app, t] : snap.app_transactions()) {
     CA_RETURN_NOT_OK(txn->Append());
@@ -171,36 +269,31 @@ Status WriteCheckpoint(const Snapshot& snap) {
     CA_RETURN_NOT_OK(add->Append());
     Row r{add};
     CA_RETURN_NOT_OK(r.next<arrow::StringBuilder>()->Append(f.path));
-    auto* pv = r.next<arrow::MapBuilder>();
-    CA_RETURN_NOT_OK(pv->Append());
-    for (const auto& [k, v] : f.partition_values) {
-      CA_RETURN_NOT_OK(static_cast<arrow::StringBuilder*>(pv->key_builder())->Append(k));
-      auto* item = static_cast<arrow::StringBuilder*>(pv->item_builder());
-      CA_RETURN_NOT_OK(v ? item->Append(*v) : item->AppendNull());
-    }
+    CA_RETURN_NOT_OK(AppendPartitionValues(r.next<arrow::MapBuilder>(), f));
     CA_RETURN_NOT_OK(r.next<arrow::Int64Builder>()->Append(f.size));
     CA_RETURN_NOT_OK(r.next<arrow::Int64Builder>()->Append(f.modification_time));
     CA_RETURN_NOT_OK(r.next<arrow::BooleanBuilder>()->Append(false));
     auto* stats = r.next<arrow::StringBuilder>();
     CA_RETURN_NOT_OK(f.stats.empty() ? stats->AppendNull() : stats->Append(f.stats));
-    auto* dvb = r.next<arrow::StructBuilder>();
-    if (f.deletion_vector) {
-      CA_ASSIGN_OR_RAISE(auto dv, ParseDeletionVector(*f.deletion_vector));
-      CA_RETURN_NOT_OK(dvb->Append());
-      CA_RETURN_NOT_OK(
-          static_cast<arrow::StringBuilder*>(dvb->field_builder(0))->Append(dv.storage_type));
-      CA_RETURN_NOT_OK(
-          static_cast<arrow::StringBuilder*>(dvb->field_builder(1))->Append(dv.path_or_inline_dv));
-      auto* off = static_cast<arrow::Int32Builder*>(dvb->field_builder(2));
-      CA_RETURN_NOT_OK(dv.offset ? off->Append(*dv.offset) : off->AppendNull());
-      CA_RETURN_NOT_OK(
-          static_cast<arrow::Int32Builder*>(dvb->field_builder(3))->Append(dv.size_in_bytes));
-      CA_RETURN_NOT_OK(
-          static_cast<arrow::Int64Builder*>(dvb->field_builder(4))->Append(dv.cardinality));
-    } else {
-      CA_RETURN_NOT_OK(dvb->AppendNull());
-    }
+    CA_RETURN_NOT_OK(AppendDeletionVector(r.next<arrow::StructBuilder>(), f));
     CA_RETURN_NOT_OK(null_except(1));
+  }
+  // Tombstones younger than delta.deletedFileRetentionDuration: VACUUM keeps their files.
+  CA_ASSIGN_OR_RAISE(int64_t retention, TombstoneRetentionMs(snap));
+  const int64_t cutoff = NowMs() - retention;
+  for (const auto& f : snap.tombstones()) {
+    if (f.deletion_timestamp && *f.deletion_timestamp < cutoff) continue;
+    CA_RETURN_NOT_OK(remove->Append());
+    Row r{remove};
+    CA_RETURN_NOT_OK(r.next<arrow::StringBuilder>()->Append(f.path));
+    auto* ts = r.next<arrow::Int64Builder>();
+    CA_RETURN_NOT_OK(f.deletion_timestamp ? ts->Append(*f.deletion_timestamp) : ts->AppendNull());
+    CA_RETURN_NOT_OK(r.next<arrow::BooleanBuilder>()->Append(false));
+    CA_RETURN_NOT_OK(r.next<arrow::BooleanBuilder>()->Append(true));
+    CA_RETURN_NOT_OK(AppendPartitionValues(r.next<arrow::MapBuilder>(), f));
+    CA_RETURN_NOT_OK(r.next<arrow::Int64Builder>()->Append(f.size));
+    CA_RETURN_NOT_OK(AppendDeletionVector(r.next<arrow::StructBuilder>(), f));
+    CA_RETURN_NOT_OK(null_except(2));
   }
   std::vector<std::shared_ptr<arrow::Array>> arrays(builders.size());
   for (size_t i = 0; i < builders.size(); ++i) CA_RETURN_NOT_OK(builders[i]->Finish(&arrays[i]));

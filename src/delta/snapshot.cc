@@ -196,7 +196,8 @@ Status ReadParquetActions(arrow::fs::FileSystem& fs, const std::string& path, Ac
 struct ReplayState {
   std::optional<Protocol> protocol;
   std::optional<Metadata> metadata;
-  std::map<std::string, FileAction> files;  // by key
+  std::map<std::string, FileAction> files;       // by key
+  std::map<std::string, FileAction> tombstones;  // removes not added again, by key
   std::map<std::string, Txn> txns;
   std::map<std::string, DomainMetadata> domains;
 
@@ -205,8 +206,16 @@ struct ReplayState {
     if (a.metadata) metadata = std::move(a.metadata);
     // Within a commit a file is either added or removed; removes first so that a commit that
     // re-adds a file under a new deletion vector keeps it.
-    for (auto& r : a.removes) files.erase(r.Key());
-    for (auto& f : a.adds) files[f.Key()] = std::move(f);
+    for (auto& r : a.removes) {
+      std::string key = r.Key();
+      files.erase(key);
+      tombstones[key] = std::move(r);
+    }
+    for (auto& f : a.adds) {
+      std::string key = f.Key();
+      tombstones.erase(key);
+      files[key] = std::move(f);
+    }
     for (auto& t : a.txns) txns[t.app_id] = std::move(t);
     for (auto& d : a.domains) {
       if (d.removed) {
@@ -453,7 +462,6 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, T
       if (sidecar.find('/') != std::string::npos) path = sidecar;
       CA_RETURN_NOT_OK(ReadParquetActions(*fs, path, &cp));
     }
-    cp.removes.clear();  // tombstones in a checkpoint only matter to VACUUM
     state.Apply(std::move(cp));
   }
   // Every commit after the checkpoint, contiguous.
@@ -514,6 +522,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Load(const std::string& uri, T
       ParseColumnMappingMode(mode_it == snap->metadata_.configuration.end() ? nullptr
                                                                             : &mode_it->second));
   for (auto& [key, f] : state.files) snap->files_.push_back(std::move(f));
+  for (auto& [key, f] : state.tombstones) snap->tombstones_.push_back(std::move(f));
   std::sort(snap->files_.begin(), snap->files_.end(),
             [](const FileAction& a, const FileAction& b) { return a.path < b.path; });
   snap->txns_ = std::move(state.txns);

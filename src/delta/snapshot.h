@@ -53,6 +53,8 @@ class Snapshot {
   ColumnMappingMode column_mapping() const { return column_mapping_; }
   /// Active data files, sorted by path.
   const std::vector<FileAction>& files() const { return files_; }
+  /// Removed files not added again (tombstones; VACUUM may delete them once expired), by key.
+  const std::vector<FileAction>& tombstones() const { return tombstones_; }
   const std::map<std::string, Txn>& app_transactions() const { return txns_; }
   const std::map<std::string, DomainMetadata>& domains() const { return domains_; }
   /// The absolute filesystem path of a data file named by an add action (percent-decoded once;
@@ -73,6 +75,7 @@ class Snapshot {
   std::shared_ptr<arrow::Schema> schema_;
   ColumnMappingMode column_mapping_ = ColumnMappingMode::kNone;
   std::vector<FileAction> files_;
+  std::vector<FileAction> tombstones_;
   std::map<std::string, Txn> txns_;
   std::map<std::string, DomainMetadata> domains_;
 };

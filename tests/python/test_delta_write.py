@@ -402,3 +402,32 @@ def test_target_file_size_sizes_the_data_files(tmp_path):
         write_delta(str(tmp_path / "v"), data.slice(0, 10),
                     configuration={"delta.targetFileSize": "lots"})
     assert info.value.code == "INVALID_TABLE_PROPERTY"
+
+
+def test_checkpoint_tombstones_match_delta_rs(tmp_path):
+    import glob
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    base = str(tmp_path / "base")
+    deltalake.write_deltalake(base, _data([1, 2, 3], ["a", "b", "c"]), partition_by=["p"])
+    deltalake.write_deltalake(base, _data([4], ["a"]), mode="append")
+    deltalake.DeltaTable(base).delete("id = 2")
+    deltalake.write_deltalake(base, _data([5], ["c"]), mode="overwrite", predicate="p = 'c'")
+    ours, theirs = str(tmp_path / "ours"), str(tmp_path / "theirs")
+    shutil.copytree(base, ours)
+    shutil.copytree(base, theirs)
+    DeltaTable(ours).create_checkpoint()
+    deltalake.DeltaTable(theirs).create_checkpoint()
+
+    def removes(path):
+        (cp,) = glob.glob(os.path.join(path, "_delta_log", "*.checkpoint.parquet"))
+        rows = pq.read_table(cp, columns=["remove"]).column("remove").to_pylist()
+        return sorted((r["path"], r["size"], r["deletionTimestamp"]) for r in rows if r)
+
+    assert removes(ours) == removes(theirs) and len(removes(ours)) == 2
+    # Both read each other's checkpoints to the same rows.
+    for path in (ours, theirs):
+        assert _rows(DeltaTable(path).to_arrow(), ["id", "p"]) == _rows(
+            deltalake.DeltaTable(path).to_pyarrow_table(), ["id", "p"])
