@@ -49,10 +49,7 @@ def delta():
 
 
 # Tables this reader refuses by name today (a typed NOT_SUPPORTED error, listed in the README).
-KNOWN_UNSUPPORTED = {
-    "table-with-columnmapping-mode-id": "not supported yet: column mapping inside list/map columns",
-    "table-with-columnmapping-mode-name": "not supported yet: column mapping inside list/map columns",
-}
+KNOWN_UNSUPPORTED: dict[str, str] = {}
 
 
 def _params(kind: str) -> list:
