@@ -1,6 +1,7 @@
 // Delta entry points: snapshots, their metadata, and Delta tables in a session.
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include <arrow/table.h>
 
@@ -8,6 +9,7 @@
 #include "delta/change_feed.h"
 #include "delta/checkpoint.h"
 #include "delta/provider.h"
+#include "delta/provider_options.h"
 #include "delta/snapshot.h"
 #include "engine/session_context.h"
 
@@ -83,11 +85,30 @@ void BindDelta(nb::module_& m) {
       nb::arg("uri"), nb::arg("starting_version").none(), nb::arg("ending_version").none(),
       nb::arg("starting_timestamp_ms").none(), nb::arg("ending_timestamp_ms").none(),
       nb::arg("allow_out_of_range"));
-  m.def("register_delta",
-        [](engine::SessionContext& ctx, const std::string& name, const PySnapshot& s) {
-          auto provider = Unwrap(delta::DeltaTableProvider::Make(s.snapshot));
-          Check(ctx.RegisterProvider(name, std::move(provider)));
-        });
+  m.def(
+      "register_delta",
+      [](engine::SessionContext& ctx, const std::string& name, const PySnapshot& s,
+         std::optional<std::vector<std::string>> files, std::optional<std::string> file_column_name,
+         bool enable_parquet_pushdown) {
+        delta::ScanConfig config;
+        config.file_column_name = std::move(file_column_name);
+        config.enable_parquet_pushdown = enable_parquet_pushdown;
+        auto provider = Unwrap(delta::DeltaTableProvider::Make(s.snapshot, config, files));
+        Check(ctx.RegisterProvider(name, std::move(provider)));
+      },
+      nb::arg("ctx"), nb::arg("name"), nb::arg("snapshot"), nb::arg("files").none() = nb::none(),
+      nb::arg("file_column_name").none() = nb::none(), nb::arg("enable_parquet_pushdown") = true);
+  m.def("register_table_provider", [](engine::SessionContext& ctx, const std::string& name,
+                                      const std::string& kind, const std::string& options_json) {
+    auto provider =
+        Unwrap(WithoutGil([&] { return delta::MakeDeltaProvider(kind, options_json); }));
+    Check(ctx.RegisterProvider(name, std::move(provider)));
+  });
+  m.def("delta_check_protocol_gate", [](const PySnapshot& s, const std::string& gate_json) {
+    auto json = Unwrap(JsonValue::Parse(gate_json));
+    auto gate = Unwrap(delta::ParseProtocolGate(json, "gate"));
+    Check(delta::CheckProtocolGate(*s.snapshot, gate));
+  });
 }
 
 }  // namespace codeanatomy::bindings

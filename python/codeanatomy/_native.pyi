@@ -117,7 +117,16 @@ def delta_update(
 def delta_delete(
     uri: str, predicate: str, read_version: Optional[int]
 ) -> tuple[int, int, int, int, int]: ...
-def register_delta(ctx: SessionContext, name: str, snapshot: DeltaSnapshot) -> None: ...
+def register_delta(
+    ctx: SessionContext,
+    name: str,
+    snapshot: DeltaSnapshot,
+    files: Optional[Sequence[str]] = None,
+    file_column_name: Optional[str] = None,
+    enable_parquet_pushdown: bool = True,
+) -> None: ...
+def register_table_provider(ctx: SessionContext, name: str, kind: str, options_json: str) -> None: ...
+def delta_check_protocol_gate(snapshot: DeltaSnapshot, gate_json: str) -> None: ...
 def delta_write(
     uri: str,
     data: Any,

@@ -84,14 +84,38 @@ class SessionContext:
         self._ctx.register_parquet(name, os.fspath(path))
 
     def register_delta(self, name: str, uri: str | os.PathLike[str], version: int | None = None,
-                       timestamp: Any = None) -> None:
+                       timestamp: Any = None, *, files: list[str] | None = None,
+                       file_column_name: str | None = None,
+                       enable_parquet_pushdown: bool = True,
+                       gate: dict[str, Any] | None = None) -> None:
         """Registers a Delta table pinned at a version (the latest, a version number, or the
         latest commit at or before ``timestamp``); scans prune files by partition values and
-        statistics."""
+        statistics.
+
+        ``files``: only these data files (paths as in the log's add actions,
+        ``DeltaTable.add_actions()["path"]``). ``file_column_name``: add a string column holding
+        each row's file. ``enable_parquet_pushdown``: filters also skip Parquet row groups.
+        ``gate``: ``{min_reader_version, min_writer_version, required_reader_features,
+        required_writer_features}`` the table's protocol must meet (``PROTOCOL_GATE_FAILED``)."""
         from .delta import DeltaTable
 
         table = DeltaTable(uri, version=version, timestamp=timestamp)
-        _native.register_delta(self._ctx, name, table._snapshot)
+        if gate is not None:
+            table.check_protocol_gate(**gate)
+        _native.register_delta(self._ctx, name, table._snapshot,
+                               None if files is None else list(files), file_column_name,
+                               enable_parquet_pushdown)
+
+    def register_table_provider(self, name: str, kind: str, options: dict[str, Any]) -> None:
+        """Registers a table provider from its options (shared/CONTRACTS.md §4): ``"delta"``
+        ``{table_uri, version?, timestamp?, scan_config{scan_config_version: 1,
+        file_column_name?, enable_parquet_pushdown, ...}, gate?, files?}`` or ``"delta_cdf"``
+        ``{table_uri, starting_version?, ending_version?, starting_timestamp?,
+        ending_timestamp?, allow_out_of_range?}``. Bad options are typed errors naming the
+        field."""
+        import json
+
+        _native.register_table_provider(self._ctx, name, kind, json.dumps(options))
 
     def deregister(self, name: str) -> None:
         self._ctx.deregister(name)

@@ -124,6 +124,18 @@ class DeltaTable:
         return {"version": version, "read_version": read_version, "num_added_files": added,
                 "num_removed_files": removed, "num_rewritten_rows": rows}
 
+    def check_protocol_gate(self, min_reader_version: int | None = None,
+                            min_writer_version: int | None = None,
+                            required_reader_features: list[str] | None = None,
+                            required_writer_features: list[str] | None = None) -> None:
+        """Raises ``PROTOCOL_GATE_FAILED`` (stage ``delta``) unless the table's protocol has at
+        least these reader/writer versions and these features enabled."""
+        gate = {"min_reader_version": min_reader_version,
+                "min_writer_version": min_writer_version,
+                "required_reader_features": list(required_reader_features or []),
+                "required_writer_features": list(required_writer_features or [])}
+        _native.delta_check_protocol_gate(self._snapshot, json.dumps(gate))
+
     def to_arrow(self) -> pa.Table:
         """The snapshot's rows."""
         from .context import SessionContext

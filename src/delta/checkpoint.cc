@@ -118,8 +118,7 @@ Result<int64_t> ParseIntervalMs(std::string_view text) {
   auto bad = [&] {
     std::string message(text);
     message += " is not an interval (e.g. 'interval 1 week', 'interval 30 days')";
-    return DeltaError("INVALID_TABLE_PROPERTY", std::move(message),
-                      "\"value\":" + JsonQuote(text));
+    return DeltaError("INVALID_TABLE_PROPERTY", std::move(message), "\"value\":" + JsonQuote(text));
   };
   std::istringstream in(t);
   std::string word;

@@ -1,6 +1,8 @@
 #include "delta/provider.h"
 
+#include <map>
 #include <mutex>
+#include <set>
 
 #include <arrow/acero/options.h>
 #include <arrow/builder.h>
@@ -245,18 +247,66 @@ Result<bool> FileMayMatch(const FileAction& f, const Snapshot& snapshot,
 }
 
 Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::Make(
-    std::shared_ptr<const Snapshot> snapshot) {
+    std::shared_ptr<const Snapshot> snapshot, ScanConfig config,
+    std::optional<std::vector<std::string>> files) {
   CA_RETURN_NOT_OK(engine::InitializeArrow());
+  auto refuse = [](const std::string& field, const std::string& why) {
+    return InvalidError(stage::kDelta, "NOT_SUPPORTED",
+                        "not supported: " + field + " (" + why + ")",
+                        "{\"field\":" + JsonQuote(field) + "}");
+  };
+  if (config.schema_force_view_types) {
+    return refuse("scan_config.schema_force_view_types = true",
+                  "the engine computes on classic string/binary layouts");
+  }
+  if (config.wrap_partition_values) {
+    return refuse("scan_config.wrap_partition_values = true",
+                  "partition values come out in their own types, not dictionary-encoded");
+  }
   std::shared_ptr<DeltaTableProvider> p(new DeltaTableProvider(std::move(snapshot)));
   const Snapshot& snap = *p->snapshot_;
+  p->config_ = config;
+  p->schema_ = snap.schema();
+  if (config.file_column_name) {
+    if (snap.schema()->GetFieldByName(*config.file_column_name)) {
+      return InvalidError(stage::kValidation, "INVALID_PROVIDER_OPTIONS",
+                          "scan_config.file_column_name: '" + *config.file_column_name +
+                              "' is a column of the table",
+                          "{\"field\":\"scan_config.file_column_name\"}");
+    }
+    CA_ASSIGN_OR_RAISE(p->schema_,
+                       p->schema_->AddField(p->schema_->num_fields(),
+                                            arrow::field(*config.file_column_name, arrow::utf8())));
+  }
   CA_ASSIGN_OR_RAISE(p->physical_, PhysicalSchema(*snap.schema(), snap.column_mapping()));
+  if (files) {
+    std::map<std::string_view, const FileAction*> by_path;
+    for (const auto& f : snap.files()) by_path.emplace(f.path, &f);
+    std::set<std::string_view> seen;
+    for (const auto& path : *files) {
+      auto it = by_path.find(path);
+      if (it == by_path.end()) {
+        return DeltaError(
+            "FILE_NOT_IN_SNAPSHOT",
+            "file '" + path + "' is not an active file of table '" + snap.table_uri() +
+                "' at version " + std::to_string(snap.version()),
+            "\"path\":" + JsonQuote(path) + ",\"table_uri\":" + JsonQuote(snap.table_uri()));
+      }
+      if (seen.insert(it->first).second) p->files_.push_back(it->second);
+    }
+  } else {
+    for (const auto& f : snap.files()) p->files_.push_back(&f);
+  }
   int64_t rows = 0;
   bool known = true;
-  for (const auto& f : snap.files()) {
-    CA_ASSIGN_OR_RAISE(auto g, FileGuarantee(f, snap, *snap.schema()));
+  for (const FileAction* f : p->files_) {
+    CA_ASSIGN_OR_RAISE(auto g, FileGuarantee(*f, snap, *snap.schema()));
+    if (config.file_column_name) {
+      g = cp::and_(g, cp::equal(cp::field_ref(*config.file_column_name), cp::literal(f->path)));
+    }
     p->guarantees_.push_back(std::move(g));
-    auto stats =
-        f.stats.empty() ? Result<FileStats>(FileStats{}) : ParseFileStats(f.stats, *snap.schema());
+    auto stats = f->stats.empty() ? Result<FileStats>(FileStats{})
+                                  : ParseFileStats(f->stats, *snap.schema());
     if (stats.ok() && stats->num_records) {
       rows += *stats->num_records;
     } else {
@@ -269,13 +319,12 @@ Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::Make(
 
 Result<std::vector<const FileAction*>> DeltaTableProvider::PrunedFiles(
     const cp::Expression& filter) const {
-  const Snapshot& snap = *snapshot_;
-  CA_ASSIGN_OR_RAISE(auto bound, filter.Bind(*snap.schema()));
+  CA_ASSIGN_OR_RAISE(auto bound, filter.Bind(*schema_));
   std::vector<const FileAction*> out;
-  for (size_t i = 0; i < snap.files().size(); ++i) {
-    CA_ASSIGN_OR_RAISE(auto guarantee, guarantees_[i].Bind(*snap.schema()));
+  for (size_t i = 0; i < files_.size(); ++i) {
+    CA_ASSIGN_OR_RAISE(auto guarantee, guarantees_[i].Bind(*schema_));
     CA_ASSIGN_OR_RAISE(auto simplified, cp::SimplifyWithGuarantee(bound, guarantee));
-    if (simplified.IsSatisfiable()) out.push_back(&snap.files()[i]);
+    if (simplified.IsSatisfiable()) out.push_back(files_[i]);
   }
   return out;
 }
@@ -292,6 +341,13 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
     }
   }
   auto partition_schema = arrow::schema(partition_fields);
+  // The dataset's schema: the files' columns, plus the file column filled in per fragment.
+  const int table_columns = logical->num_fields();
+  std::shared_ptr<arrow::Schema> dataset_schema = physical_;
+  if (config_.file_column_name) {
+    CA_ASSIGN_OR_RAISE(dataset_schema,
+                       physical_->AddField(table_columns, schema_->field(table_columns)));
+  }
   auto format = std::make_shared<ds::ParquetFileFormat>();
   // Every data file must exist (checked in one listing call), so a missing file is a Delta
   // error naming it rather than an I/O failure in the middle of the scan.
@@ -322,6 +378,10 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
     }
     const std::string& path = paths[i];
     CA_ASSIGN_OR_RAISE(auto partition, PartitionExpression(*f, snap, *partition_schema));
+    if (config_.file_column_name) {
+      partition = cp::and_(
+          partition, cp::equal(cp::field_ref(*config_.file_column_name), cp::literal(f->path)));
+    }
     // The file's own schema is read lazily: it holds the non-partition columns.
     auto fragment = format->MakeFragment(ds::FileSource(path, snap.filesystem()), partition);
     if (!fragment.ok()) {
@@ -332,25 +392,30 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
     fragments.push_back(*fragment);
   }
   CA_ASSIGN_OR_RAISE(std::shared_ptr<ds::Dataset> dataset,
-                     ds::FileSystemDataset::Make(physical_, cp::literal(true), format,
+                     ds::FileSystemDataset::Make(dataset_schema, cp::literal(true), format,
                                                  snap.filesystem(), std::move(fragments)));
   auto scan_options = std::make_shared<ds::ScanOptions>();
-  scan_options->dataset_schema = physical_;
+  scan_options->dataset_schema = dataset_schema;
   scan_options->batch_size = request.batch_size;
   scan_options->use_threads = true;
   // The pruning filter is over logical names; with column mapping it does not apply to files.
-  if (snap.column_mapping() == ColumnMappingMode::kNone) {
-    CA_ASSIGN_OR_RAISE(scan_options->filter, request.filter.Bind(*physical_));
+  if (snap.column_mapping() == ColumnMappingMode::kNone && config_.enable_parquet_pushdown) {
+    CA_ASSIGN_OR_RAISE(scan_options->filter, request.filter.Bind(*dataset_schema));
   }
   std::vector<std::string> names;
-  for (int c : request.columns) names.push_back(physical_->field(c)->name());
-  CA_ASSIGN_OR_RAISE(auto projection, ds::ProjectionDescr::FromNames(names, *physical_));
+  for (int c : request.columns) names.push_back(dataset_schema->field(c)->name());
+  CA_ASSIGN_OR_RAISE(auto projection, ds::ProjectionDescr::FromNames(names, *dataset_schema));
   ds::SetProjection(scan_options.get(), std::move(projection));
   ac::Declaration scan("scan", ds::ScanNodeOptions(dataset, scan_options));
   // Keep the requested columns, renamed to their logical names.
   std::vector<cp::Expression> exprs;
   std::vector<std::string> out_names;
   for (int c : request.columns) {
+    if (c >= table_columns) {  // the file column
+      exprs.push_back(cp::field_ref(schema_->field(c)->name()));
+      out_names.push_back(schema_->field(c)->name());
+      continue;
+    }
     CA_ASSIGN_OR_RAISE(auto expr,
                        ToLogical(cp::field_ref(physical_->field(c)->name()),
                                  *physical_->field(c)->type(), logical->field(c)->type()));
@@ -367,7 +432,7 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
     std::shared_ptr<arrow::Table> rows;
     if (request.explain_only) {
       std::vector<std::shared_ptr<arrow::Field>> fields;
-      for (int c : request.columns) fields.push_back(logical->field(c));
+      for (int c : request.columns) fields.push_back(schema_->field(c));
       CA_ASSIGN_OR_RAISE(rows, arrow::Table::MakeEmpty(arrow::schema(fields)));
     } else {
       CA_ASSIGN_OR_RAISE(rows, ReadFile(*f, path, request.columns));
@@ -431,6 +496,13 @@ Result<std::shared_ptr<arrow::Table>> DeltaTableProvider::ReadFile(
   std::vector<std::shared_ptr<arrow::Field>> fields;
   std::vector<std::shared_ptr<arrow::ChunkedArray>> out;
   for (int c : columns) {
+    if (c >= logical->num_fields()) {  // the file column
+      fields.push_back(schema_->field(c));
+      CA_ASSIGN_OR_RAISE(auto array,
+                         arrow::MakeArrayFromScalar(arrow::StringScalar(f.path), kept->num_rows()));
+      out.push_back(std::make_shared<arrow::ChunkedArray>(array));
+      continue;
+    }
     const auto& phys = physical_->field(c);
     fields.push_back(logical->field(c));
     std::shared_ptr<arrow::ChunkedArray> column;
@@ -451,6 +523,17 @@ Result<std::shared_ptr<arrow::Table>> DeltaTableProvider::ReadFile(
     } else {  // a column the file predates: NULL
       CA_ASSIGN_OR_RAISE(auto array, arrow::MakeArrayOfNull(phys->type(), kept->num_rows()));
       column = std::make_shared<arrow::ChunkedArray>(array);
+    }
+    // Column mapping: nested fields under their logical names too.
+    const auto& want = logical->field(c)->type();
+    if (!column->type()->Equals(*want)) {
+      if (!DiffersOnlyInNames(*column->type(), *want))
+        return RenameMismatch(*column->type(), *want);
+      arrow::ArrayVector chunks;
+      for (const auto& chunk : column->chunks()) {
+        chunks.push_back(arrow::MakeArray(Relabel(chunk->data(), want)));
+      }
+      column = std::make_shared<arrow::ChunkedArray>(std::move(chunks), want);
     }
     out.push_back(std::move(column));
   }

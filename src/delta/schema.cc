@@ -41,6 +41,12 @@ std::shared_ptr<arrow::DataType> PrimitiveFromName(std::string_view name) {
   if (name == "date") return arrow::date32();
   if (name == "timestamp") return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
   if (name == "timestamp_ntz") return arrow::timestamp(arrow::TimeUnit::MICRO);
+  // Variant (reader feature variantType): the encoded value and its metadata, as stored in
+  // Parquet, for the caller to decode.
+  if (name == "variant") {
+    return arrow::struct_({arrow::field("value", arrow::binary(), /*nullable=*/false),
+                           arrow::field("metadata", arrow::binary(), /*nullable=*/false)});
+  }
   return nullptr;
 }
 

@@ -277,8 +277,9 @@ Result<std::shared_ptr<arrow::fs::FileSystem>> OpenTableRoot(const std::string& 
 }
 
 const std::vector<std::string>& SupportedReaderFeatures() {
-  static const std::vector<std::string> kFeatures = {
-      "columnMapping", "deletionVectors", "timestampNtz", "v2Checkpoint", "vacuumProtocolCheck"};
+  static const std::vector<std::string> kFeatures = {"columnMapping",       "deletionVectors",
+                                                     "timestampNtz",        "v2Checkpoint",
+                                                     "vacuumProtocolCheck", "variantType"};
   return kFeatures;
 }
 

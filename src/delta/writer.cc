@@ -138,7 +138,12 @@ Status CheckWriterFeatures(const Snapshot& snap) {
   if (p.min_writer_version == 7) {
     static const std::vector<std::string> kOk = {"appendOnly", "invariants", "checkConstraints",
                                                  "changeDataFeed", "timestampNtz"};
+    // variantType and deletionVectors bind writers only where a column is a variant or a file
+    // has a deletion vector: this writer writes neither (its rewrites drop deletion vectors).
+    bool variant = snap.metadata().schema_string.find(R"("type":"variant")") != std::string::npos;
     for (const auto& f : p.writer_features) {
+      if (f == "variantType" && !variant) continue;
+      if (f == "deletionVectors") continue;
       if (std::find(kOk.begin(), kOk.end(), f) == kOk.end()) return refuse(f);
     }
     return Status::OK();

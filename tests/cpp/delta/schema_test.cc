@@ -240,14 +240,20 @@ TEST(DeltaSchemaJsonTest, UnknownTypeNamesTheTypeAndFieldPath) {
   EXPECT_NE(status.message().find("interval"), std::string::npos) << status.message();
   EXPECT_NE(status.message().find("a.b.element"), std::string::npos) << status.message();
 
-  for (const char* type : {R"j("void")j", R"j("variant")j", R"j("decimal(39,0)")j",
-                           R"j({"type":"udt","class":"x"})j"}) {
+  for (const char* type :
+       {R"j("void")j", R"j("decimal(39,0)")j", R"j({"type":"udt","class":"x"})j"}) {
     auto st =
         SchemaFromDeltaJson(std::string(R"j({"type":"struct","fields":[{"name":"v","type":)j") +
                             type + R"j(,"nullable":true,"metadata":{}}]})j")
             .status();
     EXPECT_EQ(CodeOf(st), "UNSUPPORTED_TYPE") << type << ": " << st.ToString();
   }
+  // Variant (reader feature variantType): its stored value and metadata, for the caller.
+  auto variant = SchemaFromDeltaJson(
+      R"j({"type":"struct","fields":[{"name":"v","type":"variant","nullable":true,"metadata":{}}]})j");
+  ASSERT_TRUE(variant.ok()) << variant.status().ToString();
+  EXPECT_EQ((*variant)->field(0)->type()->ToString(),
+            "struct<value: binary not null, metadata: binary not null>");
 }
 
 TEST(DeltaSchemaJsonTest, MalformedSchemaIsInvalidSchema) {
