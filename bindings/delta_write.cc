@@ -33,8 +33,9 @@ void BindDeltaWrite(nb::module_& m) {
          std::optional<std::string> app_id, std::optional<int64_t> app_version,
          const std::string& schema_mode, const std::string& predicate,
          std::optional<int64_t> read_version, std::map<std::string, std::string> configuration,
-         std::optional<int64_t> target_file_size) {
+         std::optional<int64_t> target_file_size, const std::string& compression) {
         delta::WriteOptions options;
+        options.compression = Unwrap(delta::ParseCompression(compression));
         if (target_file_size) {
           if (*target_file_size <= 0) Check(ArgumentError("target_file_size must be positive"));
           options.target_file_size = *target_file_size;
@@ -61,7 +62,7 @@ void BindDeltaWrite(nb::module_& m) {
       nb::arg("schema_mode") = "", nb::arg("predicate") = "",
       nb::arg("read_version").none() = nb::none(),
       nb::arg("configuration") = std::map<std::string, std::string>{},
-      nb::arg("target_file_size").none() = nb::none());
+      nb::arg("target_file_size").none() = nb::none(), nb::arg("compression") = "snappy");
 }
 
 }  // namespace codeanatomy::bindings

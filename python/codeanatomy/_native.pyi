@@ -140,4 +140,5 @@ def delta_write(
     read_version: Optional[int] = None,
     configuration: dict[str, str] = ...,
     target_file_size: Optional[int] = None,
+    compression: str = "snappy",
 ) -> tuple[int, int, int, int, int, bool, int]: ...

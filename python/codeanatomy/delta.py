@@ -162,6 +162,7 @@ def write_delta(
     read_version: int | None = None,
     configuration: dict[str, str] | None = None,
     target_file_size: int | None = None,
+    compression: str = "snappy",
 ) -> dict[str, Any]:
     """Writes Arrow data (anything with ``__arrow_c_stream__`` / ``__arrow_c_array__``) to a
     Delta table, creating it when absent. ``mode``: ``"error"`` (the table must not exist),
@@ -191,11 +192,15 @@ def write_delta(
     ``delta.checkpointInterval``, ``delta.constraints.<name>``, ...).
 
     ``target_file_size``: data files of about this many bytes (default: the table property
-    ``delta.targetFileSize`` when set); ``max_rows_per_file`` still caps them."""
+    ``delta.targetFileSize`` when set); ``max_rows_per_file`` still caps them.
+    ``compression``: ``"snappy"`` (default), ``"zstd"`` or ``"uncompressed"``. Statistics
+    cover the first 32 data columns (table properties ``delta.dataSkippingNumIndexedCols``,
+    ``delta.dataSkippingStatsColumns``)."""
     version, added, removed, rows, attempts, skipped, read = _native.delta_write(
         os.fspath(uri), data, mode, list(partition_by or []), max_rows_per_file, app_id,
         app_version, schema_mode or "", predicate or "", read_version,
         {str(k): str(v) for k, v in (configuration or {}).items()}, target_file_size,
+        compression,
     )
     return {"version": version, "read_version": read, "num_added_files": added,
             "num_removed_files": removed, "num_output_rows": rows, "attempts": attempts,

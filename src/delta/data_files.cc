@@ -7,6 +7,7 @@
 #include <ctime>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include <arrow/compute/api.h>
 #include <arrow/dataset/dataset.h>
@@ -15,6 +16,7 @@
 #include <arrow/dataset/scanner.h>
 #include <arrow/io/memory.h>
 #include <arrow/table.h>
+#include <arrow/util/compression.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
 #include <parquet/metadata.h>
@@ -92,8 +94,37 @@ std::optional<JsonValue> StatJson(const arrow::Scalar& v, bool is_max) {
 
 // numRecords and per-column (top-level primitive columns) min/max/nullCount from the file's
 // row-group statistics.
+// Arrow leaves under `type` (1 for a primitive).
+int LeafCount(const arrow::DataType& type) {
+  if (type.num_fields() == 0) return 1;
+  int n = 0;
+  for (const auto& f : type.fields()) n += LeafCount(*f->type());
+  return n;
+}
+
+// The columns that get statistics: the names in options.stats_columns when given, else the
+// data (non-partition) columns whose leaves are among the first options.num_indexed_cols
+// (-1: all).
+std::set<std::string> IndexedColumns(const arrow::Schema& schema, const WriteOptions& options) {
+  std::set<std::string> out;
+  if (options.stats_columns) {
+    out.insert(options.stats_columns->begin(), options.stats_columns->end());
+    return out;
+  }
+  int64_t leaves = 0;
+  for (const auto& f : schema.fields()) {
+    const auto& pcs = options.partition_by;
+    if (std::find(pcs.begin(), pcs.end(), f->name()) != pcs.end()) continue;
+    if (options.num_indexed_cols >= 0 && leaves >= options.num_indexed_cols) break;
+    out.insert(f->name());
+    leaves += LeafCount(*f->type());
+  }
+  return out;
+}
+
 JsonValue FileStatsOf(const parquet::FileMetaData& md, const arrow::Schema& schema,
-                      const std::vector<std::string>& partition_by) {
+                      const std::vector<std::string>& partition_by,
+                      const std::set<std::string>& indexed) {
   JsonValue stats = JsonValue::MakeObject();
   stats.Set("numRecords", md.num_rows());
   JsonValue mins = JsonValue::MakeObject(), maxs = JsonValue::MakeObject(),
@@ -104,6 +135,7 @@ JsonValue FileStatsOf(const parquet::FileMetaData& md, const arrow::Schema& sche
     if (col->path()->ToDotVector().size() != 1) continue;  // nested leaves: no stats
     std::string name = col->name();
     if (std::find(partition_by.begin(), partition_by.end(), name) != partition_by.end()) continue;
+    if (indexed.count(name) == 0) continue;
     auto field = schema.GetFieldByName(name);
     if (!field) continue;
     std::shared_ptr<arrow::Scalar> lo, hi;
@@ -180,9 +212,9 @@ Result<std::map<std::string, std::optional<std::string>>> PartitionValuesOf(
   return out;
 }
 
-parquet::WriterProperties::Builder WriterPropertiesBuilder() {
+parquet::WriterProperties::Builder WriterPropertiesBuilder(arrow::Compression::type codec) {
   parquet::WriterProperties::Builder b;
-  b.compression(arrow::Compression::SNAPPY);
+  b.compression(codec);
   return b;
 }
 
@@ -211,7 +243,7 @@ class PrependedReader : public arrow::RecordBatchReader {
 // Parquet (same properties) to measure its bytes per row. `data` is replaced by a reader that
 // still yields that batch.
 Result<int64_t> RowsForTargetSize(std::shared_ptr<arrow::RecordBatchReader>* data,
-                                  int64_t target_bytes) {
+                                  int64_t target_bytes, arrow::Compression::type codec) {
   std::shared_ptr<arrow::RecordBatch> first;
   CA_RETURN_NOT_OK((*data)->ReadNext(&first));
   if (!first) return int64_t{1} << 22;
@@ -221,7 +253,7 @@ Result<int64_t> RowsForTargetSize(std::shared_ptr<arrow::RecordBatchReader>* dat
   CA_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches({first}));
   CA_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink,
                                               first->num_rows(),
-                                              WriterPropertiesBuilder().build()));
+                                              WriterPropertiesBuilder(codec).build()));
   CA_ASSIGN_OR_RAISE(auto buffer, sink->Finish());
   double per_row = static_cast<double>(buffer->size()) / static_cast<double>(first->num_rows());
   return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(target_bytes) / per_row));
@@ -248,7 +280,8 @@ Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileS
   auto format = std::make_shared<ds::ParquetFileFormat>();
   auto write_options = format->DefaultWriteOptions();
   auto pq_options = std::static_pointer_cast<ds::ParquetFileWriteOptions>(write_options);
-  pq_options->writer_properties = WriterPropertiesBuilder().build();
+  const auto codec = options.compression;
+  pq_options->writer_properties = WriterPropertiesBuilder(codec).build();
   pq_options->arrow_writer_properties = parquet::ArrowWriterProperties::Builder()
                                             .coerce_timestamps(arrow::TimeUnit::MICRO)
                                             ->allow_truncated_timestamps()
@@ -264,10 +297,15 @@ Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileS
       arrow::schema(part_fields), arrow::ArrayVector{},
       ds::HivePartitioningOptions::DefaultsWithNullFallback(NullFallback()));
   std::string prefix = (kind == DataFileKind::kChange ? "cdc-" : "part-") + NewUuid() + "-";
-  w.basename_template = prefix + "{i}.snappy.parquet";
+  w.basename_template = prefix + "{i}." +
+                        (codec == arrow::Compression::UNCOMPRESSED
+                             ? std::string()
+                             : arrow::util::Codec::GetCodecAsString(codec) + ".") +
+                        "parquet";
+  const std::set<std::string> indexed = IndexedColumns(schema, options);
   int64_t rows_per_file = options.max_rows_per_file;
   if (options.target_file_size > 0) {
-    CA_ASSIGN_OR_RAISE(int64_t sized, RowsForTargetSize(&data, options.target_file_size));
+    CA_ASSIGN_OR_RAISE(int64_t sized, RowsForTargetSize(&data, options.target_file_size, codec));
     rows_per_file = std::min(rows_per_file, sized);
   }
   w.max_rows_per_file = static_cast<uint64_t>(rows_per_file);
@@ -285,7 +323,7 @@ Result<std::vector<WrittenFile>> WriteDataFiles(std::shared_ptr<arrow::fs::FileS
     CA_ASSIGN_OR_RAISE(f.size, writer->GetBytesWritten());
     auto* pw = static_cast<ds::ParquetFileWriter*>(writer);
     f.rows = pw->parquet_writer()->metadata()->num_rows();
-    f.stats = FileStatsOf(*pw->parquet_writer()->metadata(), schema, options.partition_by);
+    f.stats = FileStatsOf(*pw->parquet_writer()->metadata(), schema, options.partition_by, indexed);
     CA_ASSIGN_OR_RAISE(f.partition_values, PartitionValuesOf(f.relative, options.partition_by));
     std::lock_guard<std::mutex> lock(mu);
     files.push_back(std::move(f));

@@ -1,6 +1,7 @@
 #include "delta/writer.h"
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include <arrow/util/key_value_metadata.h>
@@ -272,6 +273,15 @@ Result<WriteResult> UpdateRows(const std::string& uri, const std::string& predic
   return WriteDelta(uri, std::make_shared<arrow::TableBatchReader>(empty), options);
 }
 
+Result<arrow::Compression::type> ParseCompression(const std::string& name) {
+  std::string lower = arrow::internal::AsciiToLower(name);
+  if (lower == "snappy") return arrow::Compression::SNAPPY;
+  if (lower == "zstd") return arrow::Compression::ZSTD;
+  if (lower == "uncompressed" || lower == "none") return arrow::Compression::UNCOMPRESSED;
+  return ArgumentError("compression must be 'snappy', 'zstd' or 'uncompressed', not '" + name +
+                       "'");
+}
+
 Result<WriteMode> ParseWriteMode(const std::string& mode) {
   if (mode == "error" || mode == "errorifexists") return WriteMode::kErrorIfExists;
   if (mode == "append") return WriteMode::kAppend;
@@ -358,10 +368,34 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   }
   WriteOptions effective = options;
   effective.partition_by = partition_by;
-  if (effective.target_file_size <= 0) {
+  {
     const auto& props = exists ? (*existing)->metadata().configuration : options.configuration;
-    if (auto it = props.find("delta.targetFileSize"); it != props.end()) {
+    if (auto it = props.find("delta.targetFileSize");
+        it != props.end() && effective.target_file_size <= 0) {
       CA_ASSIGN_OR_RAISE(effective.target_file_size, ParseByteSize(it->second));
+    }
+    // Data skipping statistics (PROTOCOL.md "Per-file Statistics"): the first N leaf columns
+    // or the named ones.
+    if (auto it = props.find("delta.dataSkippingNumIndexedCols"); it != props.end()) {
+      char* end = nullptr;
+      long long n = std::strtoll(it->second.c_str(), &end, 10);
+      if (it->second.empty() || *end != '\0' || n < -1) {
+        return DeltaError(
+            "INVALID_TABLE_PROPERTY",
+            "delta.dataSkippingNumIndexedCols must be an integer >= -1, not '" + it->second + "'",
+            "\"property\":\"delta.dataSkippingNumIndexedCols\"");
+      }
+      effective.num_indexed_cols = n;
+    }
+    if (auto it = props.find("delta.dataSkippingStatsColumns"); it != props.end()) {
+      std::vector<std::string> names;
+      std::string item;
+      std::istringstream in(it->second);
+      while (std::getline(in, item, ',')) {
+        auto trimmed = arrow::internal::TrimString(item);
+        if (!trimmed.empty()) names.push_back(trimmed);
+      }
+      effective.stats_columns = std::move(names);
     }
   }
   // Overwrite by predicate: check the data, find the files holding matching rows, and write

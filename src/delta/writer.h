@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <arrow/record_batch.h>
+#include <arrow/util/type_fwd.h>
 
 #include "common/status.h"
 
@@ -20,6 +21,9 @@ enum class WriteMode { kErrorIfExists, kAppend, kOverwrite };
 enum class SchemaMode { kNone, kMerge, kOverwrite };
 /// Parses "merge" / "overwrite" (an empty string is kNone).
 Result<SchemaMode> ParseSchemaMode(const std::string& mode);
+
+/// Parses "snappy", "zstd", "uncompressed" (ArgumentError otherwise).
+Result<arrow::Compression::type> ParseCompression(const std::string& name);
 
 /// Parses "error", "append", "overwrite" (ValueError-style ArgumentError otherwise).
 Result<WriteMode> ParseWriteMode(const std::string& mode);
@@ -41,6 +45,12 @@ struct WriteOptions {
   /// set; else only max_rows_per_file bounds them). Rows per file come from the Parquet size of
   /// the first batch.
   int64_t target_file_size = 0;
+  /// Parquet compression of data files: SNAPPY (default), ZSTD or UNCOMPRESSED.
+  arrow::Compression::type compression = arrow::Compression::SNAPPY;
+  /// Statistics for the first this many leaf columns (-1: all); the table properties
+  /// delta.dataSkippingNumIndexedCols / delta.dataSkippingStatsColumns set them for a table.
+  int64_t num_indexed_cols = 32;
+  std::optional<std::vector<std::string>> stats_columns;
   std::map<std::string, std::string> configuration;  ///< table properties of a new table
   /// Retries after losing a commit race (each time the commits that landed are checked for
   /// conflicts with what this write read and removes).

@@ -431,3 +431,39 @@ def test_checkpoint_tombstones_match_delta_rs(tmp_path):
     for path in (ours, theirs):
         assert _rows(DeltaTable(path).to_arrow(), ["id", "p"]) == _rows(
             deltalake.DeltaTable(path).to_pyarrow_table(), ["id", "p"])
+
+
+def _stats_columns(path: str) -> list[set]:
+    adds = pa.table(deltalake.DeltaTable(path).get_add_actions(flatten=False)).to_pylist()
+    return [set(a.get("null_count") or {}) for a in adds]
+
+
+@pytest.mark.parametrize("config", [
+    {"delta.dataSkippingNumIndexedCols": "2"},
+    {"delta.dataSkippingNumIndexedCols": "0"},
+    {"delta.dataSkippingStatsColumns": "score,id"},
+])
+def test_statistics_columns_follow_the_table_properties_like_delta_rs(tmp_path, config):
+    data = _data([1, 2, 3], ["a", "a", None])
+    ours, theirs = str(tmp_path / "ours"), str(tmp_path / "theirs")
+    write_delta(ours, data, partition_by=["p"], configuration=config)
+    deltalake.write_deltalake(theirs, data, partition_by=["p"], configuration=config)
+    assert _stats_columns(ours) and _stats_columns(ours)[0] == _stats_columns(theirs)[0]
+    # And later writes follow the property of the table.
+    write_delta(ours, data, mode="append")
+    assert all(s == _stats_columns(theirs)[0] for s in _stats_columns(ours))
+
+
+def test_zstd_compression(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = str(tmp_path / "t")
+    data = _data(list(range(50)), ["a"] * 50)
+    write_delta(path, data, compression="zstd")
+    (add,) = pa.table(deltalake.DeltaTable(path).get_add_actions(flatten=True)).to_pylist()
+    meta = pq.ParquetFile(os.path.join(path, add["path"])).metadata
+    assert meta.row_group(0).column(0).compression == "ZSTD"
+    assert _rows(deltalake.DeltaTable(path).to_pyarrow_table(), ["id", "p"]) == _rows(
+        data, ["id", "p"])
+    with pytest.raises(ValueError):
+        write_delta(path, data, mode="append", compression="lz5")
