@@ -39,7 +39,9 @@ Goals: snapshot load <= 0.5x delta-rs (both snapshot scenarios), writes <= 1.0x 
 write_1m); each printed MET / NOT MET.
 
 Data: built once with delta-rs under --data-dir (default /tmp/delta-bench), rebuilt only
-when missing. 10000 commits take ~40 minutes on 2 cores (delta-rs slows to a few commits/s as
+when missing (`--builder codeanatomy`: the many-commits table is written by codeanatomy
+instead, with its own checkpoints; both engines then open that table).
+10000 commits take ~40 minutes on 2 cores with delta-rs (it slows to a few commits/s as
 the file list grows); an interrupted build (<table>.partial) is resumed.
 
 Usage (the engine in /work/main is rebuilt often: run from a copy so one run sees one build):
@@ -100,7 +102,8 @@ def make_rows(n: int, start: int = 0, seed: int = 0, partitions: int | None = No
 
 
 def commits_path(args) -> str:
-    return os.path.join(args.data_dir, f"commits_{args.commits}_b{BATCH_ROWS}")
+    suffix = "" if args.builder == PEER else "_ca"
+    return os.path.join(args.data_dir, f"commits_{args.commits}_b{BATCH_ROWS}{suffix}")
 
 
 def partitioned_path(args) -> str:
@@ -116,14 +119,14 @@ def _no_hooks():
     return PostCommitHookProperties(create_checkpoint=False, cleanup_expired_logs=False)
 
 
-def _build(path: str, build: Callable[[str], None], what: str) -> None:
+def _build(path: str, build: Callable[[str], None], what: str, builder: str = PEER) -> None:
     """Builds into path + '.partial' and renames it when done (a directory that exists is a
     complete table)."""
     if os.path.exists(path):
         return
     tmp = path + ".partial"
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    print(f"# building {what} in {path} (delta-rs)", file=sys.stderr, flush=True)
+    print(f"# building {what} in {path} ({builder})", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     build(tmp)
     os.replace(tmp, path)
@@ -158,6 +161,25 @@ def ensure_data(args) -> None:
                 print(f"#   {v} commits", file=sys.stderr, flush=True)
         assert dt.version() == args.commits - 1, dt.version()
 
+    def build_commits_ours(tmp: str) -> None:
+        """The same table written by codeanatomy: one append per commit, its own classic
+        checkpoint every CHECKPOINT_EVERY commits (delta.checkpointInterval)."""
+        from codeanatomy.delta import DeltaTable, write_delta
+
+        try:
+            first = DeltaTable(tmp).version + 1
+            print(f"#   resuming at version {first}", file=sys.stderr, flush=True)
+        except Exception:  # noqa: BLE001  (no table yet)
+            shutil.rmtree(tmp, ignore_errors=True)
+            write_delta(tmp, make_rows(BATCH_ROWS, 0), mode="append",
+                        configuration={"delta.checkpointInterval": str(CHECKPOINT_EVERY)})
+            first = 1
+        for v in range(first, args.commits):
+            write_delta(tmp, make_rows(BATCH_ROWS, v * BATCH_ROWS), mode="append")
+            if v % 1000 == 0:
+                print(f"#   {v} commits", file=sys.stderr, flush=True)
+        assert DeltaTable(tmp).version == args.commits - 1
+
     def build_partitioned(tmp: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         n = args.partitions * args.partition_rows
@@ -166,9 +188,9 @@ def ensure_data(args) -> None:
                         partition_by=["p"], mode="error", post_commithook_properties=_no_hooks())
 
     if any(s.startswith("snapshot") for s in args.scenarios):
-        _build(commits_path(args), build_commits,
+        _build(commits_path(args), build_commits if args.builder == PEER else build_commits_ours,
                f"a table of {args.commits} commits x {BATCH_ROWS} rows, a checkpoint every "
-               f"{CHECKPOINT_EVERY}")
+               f"{CHECKPOINT_EVERY}", args.builder)
     if any(s.startswith("scan") for s in args.scenarios):
         _build(partitioned_path(args), build_partitioned,
                f"{args.partitions} partitions x {args.partition_rows} rows")
@@ -346,7 +368,7 @@ def run_child(args, engine: str, scenario: str, outdir: str) -> dict:
            "--repeat", str(args.repeat), "--commits", str(args.commits),
            "--partitions", str(args.partitions), "--partition-rows", str(args.partition_rows),
            "--appends", str(args.appends), "--append-rows", str(args.append_rows),
-           "--write-rows", str(args.write_rows)]
+           "--write-rows", str(args.write_rows), "--builder", args.builder]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -499,7 +521,7 @@ def run(args) -> int:
             if "desc" in r:
                 descs.setdefault(e, r["desc"])
     lines = [f"data: {commits_path(args)} ({args.commits} commits x {BATCH_ROWS} rows by "
-             f"delta-rs, checkpoint every {CHECKPOINT_EVERY}); {partitioned_path(args)} "
+             f"{args.builder}, checkpoint every {CHECKPOINT_EVERY}); {partitioned_path(args)} "
              f"({args.partitions} partitions x {args.partition_rows:,} rows, 1 file each, by "
              "delta-rs); written rows: id int64, k int32, x float64, s string, d date32",
              f"timing: best of {args.repeat} after 1 warm-up, wall clock, each engine and "
@@ -583,6 +605,9 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--commits", type=int, default=10000,
                     help="commits in the snapshot table (default 10000; 500 for a quick run)")
+    ap.add_argument("--builder", default=PEER, choices=ENGINES,
+                    help="who writes the many-commits table (delta-rs takes ~40 min for "
+                    "10000 commits on 2 cores; codeanatomy a few minutes)")
     ap.add_argument("--partitions", type=int, default=100)
     ap.add_argument("--partition-rows", type=int, default=10_000)
     ap.add_argument("--appends", type=int, default=100)

@@ -183,7 +183,10 @@ Status WriteFileAtomically(
 }  // namespace
 
 int64_t CheckpointInterval(const Snapshot& snapshot) {
-  const auto& conf = snapshot.metadata().configuration;
+  return CheckpointInterval(snapshot.metadata().configuration);
+}
+
+int64_t CheckpointInterval(const std::map<std::string, std::string>& conf) {
   if (auto it = conf.find("delta.checkpointInterval"); it != conf.end()) {
     try {
       int64_t v = std::stoll(it->second);

@@ -2,6 +2,8 @@
 // (`<version>.checkpoint.parquet`, one action per row) plus the `_last_checkpoint` hint.
 #pragma once
 
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -21,5 +23,6 @@ Result<int64_t> ParseIntervalMs(std::string_view text);
 
 /// The table's checkpoint interval ("delta.checkpointInterval", default 100).
 int64_t CheckpointInterval(const Snapshot& snapshot);
+int64_t CheckpointInterval(const std::map<std::string, std::string>& configuration);
 
 }  // namespace codeanatomy::delta

@@ -1,7 +1,12 @@
 #include "delta/snapshot.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -54,16 +59,25 @@ Result<LogListing> ListLog(arrow::fs::FileSystem& fs, const std::string& root,
   if (fs.type_name() == "local") {
     // Names only: a generic listing stats every file, which dominates opening a long log.
     // Commit times are fetched for the few commits that need them (CommitMillis).
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-      std::error_code type_ec;
-      if (!e.is_regular_file(type_ec)) continue;
-      entries.emplace_back(e.path().string(), arrow::fs::FileType::File);
-    }
-    if (ec) {
-      return DeltaError("LOG_UNREADABLE", "cannot list '" + dir + "': " + ec.message(),
+    // (readdir, not std::filesystem: its per-entry path objects cost more than the listing.)
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) {
+      return DeltaError("LOG_UNREADABLE", "cannot list '" + dir + "': " + std::strerror(errno),
                         "\"table_uri\":" + JsonQuote(uri));
     }
+    while (const dirent* e = readdir(d)) {
+      std::string_view name(e->d_name);
+      // Only log entries (20 digits, '.') matter; the type is checked for those alone.
+      if (name.size() < 21 || name[20] != '.' || !AllDigits(name.substr(0, 20))) continue;
+      std::string path = dir + "/" + std::string(name);
+      bool file = e->d_type == DT_REG;
+      if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
+        struct stat st;
+        file = ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+      }
+      if (file) entries.emplace_back(std::move(path), arrow::fs::FileType::File);
+    }
+    closedir(d);
   } else {
     arrow::fs::FileSelector selector;
     selector.base_dir = dir;
@@ -71,14 +85,14 @@ Result<LogListing> ListLog(arrow::fs::FileSystem& fs, const std::string& root,
   }
   for (auto& e : entries) {
     if (!e.IsFile()) continue;
-    std::string name = e.base_name();
-    if (name.size() < 21 || !AllDigits(std::string_view(name).substr(0, 20)) || name[20] != '.') {
-      continue;
-    }
-    int64_t version = std::stoll(name.substr(0, 20));
-    std::string rest = name.substr(21);
+    const std::string& full = e.path();
+    std::string_view name = std::string_view(full).substr(full.rfind('/') + 1);
+    if (name.size() < 21 || !AllDigits(name.substr(0, 20)) || name[20] != '.') continue;
+    int64_t version = 0;
+    for (char c : name.substr(0, 20)) version = version * 10 + (c - '0');
+    std::string rest(name.substr(21));
     if (rest == "json") {
-      out.commits[version] = e;
+      out.commits.emplace(version, std::move(e));
     } else if (rest == "checkpoint.parquet") {
       out.checkpoints[version].push_back({e.path(), 1, 1, false, false});
     } else if (rest.rfind("checkpoint.", 0) == 0) {
@@ -165,6 +179,71 @@ JsonValue ValueToJson(const arrow::Array& a, int64_t i) {
   }
 }
 
+// Adds (or removes) from a checkpoint's add (remove) column read directly, when its fields
+// have the protocol's types; false (nothing read) otherwise.
+Result<bool> ReadFileColumn(const arrow::StructArray& col, bool remove, const std::string& path,
+                            ActionSet* out) {
+  const auto& type = static_cast<const arrow::StructType&>(*col.type());
+  bool usual = true;  // every field present has the protocol's type
+  auto field = [&](const char* name, arrow::Type::type id) -> const arrow::Array* {
+    int i = type.GetFieldIndex(name);
+    if (i < 0) return nullptr;
+    const arrow::Array* a = col.field(i).get();
+    usual &= a->type_id() == id;
+    return a;
+  };
+  const auto* paths = field("path", arrow::Type::STRING);
+  const auto* pvs = field("partitionValues", arrow::Type::MAP);
+  const auto* sizes = field("size", arrow::Type::INT64);
+  const auto* mtimes = field("modificationTime", arrow::Type::INT64);
+  const auto* changes = field("dataChange", arrow::Type::BOOL);
+  const auto* stats = field("stats", arrow::Type::STRING);
+  const auto* deleted = field("deletionTimestamp", arrow::Type::INT64);
+  const auto* dvs = field("deletionVector", arrow::Type::STRUCT);
+  if (!usual || paths == nullptr) return false;
+  const arrow::MapArray* map = static_cast<const arrow::MapArray*>(pvs);
+  if (map != nullptr && (map->keys()->type_id() != arrow::Type::STRING ||
+                         map->items()->type_id() != arrow::Type::STRING)) {
+    return false;
+  }
+  auto str = [](const arrow::Array* a, int64_t row) {
+    return std::string(static_cast<const arrow::StringArray*>(a)->GetView(row));
+  };
+  auto i64 = [](const arrow::Array* a, int64_t row) {
+    return static_cast<const arrow::Int64Array*>(a)->Value(row);
+  };
+  auto& target = remove ? out->removes : out->adds;
+  for (int64_t row = 0; row < col.length(); ++row) {
+    if (col.IsNull(row)) continue;
+    if (paths->IsNull(row)) {
+      return DeltaError("MALFORMED_ACTION",
+                        std::string("malformed action in ") + path + ": " +
+                            (remove ? "remove" : "add") + " without a string 'path'",
+                        "\"file\":" + JsonQuote(path));
+    }
+    FileAction f;
+    f.path = str(paths, row);
+    if (map != nullptr && map->IsValid(row)) {
+      const auto& keys = static_cast<const arrow::StringArray&>(*map->keys());
+      const auto& items = static_cast<const arrow::StringArray&>(*map->items());
+      for (int64_t i = map->value_offset(row); i < map->value_offset(row + 1); ++i) {
+        f.partition_values[std::string(keys.GetView(i))] =
+            items.IsNull(i) ? std::nullopt : std::optional<std::string>(items.GetView(i));
+      }
+    }
+    if (sizes != nullptr && sizes->IsValid(row)) f.size = i64(sizes, row);
+    if (mtimes != nullptr && mtimes->IsValid(row)) f.modification_time = i64(mtimes, row);
+    if (changes != nullptr && changes->IsValid(row)) {
+      f.data_change = static_cast<const arrow::BooleanArray*>(changes)->Value(row);
+    }
+    if (stats != nullptr && stats->IsValid(row)) f.stats = str(stats, row);
+    if (deleted != nullptr && deleted->IsValid(row)) f.deletion_timestamp = i64(deleted, row);
+    if (dvs != nullptr && dvs->IsValid(row)) f.deletion_vector = ValueToJson(*dvs, row);
+    target.push_back(std::move(f));
+  }
+  return true;
+}
+
 Status ReadParquetActions(arrow::fs::FileSystem& fs, const std::string& path, ActionSet* out) {
   auto corrupt = [&](const Status& st) {
     return DeltaError("CORRUPT_CHECKPOINT",
@@ -180,10 +259,21 @@ Status ReadParquetActions(arrow::fs::FileSystem& fs, const std::string& path, Ac
   auto combined = (*table)->CombineChunksToBatch();
   if (!combined.ok()) return corrupt(combined.status());
   const auto& batch = **combined;
+  // add and remove rows (nearly all of a checkpoint) are read straight from their columns;
+  // other actions, and file columns of an unusual layout, go through JSON.
+  std::vector<bool> done(batch.num_columns(), false);
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    const std::string& name = batch.schema()->field(c)->name();
+    if ((name == "add" || name == "remove") && batch.column(c)->type_id() == arrow::Type::STRUCT) {
+      CA_ASSIGN_OR_RAISE(done[c],
+                         ReadFileColumn(static_cast<const arrow::StructArray&>(*batch.column(c)),
+                                        name == "remove", path, out));
+    }
+  }
   for (int64_t row = 0; row < batch.num_rows(); ++row) {
     for (int c = 0; c < batch.num_columns(); ++c) {
       const auto& col = *batch.column(c);
-      if (col.IsNull(row)) continue;
+      if (done[c] || col.IsNull(row)) continue;
       JsonValue action = JsonValue::MakeObject();
       action.Set(batch.schema()->field(c)->name(), ValueToJson(col, row));
       CA_RETURN_NOT_OK(AddAction(action, path, out));

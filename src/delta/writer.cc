@@ -614,9 +614,11 @@ Result<WriteResult> WriteDelta(const std::string& uri,
       result.attempts = attempt + 1;
       // Every N commits (delta.checkpointInterval, default 100) a checkpoint. The commit has
       // landed either way: a failed checkpoint leaves nothing behind and readers replay JSON.
-      auto committed = Snapshot::Load(uri, VersionNumber{version});
-      if (committed.ok() && version > 0 && version % CheckpointInterval(**committed) == 0) {
-        result.checkpointed = WriteCheckpoint(**committed).ok();
+      // (The interval is a table property; only the commit due for one loads its snapshot.)
+      const auto& conf = read ? read->metadata().configuration : options.configuration;
+      if (version > 0 && version % CheckpointInterval(conf) == 0) {
+        auto committed = Snapshot::Load(uri, VersionNumber{version});
+        result.checkpointed = committed.ok() && WriteCheckpoint(**committed).ok();
       }
       return result;
     }
