@@ -59,5 +59,6 @@ void BindTracing(nb::module_& m);
 void BindSql(nb::module_& m);
 void BindDelta(nb::module_& m);
 void BindDeltaWrite(nb::module_& m);
+void BindPlugins(nb::module_& m);
 
 }  // namespace codeanatomy::bindings

@@ -18,4 +18,5 @@ NB_MODULE(_native, m) {
   BindSql(m);
   BindDelta(m);
   BindDeltaWrite(m);
+  BindPlugins(m);
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as _pa  # loads the wheel's Arrow C++ before our module links to it
 
-from . import _native, functions
+from . import _native, functions, plugins
 from .context import SessionContext, SessionFactory
 from .dataframe import DataFrame
 from .errors import EngineExecutionError
@@ -52,6 +52,7 @@ __all__ = [
     "export_chrome_trace",
     "export_otlp_json",
     "functions",
+    "plugins",
     "lit",
     "when",
 ]

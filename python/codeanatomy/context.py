@@ -106,6 +106,40 @@ class SessionContext:
                                None if files is None else list(files), file_column_name,
                                enable_parquet_pushdown)
 
+    def register_plugin_udfs(self, plugin: Any, options: dict[str, Any] | None = None) -> list[str]:
+        """Installs a plugin's functions (its ``udf_bundle_with_options(options)``) in this
+        session; they work in SQL and DataFrames like native ones. Returns their names."""
+        import json
+
+        return _native.register_plugin_udfs(self._ctx, plugin, json.dumps(options or {}))
+
+    def register_plugin_table_provider(self, name: str, plugin: Any, provider: str,
+                                       options: dict[str, Any] | None = None) -> None:
+        """Registers table ``name`` made by the plugin's exported provider ``provider`` from
+        ``options`` (the provider's options, shared/CONTRACTS.md §4)."""
+        import json
+
+        _native.register_plugin_table_provider(self._ctx, plugin, name, provider,
+                                               json.dumps(options or {}))
+
+    def register_plugin(self, plugin: Any, options: dict[str, Any] | None = None,
+                        table_names: dict[str, str] | list[str] | None = None) -> list[str]:
+        """Installs the plugin's functions (when it has any) and registers its table providers:
+        ``table_names`` maps table names to exported provider names (a list registers each
+        provider under its own name), each made with empty options. Returns the function
+        names."""
+        from .plugins import plugin_exports
+
+        exports = plugin_exports(plugin)
+        names: list[str] = []
+        if exports["scalar_functions"]:
+            names = self.register_plugin_udfs(plugin, options)
+        if isinstance(table_names, list):
+            table_names = {p: p for p in table_names}
+        for table, provider in (table_names or {}).items():
+            self.register_plugin_table_provider(table, plugin, provider)
+        return names
+
     def register_table_provider(self, name: str, kind: str, options: dict[str, Any]) -> None:
         """Registers a table provider from its options (shared/CONTRACTS.md §4): ``"delta"``
         ``{table_uri, version?, timestamp?, scan_config{scan_config_version: 1,

@@ -1,0 +1,555 @@
+#include "plugin_host/plugin_host.h"
+
+#include <dlfcn.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include <arrow/acero/options.h>
+#include <arrow/array/util.h>
+#include <arrow/c/bridge.h>
+#include <arrow/compute/api.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/util/config.h>
+#include <arrow/util/utf8.h>
+
+namespace codeanatomy::plugin_host {
+
+namespace cp = arrow::compute;
+namespace ac = arrow::acero;
+
+namespace {
+
+constexpr std::string_view kStage = "plugin";
+
+// The capability bits by name, in bit order.
+const std::vector<std::pair<uint64_t, const char*>>& CapabilityNames() {
+  static const std::vector<std::pair<uint64_t, const char*>> kNames = {
+      {CA_CAP_TABLE_PROVIDER, "table_provider"},
+      {CA_CAP_SCALAR_UDF, "scalar_udf"},
+      {CA_CAP_AGGREGATE_UDF, "aggregate_udf"},
+      {CA_CAP_WINDOW_UDF, "window_udf"},
+      {CA_CAP_TABLE_FUNCTION, "table_function"}};
+  return kNames;
+}
+
+// A string from the plugin: non-null, valid UTF-8, at most 4 KiB.
+Result<std::string> PluginString(const char* s, const std::string& path, const char* what) {
+  arrow::util::InitializeUTF8();  // ValidateUTF8's tables (idempotent)
+  if (s == nullptr) {
+    return PluginError("PLUGIN_INVALID_MANIFEST", path, std::string(what) + " is NULL");
+  }
+  size_t n = strnlen(s, 4096);
+  if (n == 4096) {
+    return PluginError("PLUGIN_INVALID_MANIFEST", path, std::string(what) + " is too long");
+  }
+  if (!arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(s), static_cast<int64_t>(n))) {
+    return PluginError("PLUGIN_INVALID_MANIFEST", path, std::string(what) + " is not valid UTF-8");
+  }
+  return std::string(s, n);
+}
+
+Result<std::vector<std::string>> PluginStrings(const char* const* list, uint64_t n,
+                                               const std::string& path, const char* what) {
+  std::vector<std::string> out;
+  if (n > 0 && list == nullptr) {
+    return PluginError("PLUGIN_INVALID_MANIFEST", path,
+                       std::string(what) + " has " + std::to_string(n) + " entries but is NULL");
+  }
+  if (n > 100000) {
+    return PluginError("PLUGIN_INVALID_MANIFEST", path, std::string(what) + " is too long");
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    CA_ASSIGN_OR_RAISE(auto s, PluginString(list[i], path, what));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// A failed plugin call: its code and message.
+Status CallFailed(const std::string& path, const std::string& what, const CaPluginError& error) {
+  std::string message(error.message, strnlen(error.message, sizeof(error.message)));
+  if (!arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(message.data()),
+                                 static_cast<int64_t>(message.size()))) {
+    message = "(message is not valid UTF-8)";
+  }
+  return EngineError(
+      arrow::StatusCode::Invalid, kStage, "PLUGIN_CALL_FAILED",
+      what + " failed in plugin '" + path + "': " + message,
+      "{\"path\":" + JsonQuote(path) + ",\"plugin_code\":" + std::to_string(error.code) + "}");
+}
+
+CaPluginError NewError() {
+  CaPluginError e;
+  e.code = CA_OK;
+  e.message[0] = '\0';
+  return e;
+}
+
+// ---- scalar functions through the ABI ----
+
+// One plugin scalar function, shared by its Arrow kernel; keeps the library loaded.
+struct ScalarBridge {
+  std::shared_ptr<Plugin> plugin;
+  CaScalarUdf udf;  // owned: released with the bridge
+  std::string name;
+  ~ScalarBridge() {
+    if (udf.release != nullptr) udf.release(&udf);
+  }
+};
+
+struct BridgeState : public cp::KernelState {
+  std::shared_ptr<ScalarBridge> bridge;
+};
+
+// Argument types exported as ArrowSchemas for a call.
+struct ExportedTypes {
+  std::vector<ArrowSchema> schemas;
+  std::vector<const ArrowSchema*> pointers;
+  ~ExportedTypes() {
+    for (auto& s : schemas) {
+      if (s.release != nullptr) s.release(&s);
+    }
+  }
+};
+
+Status ExportTypes(const std::vector<arrow::TypeHolder>& types, ExportedTypes* out) {
+  out->schemas.resize(types.size());
+  for (auto& s : out->schemas) s.release = nullptr;
+  for (size_t i = 0; i < types.size(); ++i) {
+    CA_RETURN_NOT_OK(arrow::ExportType(*types[i].type, &out->schemas[i]));
+  }
+  for (auto& s : out->schemas) out->pointers.push_back(&s);
+  return Status::OK();
+}
+
+Result<std::shared_ptr<arrow::DataType>> ReturnType(const ScalarBridge& b,
+                                                    const std::vector<arrow::TypeHolder>& types) {
+  ExportedTypes exported;
+  CA_RETURN_NOT_OK(ExportTypes(types, &exported));
+  ArrowSchema out;
+  out.release = nullptr;
+  CaPluginError error = NewError();
+  int rc = b.udf.return_type(&b.udf, exported.pointers.data(),
+                             static_cast<int64_t>(exported.pointers.size()), &out, &error);
+  if (rc != CA_OK) {
+    if (out.release != nullptr) out.release(&out);
+    return CallFailed(b.plugin->path(), "return_type of '" + b.name + "'", error);
+  }
+  if (out.release == nullptr) {
+    return PluginError("PLUGIN_BAD_RESULT", b.plugin->path(),
+                       "return_type of '" + b.name + "' returned no type");
+  }
+  auto type = arrow::ImportType(&out);
+  if (!type.ok()) {
+    return PluginError(
+        "PLUGIN_BAD_RESULT", b.plugin->path(),
+        "return_type of '" + b.name + "' returned an invalid type: " + type.status().message());
+  }
+  return *type;
+}
+
+Result<arrow::TypeHolder> ResolveBridge(cp::KernelContext* ctx,
+                                        const std::vector<arrow::TypeHolder>& types) {
+  const auto& bridge = *static_cast<const BridgeState*>(ctx->state())->bridge;
+  CA_ASSIGN_OR_RAISE(auto type, ReturnType(bridge, types));
+  return arrow::TypeHolder(std::move(type));
+}
+
+Result<std::unique_ptr<cp::KernelState>> InitBridge(std::shared_ptr<ScalarBridge> bridge) {
+  auto state = std::make_unique<BridgeState>();
+  state->bridge = std::move(bridge);
+  return std::unique_ptr<cp::KernelState>(std::move(state));
+}
+
+Status ExecBridge(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecResult* out) {
+  const auto& b = *static_cast<const BridgeState*>(ctx->state())->bridge;
+  const std::string& path = b.plugin->path();
+  std::vector<arrow::TypeHolder> types;
+  std::vector<std::shared_ptr<arrow::Array>> arrays;
+  for (int i = 0; i < batch.num_values(); ++i) {
+    const cp::ExecValue& v = batch[i];
+    if (v.is_scalar()) {
+      CA_ASSIGN_OR_RAISE(auto a,
+                         arrow::MakeArrayFromScalar(*v.scalar, batch.length, ctx->memory_pool()));
+      arrays.push_back(std::move(a));
+    } else {
+      arrays.push_back(v.array.ToArray());
+    }
+    types.push_back(arrays.back()->type());
+  }
+  CA_ASSIGN_OR_RAISE(auto result_type, ReturnType(b, types));
+  ExportedTypes exported;
+  CA_RETURN_NOT_OK(ExportTypes(types, &exported));
+  std::vector<ArrowArray> args(arrays.size());
+  std::vector<const ArrowArray*> arg_pointers;
+  for (auto& a : args) a.release = nullptr;
+  auto release_args = [&] {
+    for (auto& a : args) {
+      if (a.release != nullptr) a.release(&a);
+    }
+  };
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    Status st = arrow::ExportArray(*arrays[i], &args[i]);
+    if (!st.ok()) {
+      release_args();
+      return st;
+    }
+    arg_pointers.push_back(&args[i]);
+  }
+  ArrowArray result;
+  result.release = nullptr;
+  CaPluginError error = NewError();
+  int rc = b.udf.invoke(&b.udf, exported.pointers.data(), arg_pointers.data(),
+                        static_cast<int64_t>(arg_pointers.size()), batch.length, &result, &error);
+  release_args();
+  if (rc != CA_OK) {
+    if (result.release != nullptr) result.release(&result);
+    return CallFailed(path, "'" + b.name + "'", error);
+  }
+  if (result.release == nullptr) {
+    return PluginError("PLUGIN_BAD_RESULT", path, "'" + b.name + "' returned no array");
+  }
+  if (result.length != batch.length) {
+    int64_t got = result.length;
+    result.release(&result);
+    return PluginError("PLUGIN_BAD_RESULT", path,
+                       "'" + b.name + "' returned " + std::to_string(got) + " rows for " +
+                           std::to_string(batch.length));
+  }
+  auto imported = arrow::ImportArray(&result, result_type);  // releases `result` either way
+  if (!imported.ok()) {
+    return PluginError("PLUGIN_BAD_RESULT", path,
+                       "'" + b.name + "' returned an invalid " + result_type->ToString() +
+                           " array: " + imported.status().message());
+  }
+  Status valid = (*imported)->Validate();
+  if (!valid.ok()) {
+    return PluginError("PLUGIN_BAD_RESULT", path,
+                       "'" + b.name + "' returned an invalid " + result_type->ToString() +
+                           " array: " + valid.message());
+  }
+  out->value = (*imported)->data();
+  return Status::OK();
+}
+
+// ---- table providers through the ABI ----
+
+struct ProviderHandle {
+  std::shared_ptr<Plugin> plugin;
+  CaTableProvider provider;
+  ~ProviderHandle() {
+    if (provider.release != nullptr) provider.release(&provider);
+  }
+};
+
+class PluginTableProvider : public engine::TableProvider {
+ public:
+  PluginTableProvider(std::shared_ptr<ProviderHandle> handle, std::string name,
+                      std::shared_ptr<arrow::Schema> schema)
+      : handle_(std::move(handle)), name_(std::move(name)), schema_(std::move(schema)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  std::string kind() const override { return "plugin:" + name_; }
+
+  Result<ac::Declaration> Scan(const engine::ScanRequest& request) override {
+    const std::string& path = handle_->plugin->path();
+    std::vector<std::shared_ptr<arrow::Field>> fields;
+    for (int c : request.columns) fields.push_back(schema_->field(c));
+    auto projected = arrow::schema(fields);
+    if (request.explain_only) {
+      CA_ASSIGN_OR_RAISE(auto empty, arrow::Table::MakeEmpty(projected));
+      return ac::Declaration("table_source", ac::TableSourceNodeOptions(std::move(empty)));
+    }
+    std::vector<int32_t> projection(request.columns.begin(), request.columns.end());
+    ArrowArrayStream stream;
+    stream.release = nullptr;
+    CaPluginError error = NewError();
+    const CaTableProvider& p = handle_->provider;
+    int rc = p.scan(&p, projection.data(), static_cast<int64_t>(projection.size()), nullptr, 0, -1,
+                    &stream, &error);
+    if (rc != CA_OK) {
+      if (stream.release != nullptr) stream.release(&stream);
+      return CallFailed(path, "scan of '" + name_ + "'", error);
+    }
+    if (stream.release == nullptr) {
+      return PluginError("PLUGIN_BAD_RESULT", path, "scan of '" + name_ + "' returned no stream");
+    }
+    auto reader = arrow::ImportRecordBatchReader(&stream);
+    if (!reader.ok()) {
+      return PluginError(
+          "PLUGIN_BAD_RESULT", path,
+          "scan of '" + name_ + "' returned an invalid stream: " + reader.status().message());
+    }
+    if (!(*reader)->schema()->Equals(*projected, /*check_metadata=*/false)) {
+      return PluginError("PLUGIN_BAD_RESULT", path,
+                         "scan of '" + name_ + "' returned " + (*reader)->schema()->ToString() +
+                             ", not the projected schema " + projected->ToString());
+    }
+    return ac::Declaration("record_batch_reader_source",
+                           ac::RecordBatchReaderSourceNodeOptions(
+                               *reader, arrow::io::default_io_context().executor()));
+  }
+
+ private:
+  std::shared_ptr<ProviderHandle> handle_;
+  std::string name_;
+  std::shared_ptr<arrow::Schema> schema_;
+};
+
+}  // namespace
+
+Status PluginError(std::string_view code, const std::string& path, std::string message) {
+  return EngineError(arrow::StatusCode::Invalid, kStage, code, std::move(message),
+                     "{\"path\":" + JsonQuote(path) + "}");
+}
+
+JsonValue ManifestInfo::ToJson() const {
+  JsonValue out = JsonValue::MakeObject();
+  out.Set("plugin_name", plugin_name);
+  out.Set("plugin_version", plugin_version);
+  out.Set("build_id", build_id);
+  out.Set("plugin_abi_major", int64_t{abi_major});
+  out.Set("plugin_abi_minor", int64_t{abi_minor});
+  out.Set("engine_major", int64_t{engine_major});
+  out.Set("arrow_major", int64_t{arrow_major});
+  JsonValue caps = JsonValue::MakeArray();
+  for (const auto& [bit, name] : CapabilityNames()) {
+    if (capabilities & bit) caps.Append(name);
+  }
+  out.Set("capabilities", std::move(caps));
+  JsonValue fs = JsonValue::MakeArray();
+  for (const auto& f : features) fs.Append(f);
+  out.Set("features", std::move(fs));
+  return out;
+}
+
+Result<std::shared_ptr<Plugin>> Plugin::Load(const std::string& path) {
+  if (path.find('/') == std::string::npos) {
+    return PluginError(
+        "PLUGIN_LOAD_FAILED", path,
+        "plugins load by explicit path (with a '/'), not by library search: '" + path + "'");
+  }
+  std::shared_ptr<Plugin> p(new Plugin());
+  p->path_ = path;
+  // RTLD_LOCAL: the plugin's symbols (its own copy of the core) never bind to the host's.
+  p->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (p->handle_ == nullptr) {
+    const char* why = dlerror();
+    return PluginError("PLUGIN_LOAD_FAILED", path,
+                       "cannot load plugin '" + path + "': " + (why ? why : "unknown error"));
+  }
+  void* entry = dlsym(p->handle_, CA_PLUGIN_ENTRY_SYMBOL);
+  if (entry == nullptr) {
+    return PluginError("PLUGIN_ENTRY_MISSING", path,
+                       "'" + path + "' does not export " CA_PLUGIN_ENTRY_SYMBOL);
+  }
+  const CaPluginModule* module = reinterpret_cast<CaPluginEntryFn>(entry)();
+  auto invalid = [&](const std::string& why) {
+    return PluginError("PLUGIN_INVALID_MODULE", path, "plugin '" + path + "': " + why);
+  };
+  if (module == nullptr) return invalid("the entry point returned no module");
+  if (module->struct_size < sizeof(CaPluginModule)) {
+    return PluginError("PLUGIN_STRUCT_TOO_SMALL", path,
+                       "plugin '" + path + "': module struct is " +
+                           std::to_string(module->struct_size) + " bytes, the ABI needs " +
+                           std::to_string(sizeof(CaPluginModule)));
+  }
+  if (module->manifest == nullptr) return invalid("manifest() is NULL");
+  const CaPluginManifest* m = module->manifest();
+  if (m == nullptr) return invalid("manifest() returned NULL");
+  if (m->struct_size < sizeof(CaPluginManifest)) {
+    return PluginError("PLUGIN_STRUCT_TOO_SMALL", path,
+                       "plugin '" + path + "': manifest struct is " +
+                           std::to_string(m->struct_size) + " bytes, the ABI needs " +
+                           std::to_string(sizeof(CaPluginManifest)));
+  }
+  if (m->abi_major != kHostAbiMajor) {
+    return PluginError("PLUGIN_ABI_MAJOR_MISMATCH", path,
+                       "plugin '" + path + "' is built for plugin ABI " +
+                           std::to_string(m->abi_major) + ".x; this host implements " +
+                           std::to_string(kHostAbiMajor) + "." + std::to_string(kHostAbiMinor));
+  }
+  if (m->abi_minor > kHostAbiMinor) {
+    return PluginError("PLUGIN_ABI_MINOR_TOO_NEW", path,
+                       "plugin '" + path + "' needs plugin ABI " + std::to_string(m->abi_major) +
+                           "." + std::to_string(m->abi_minor) + "; this host implements " +
+                           std::to_string(kHostAbiMajor) + "." + std::to_string(kHostAbiMinor));
+  }
+  if (m->engine_major != kEngineMajor) {
+    return PluginError("PLUGIN_ENGINE_MAJOR_MISMATCH", path,
+                       "plugin '" + path + "' is built for engine major " +
+                           std::to_string(m->engine_major) + ", this engine is " +
+                           std::to_string(kEngineMajor));
+  }
+  if (m->arrow_major != ARROW_VERSION_MAJOR) {
+    return PluginError("PLUGIN_ARROW_MAJOR_MISMATCH", path,
+                       "plugin '" + path + "' is built for Arrow " +
+                           std::to_string(m->arrow_major) + ", this host runs Arrow " +
+                           std::to_string(ARROW_VERSION_MAJOR));
+  }
+  ManifestInfo& info = p->manifest_;
+  CA_ASSIGN_OR_RAISE(info.plugin_name, PluginString(m->plugin_name, path, "plugin_name"));
+  CA_ASSIGN_OR_RAISE(info.plugin_version, PluginString(m->plugin_version, path, "plugin_version"));
+  CA_ASSIGN_OR_RAISE(info.build_id, PluginString(m->build_id, path, "build_id"));
+  CA_ASSIGN_OR_RAISE(info.features, PluginStrings(m->features, m->n_features, path, "features"));
+  if (info.plugin_name.empty()) return invalid("plugin_name is empty");
+  info.abi_major = m->abi_major;
+  info.abi_minor = m->abi_minor;
+  info.engine_major = m->engine_major;
+  info.arrow_major = m->arrow_major;
+  info.capabilities = m->capabilities;
+  if (module->exports == nullptr) return invalid("exports() is NULL");
+  const CaPluginExports* e = module->exports();
+  if (e == nullptr) return invalid("exports() returned NULL");
+  if (e->struct_size < sizeof(CaPluginExports)) {
+    return PluginError("PLUGIN_STRUCT_TOO_SMALL", path,
+                       "plugin '" + path + "': exports struct is " +
+                           std::to_string(e->struct_size) + " bytes, the ABI needs " +
+                           std::to_string(sizeof(CaPluginExports)));
+  }
+  ExportsInfo& x = p->exports_;
+  CA_ASSIGN_OR_RAISE(x.table_providers, PluginStrings(e->table_providers, e->n_table_providers,
+                                                      path, "table_providers"));
+  CA_ASSIGN_OR_RAISE(x.scalar_functions, PluginStrings(e->scalar_functions, e->n_scalar_functions,
+                                                       path, "scalar_functions"));
+  CA_ASSIGN_OR_RAISE(
+      x.aggregate_functions,
+      PluginStrings(e->aggregate_functions, e->n_aggregate_functions, path, "aggregate_functions"));
+  CA_ASSIGN_OR_RAISE(x.window_functions, PluginStrings(e->window_functions, e->n_window_functions,
+                                                       path, "window_functions"));
+  CA_ASSIGN_OR_RAISE(x.table_functions, PluginStrings(e->table_functions, e->n_table_functions,
+                                                      path, "table_functions"));
+  p->module_ = module;
+  return p;
+}
+
+Plugin::~Plugin() {
+  // Objects made from the plugin hold a shared_ptr to it: none is alive here.
+  if (handle_ != nullptr) dlclose(handle_);
+}
+
+Result<std::vector<std::string>> Plugin::RegisterUdfs(arrow::compute::FunctionRegistry* registry,
+                                                      const std::string& options_json) {
+  if (module_->udf_bundle_with_options == nullptr) {
+    return PluginError("PLUGIN_INVALID_MODULE", path_,
+                       "plugin '" + path_ + "': udf_bundle_with_options is NULL");
+  }
+  CaUdfBundle bundle;
+  std::memset(&bundle, 0, sizeof(bundle));
+  CaPluginError error = NewError();
+  int rc = module_->udf_bundle_with_options(options_json.c_str(), &bundle, &error);
+  if (rc != CA_OK) {
+    if (bundle.release != nullptr) bundle.release(&bundle);
+    return CallFailed(path_, "udf_bundle_with_options", error);
+  }
+  // The bundle's entries are taken one by one (each released by its bridge); the bundle
+  // itself is released when done.
+  struct BundleGuard {
+    CaUdfBundle* b;
+    ~BundleGuard() {
+      if (b->release != nullptr) b->release(b);
+    }
+  } guard{&bundle};
+  if (bundle.struct_size < sizeof(CaUdfBundle)) {
+    return PluginError("PLUGIN_STRUCT_TOO_SMALL", path_, "udf bundle struct is too small");
+  }
+  if (bundle.n_scalar > 0 && bundle.scalar == nullptr) {
+    return PluginError("PLUGIN_BAD_RESULT", path_, "udf bundle lists scalar functions but none");
+  }
+  if (bundle.n_scalar > 0 && !(manifest_.capabilities & CA_CAP_SCALAR_UDF)) {
+    return PluginError("PLUGIN_CAPABILITY_MISSING", path_,
+                       "plugin '" + path_ +
+                           "' offers scalar functions without the "
+                           "scalar_udf capability");
+  }
+  if (bundle.n_aggregate + bundle.n_window + bundle.n_table_functions > 0) {
+    return PluginError("PLUGIN_CALL_FAILED", path_,
+                       "aggregate, window and table functions through plugins are not supported "
+                       "by this host yet");
+  }
+  std::vector<std::shared_ptr<ScalarBridge>> bridges;
+  for (uint64_t i = 0; i < bundle.n_scalar; ++i) {
+    auto bridge = std::make_shared<ScalarBridge>();
+    bridge->plugin = shared_from_this();
+    bridge->udf = bundle.scalar[i];
+    bundle.scalar[i].release = nullptr;  // taken: released by the bridge
+    if (bridge->udf.struct_size < sizeof(CaScalarUdf)) {
+      return PluginError("PLUGIN_STRUCT_TOO_SMALL", path_, "scalar udf struct is too small");
+    }
+    CA_ASSIGN_OR_RAISE(bridge->name, PluginString(bridge->udf.name, path_, "scalar udf name"));
+    if (bridge->udf.return_type == nullptr || bridge->udf.invoke == nullptr) {
+      return PluginError("PLUGIN_INVALID_MODULE", path_,
+                         "scalar udf '" + bridge->name + "' has a NULL function pointer");
+    }
+    bridges.push_back(std::move(bridge));
+  }
+  std::vector<std::string> names;
+  for (const auto& bridge : bridges) {
+    CA_ASSIGN_OR_RAISE(auto aliases, PluginStrings(bridge->udf.aliases, bridge->udf.n_aliases,
+                                                   path_, "scalar udf aliases"));
+    auto fn = std::make_shared<cp::ScalarFunction>(
+        bridge->name, cp::Arity::VarArgs(0),
+        cp::FunctionDoc("Plugin function from " + manifest_.plugin_name, "", {}));
+    cp::ScalarKernel kernel(
+        cp::KernelSignature::Make({cp::InputType::Any()}, cp::OutputType(ResolveBridge),
+                                  /*is_varargs=*/true),
+        ExecBridge,
+        [bridge](cp::KernelContext*, const cp::KernelInitArgs&) { return InitBridge(bridge); });
+    kernel.null_handling = cp::NullHandling::COMPUTED_NO_PREALLOCATE;
+    kernel.mem_allocation = cp::MemAllocation::NO_PREALLOCATE;
+    kernel.can_write_into_slices = false;
+    CA_RETURN_NOT_OK(fn->AddKernel(std::move(kernel)));
+    CA_RETURN_NOT_OK(registry->AddFunction(std::move(fn), /*allow_overwrite=*/true));
+    for (const auto& alias : aliases) {
+      CA_RETURN_NOT_OK(registry->AddAlias(alias, bridge->name));
+    }
+    names.push_back(bridge->name);
+  }
+  return names;
+}
+
+Result<std::shared_ptr<engine::TableProvider>> Plugin::CreateTableProvider(
+    const std::string& name, const std::string& options_json) {
+  if (!(manifest_.capabilities & CA_CAP_TABLE_PROVIDER)) {
+    return PluginError("PLUGIN_CAPABILITY_MISSING", path_,
+                       "plugin '" + path_ + "' has no table_provider capability");
+  }
+  const auto& names = exports_.table_providers;
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    return PluginError("PLUGIN_PROVIDER_NOT_EXPORTED", path_,
+                       "plugin '" + path_ + "' exports no table provider '" + name + "'");
+  }
+  if (module_->create_table_provider == nullptr) {
+    return PluginError("PLUGIN_INVALID_MODULE", path_,
+                       "plugin '" + path_ + "': create_table_provider is NULL");
+  }
+  auto handle = std::make_shared<ProviderHandle>();
+  handle->plugin = shared_from_this();
+  std::memset(&handle->provider, 0, sizeof(handle->provider));
+  CaPluginError error = NewError();
+  int rc =
+      module_->create_table_provider(name.c_str(), options_json.c_str(), &handle->provider, &error);
+  if (rc != CA_OK) return CallFailed(path_, "create_table_provider('" + name + "')", error);
+  const CaTableProvider& p = handle->provider;
+  if (p.struct_size < sizeof(CaTableProvider) || p.schema == nullptr || p.scan == nullptr) {
+    return PluginError("PLUGIN_BAD_RESULT", path_,
+                       "table provider '" + name + "' is incomplete (struct size or NULL methods)");
+  }
+  ArrowSchema schema;
+  schema.release = nullptr;
+  rc = p.schema(&p, &schema, &error);
+  if (rc != CA_OK) {
+    if (schema.release != nullptr) schema.release(&schema);
+    return CallFailed(path_, "schema of '" + name + "'", error);
+  }
+  auto imported = arrow::ImportSchema(&schema);
+  if (!imported.ok()) {
+    return PluginError(
+        "PLUGIN_BAD_RESULT", path_,
+        "table provider '" + name + "' returned an invalid schema: " + imported.status().message());
+  }
+  return std::make_shared<PluginTableProvider>(std::move(handle), name, *imported);
+}
+
+}  // namespace codeanatomy::plugin_host

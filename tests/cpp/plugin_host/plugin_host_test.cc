@@ -1,0 +1,130 @@
+// The plugin host against plugins built by the test suite (tests/plugins/test_plugin.c): a good
+// one, whose functions and table run in SQL like native ones, and malformed variants, each
+// refused with its own typed error before any other call.
+#include <gtest/gtest.h>
+
+#include "../engine/test_util.h"
+#include "engine/session_context.h"
+#include "plugin_host/plugin_host.h"
+#include "sql/statement.h"
+
+namespace codeanatomy::plugin_host {
+namespace {
+
+using engine::testing::ErrorCode;
+using engine::testing::ErrorStage;
+using engine::testing::Rows;
+using engine::testing::TableFromJSON;
+
+std::string PluginPath(const std::string& name) {
+  return std::string(CA_TEST_PLUGIN_DIR) + "/" + name + ".so";
+}
+
+class PluginHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(auto ctx, engine::SessionContext::Make());
+    ctx_ = std::make_unique<engine::SessionContext>(std::move(ctx));
+    auto schema = arrow::schema({arrow::field("x", arrow::int64())});
+    ASSERT_OK(ctx_->RegisterTable("t", TableFromJSON(schema, {R"([{"x": 1}, {"x": 41}])"})));
+  }
+  Result<std::shared_ptr<arrow::Table>> Run(const std::string& query) {
+    CA_ASSIGN_OR_RAISE(auto df, sql::ExecuteSql(*ctx_, query));
+    return df.Collect();
+  }
+  std::unique_ptr<engine::SessionContext> ctx_;
+};
+
+TEST_F(PluginHostTest, TheManifestAndExportsOfAGoodPlugin) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Plugin::Load(PluginPath("test_plugin")));
+  const ManifestInfo& m = plugin->manifest();
+  EXPECT_EQ(m.plugin_name, "test_plugin");
+  EXPECT_EQ(m.plugin_version, "1.0.0");
+  EXPECT_EQ(m.abi_major, CA_PLUGIN_ABI_MAJOR);
+  EXPECT_EQ(m.features, std::vector<std::string>{"test"});
+  EXPECT_EQ(m.ToJson().Get("capabilities")->ToJson(), R"(["table_provider","scalar_udf"])");
+  EXPECT_EQ(plugin->exports().table_providers, std::vector<std::string>{"numbers"});
+  EXPECT_EQ(plugin->exports().scalar_functions.size(), 4u);
+}
+
+TEST_F(PluginHostTest, MalformedPluginsAreRefusedByName) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"test_plugin_major2", "PLUGIN_ABI_MAJOR_MISMATCH"},
+      {"test_plugin_minor9", "PLUGIN_ABI_MINOR_TOO_NEW"},
+      {"test_plugin_engine9", "PLUGIN_ENGINE_MAJOR_MISMATCH"},
+      {"test_plugin_arrow1", "PLUGIN_ARROW_MAJOR_MISMATCH"},
+      {"test_plugin_short", "PLUGIN_STRUCT_TOO_SMALL"},
+      {"test_plugin_nullfn", "PLUGIN_INVALID_MODULE"},
+      {"test_plugin_noentry", "PLUGIN_ENTRY_MISSING"},
+      {"test_plugin_badutf8", "PLUGIN_INVALID_MANIFEST"},
+      {"does_not_exist", "PLUGIN_LOAD_FAILED"},
+  };
+  for (const auto& [name, code] : cases) {
+    auto plugin = Plugin::Load(PluginPath(name));
+    ASSERT_FALSE(plugin.ok()) << name;
+    EXPECT_EQ(ErrorStage(plugin.status()), "plugin") << name;
+    EXPECT_EQ(ErrorCode(plugin.status()), code) << name << ": " << plugin.status().ToString();
+  }
+  // Only explicit paths: no library search.
+  EXPECT_EQ(ErrorCode(Plugin::Load("test_plugin.so").status()), "PLUGIN_LOAD_FAILED");
+}
+
+TEST_F(PluginHostTest, ScalarFunctionsRunInSqlLikeNativeOnes) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto plugin, Plugin::Load(PluginPath("test_plugin")));
+    ASSERT_OK_AND_ASSIGN(auto names, plugin->RegisterUdfs(ctx_->state()->registry(), "{}"));
+    EXPECT_EQ(names.size(), 4u);
+  }  // the registry keeps the library loaded
+  ASSERT_OK_AND_ASSIGN(auto out, Run("SELECT add_one(x) AS a, plus_one(x + 1) AS b FROM t "
+                                     "WHERE add_one(x) > 2 ORDER BY a"));
+  EXPECT_EQ(Rows(*out), (std::vector<std::string>{"42|43"}));
+
+  auto failed = Run("SELECT fails(x) FROM t");
+  EXPECT_EQ(ErrorCode(failed.status()), "PLUGIN_CALL_FAILED");
+  EXPECT_NE(failed.status().message().find("fails always"), std::string::npos);
+  EXPECT_EQ(ErrorCode(Run("SELECT wrong_length(x) FROM t").status()), "PLUGIN_BAD_RESULT");
+  EXPECT_EQ(ErrorCode(Run("SELECT wrong_type(x) FROM t").status()), "PLUGIN_BAD_RESULT");
+  // Argument types the function does not accept: its own message.
+  auto bad_args = Run("SELECT add_one('a') FROM t");
+  ASSERT_FALSE(bad_args.ok());
+  EXPECT_NE(bad_args.status().message().find("expects one int64 argument"), std::string::npos)
+      << bad_args.status().ToString();
+}
+
+TEST_F(PluginHostTest, BundleOptionsAndCapabilitiesAreChecked) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Plugin::Load(PluginPath("test_plugin")));
+  auto bad = plugin->RegisterUdfs(ctx_->state()->registry(), R"({"bad": 1})");
+  EXPECT_EQ(ErrorCode(bad.status()), "PLUGIN_CALL_FAILED");
+  ASSERT_OK_AND_ASSIGN(auto nocaps, Plugin::Load(PluginPath("test_plugin_nocaps")));
+  EXPECT_EQ(ErrorCode(nocaps->RegisterUdfs(ctx_->state()->registry(), "{}").status()),
+            "PLUGIN_CAPABILITY_MISSING");
+  EXPECT_EQ(ErrorCode(nocaps->CreateTableProvider("numbers", "{}").status()),
+            "PLUGIN_CAPABILITY_MISSING");
+  EXPECT_EQ(ErrorCode(plugin->CreateTableProvider("nope", "{}").status()),
+            "PLUGIN_PROVIDER_NOT_EXPORTED");
+}
+
+TEST_F(PluginHostTest, TableProvidersScanThroughStreams) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Plugin::Load(PluginPath("test_plugin")));
+  ASSERT_OK_AND_ASSIGN(auto numbers, plugin->CreateTableProvider("numbers", R"({"count":2500})"));
+  plugin.reset();  // the provider keeps the library loaded
+  ASSERT_OK(ctx_->RegisterProvider("numbers", numbers));
+  ASSERT_OK_AND_ASSIGN(auto out, Run("SELECT count(*) AS c, sum(n) AS s, max(n) AS m "
+                                     "FROM numbers WHERE n >= 0"));
+  EXPECT_EQ(Rows(*out), (std::vector<std::string>{"2500|3123750|2499"}));  // sum 0..2499
+  // Scanned twice: each scan is a new stream.
+  ASSERT_OK_AND_ASSIGN(out, Run("SELECT count(*) AS c FROM numbers"));
+  EXPECT_EQ(Rows(*out), (std::vector<std::string>{"2500"}));
+
+  ASSERT_OK_AND_ASSIGN(auto again, Plugin::Load(PluginPath("test_plugin")));
+  ASSERT_OK_AND_ASSIGN(auto failing,
+                       again->CreateTableProvider("numbers", R"({"count":5000,"fail":true})"));
+  ASSERT_OK(ctx_->RegisterProvider("failing", failing));
+  auto failed = Run("SELECT sum(n) FROM failing");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("failed midway"), std::string::npos)
+      << failed.status().ToString();
+}
+
+}  // namespace
+}  // namespace codeanatomy::plugin_host

@@ -1,0 +1,375 @@
+/* A plugin for the host's tests, in plain C (C11) against include/codeanatomy/plugin_abi.h.
+ * One source, built as several libraries: the compile definitions below make the malformed
+ * variants. The good one exports
+ *   add_one(int64) -> int64          (alias plus_one)
+ *   fails(...)                        -> error CA_ERR_EXECUTION "fails always"
+ *   wrong_length(int64) -> int64      (returns one row too few)
+ *   wrong_type(int64) -> int64        (returns an array whose buffers are missing)
+ * and a table provider "numbers" {n: int64} with rows 0..count-1 (options {"count": N}), whose
+ * stream fails after the first batch when the options say {"fail": true}.
+ *
+ * Variants: TEST_ABI_MAJOR, TEST_ABI_MINOR, TEST_ENGINE_MAJOR, TEST_ARROW_MAJOR,
+ * TEST_SHORT_MANIFEST, TEST_NULL_MANIFEST_FN, TEST_NO_ENTRY, TEST_BAD_UTF8_NAME,
+ * TEST_NO_CAPABILITIES. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codeanatomy/plugin_abi.h"
+
+#ifndef TEST_ABI_MAJOR
+#define TEST_ABI_MAJOR CA_PLUGIN_ABI_MAJOR
+#endif
+#ifndef TEST_ABI_MINOR
+#define TEST_ABI_MINOR CA_PLUGIN_ABI_MINOR
+#endif
+#ifndef TEST_ENGINE_MAJOR
+#define TEST_ENGINE_MAJOR 0
+#endif
+#ifndef TEST_ARROW_MAJOR
+#error "TEST_ARROW_MAJOR must be defined (the host's Arrow major)"
+#endif
+#ifdef TEST_ARROW_MAJOR_OVERRIDE
+#undef TEST_ARROW_MAJOR
+#define TEST_ARROW_MAJOR TEST_ARROW_MAJOR_OVERRIDE
+#endif
+
+#define EXPORT __attribute__((visibility("default")))
+
+static void set_error(CaPluginError* error, int32_t code, const char* message) {
+  error->code = code;
+  snprintf(error->message, CA_ERROR_MESSAGE_SIZE, "%s", message);
+}
+
+/* ---- int64 arrays through the C Data Interface ---- */
+
+struct Int64ArrayData {
+  const void* buffers[2];
+  int64_t* values;
+};
+
+static void release_int64_array(struct ArrowArray* array) {
+  struct Int64ArrayData* data = (struct Int64ArrayData*)array->private_data;
+  free(data->values);
+  free(data);
+  array->release = NULL;
+}
+
+/* A non-null int64 array of `length` values `values` (taken). */
+static void make_int64_array(struct ArrowArray* out, int64_t* values, int64_t length) {
+  struct Int64ArrayData* data = (struct Int64ArrayData*)malloc(sizeof(struct Int64ArrayData));
+  data->values = values;
+  data->buffers[0] = NULL;
+  data->buffers[1] = values;
+  out->length = length;
+  out->null_count = 0;
+  out->offset = 0;
+  out->n_buffers = 2;
+  out->n_children = 0;
+  out->buffers = data->buffers;
+  out->children = NULL;
+  out->dictionary = NULL;
+  out->release = release_int64_array;
+  out->private_data = data;
+}
+
+static void release_static_schema(struct ArrowSchema* schema) { schema->release = NULL; }
+
+static void make_int64_schema(struct ArrowSchema* out, const char* name) {
+  out->format = "l";
+  out->name = name;
+  out->metadata = NULL;
+  out->flags = ARROW_FLAG_NULLABLE;
+  out->n_children = 0;
+  out->children = NULL;
+  out->dictionary = NULL;
+  out->release = release_static_schema;
+  out->private_data = NULL;
+}
+
+/* ---- scalar functions ---- */
+
+enum Kind { ADD_ONE = 0, FAILS = 1, WRONG_LENGTH = 2, WRONG_TYPE = 3 };
+
+static int return_type(const CaScalarUdf* self, const struct ArrowSchema* const* arg_types,
+                       int64_t n_args, struct ArrowSchema* out, CaPluginError* error) {
+  intptr_t kind = (intptr_t)self->private_data;
+  if (kind != FAILS && (n_args != 1 || strcmp(arg_types[0]->format, "l") != 0)) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "expects one int64 argument");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  make_int64_schema(out, "");
+  return CA_OK;
+}
+
+static int invoke(const CaScalarUdf* self, const struct ArrowSchema* const* arg_types,
+                  const struct ArrowArray* const* args, int64_t n_args, int64_t num_rows,
+                  struct ArrowArray* out, CaPluginError* error) {
+  (void)arg_types;
+  intptr_t kind = (intptr_t)self->private_data;
+  if (kind == FAILS) {
+    set_error(error, CA_ERR_EXECUTION, "fails always");
+    return CA_ERR_EXECUTION;
+  }
+  if (n_args != 1) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "expects one argument");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  const struct ArrowArray* in = args[0];
+  const int64_t* values = (const int64_t*)in->buffers[1] + in->offset;
+  int64_t n = kind == WRONG_LENGTH ? num_rows - 1 : num_rows;
+  if (n < 0) n = 0;
+  int64_t* result = (int64_t*)malloc(sizeof(int64_t) * (size_t)(num_rows > 0 ? num_rows : 1));
+  for (int64_t i = 0; i < n; ++i) result[i] = values[i] + 1;
+  make_int64_array(out, result, n);
+  if (kind == WRONG_TYPE) {
+    out->n_buffers = 1; /* an int64 array needs two */
+  }
+  return CA_OK;
+}
+
+static void release_udf(CaScalarUdf* self) { self->release = NULL; }
+
+static const char* const kAddOneAliases[] = {"plus_one"};
+
+static void fill_udf(CaScalarUdf* u, const char* name, intptr_t kind) {
+  memset(u, 0, sizeof(*u));
+  u->struct_size = sizeof(CaScalarUdf);
+  u->name = name;
+  u->volatility = CA_VOLATILITY_IMMUTABLE;
+  u->return_type = return_type;
+  u->invoke = invoke;
+  u->release = release_udf;
+  u->private_data = (void*)kind;
+}
+
+static void release_bundle(CaUdfBundle* bundle) {
+  free(bundle->scalar);
+  bundle->release = NULL;
+}
+
+static int udf_bundle_with_options(const char* options_json, CaUdfBundle* out,
+                                   CaPluginError* error) {
+  if (options_json != NULL && strstr(options_json, "\"bad\"") != NULL) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "option 'bad' is not accepted");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  memset(out, 0, sizeof(*out));
+  out->struct_size = sizeof(CaUdfBundle);
+  out->n_scalar = 4;
+  out->scalar = (CaScalarUdf*)calloc(4, sizeof(CaScalarUdf));
+  fill_udf(&out->scalar[0], "add_one", ADD_ONE);
+  out->scalar[0].aliases = kAddOneAliases;
+  out->scalar[0].n_aliases = 1;
+  fill_udf(&out->scalar[1], "fails", FAILS);
+  fill_udf(&out->scalar[2], "wrong_length", WRONG_LENGTH);
+  fill_udf(&out->scalar[3], "wrong_type", WRONG_TYPE);
+  out->release = release_bundle;
+  return CA_OK;
+}
+
+/* ---- the "numbers" table provider ---- */
+
+struct Numbers {
+  int64_t count;
+  int fail;
+};
+
+struct NumbersStream {
+  int64_t next;
+  int64_t count;
+  int fail;
+  int batches;
+};
+
+static int stream_schema(struct ArrowArrayStream* stream, struct ArrowSchema* out) {
+  (void)stream;
+  /* a struct of one int64 column "n" */
+  static struct ArrowSchema child;
+  static struct ArrowSchema* children[1];
+  make_int64_schema(&child, "n");
+  children[0] = &child;
+  out->format = "+s";
+  out->name = "";
+  out->metadata = NULL;
+  out->flags = 0;
+  out->n_children = 1;
+  out->children = children;
+  out->dictionary = NULL;
+  out->release = release_static_schema;
+  out->private_data = NULL;
+  /* The child is static: its release is a no-op. */
+  return 0;
+}
+
+struct StructArrayData {
+  const void* buffers[1];
+  struct ArrowArray* children[1];
+  struct ArrowArray child;
+};
+
+static void release_struct_array(struct ArrowArray* array) {
+  struct StructArrayData* data = (struct StructArrayData*)array->private_data;
+  if (data->child.release != NULL) data->child.release(&data->child);
+  free(data);
+  array->release = NULL;
+}
+
+static int stream_next(struct ArrowArrayStream* stream, struct ArrowArray* out) {
+  struct NumbersStream* s = (struct NumbersStream*)stream->private_data;
+  if (s->fail && s->batches == 1) return 5; /* EIO, midway */
+  if (s->next >= s->count) {
+    out->release = NULL; /* end of stream */
+    return 0;
+  }
+  int64_t n = s->count - s->next < 1000 ? s->count - s->next : 1000;
+  int64_t* values = (int64_t*)malloc(sizeof(int64_t) * (size_t)n);
+  for (int64_t i = 0; i < n; ++i) values[i] = s->next + i;
+  s->next += n;
+  s->batches += 1;
+  struct StructArrayData* data = (struct StructArrayData*)malloc(sizeof(struct StructArrayData));
+  make_int64_array(&data->child, values, n);
+  data->buffers[0] = NULL;
+  data->children[0] = &data->child;
+  out->length = n;
+  out->null_count = 0;
+  out->offset = 0;
+  out->n_buffers = 1;
+  out->n_children = 1;
+  out->buffers = data->buffers;
+  out->children = data->children;
+  out->dictionary = NULL;
+  out->release = release_struct_array;
+  out->private_data = data;
+  return 0;
+}
+
+static const char* stream_error(struct ArrowArrayStream* stream) {
+  (void)stream;
+  return "the numbers stream failed midway (as asked)";
+}
+
+static void stream_release(struct ArrowArrayStream* stream) {
+  free(stream->private_data);
+  stream->release = NULL;
+}
+
+static int provider_schema(const CaTableProvider* self, struct ArrowSchema* out,
+                           CaPluginError* error) {
+  (void)self;
+  (void)error;
+  return stream_schema(NULL, out);
+}
+
+static int provider_scan(const CaTableProvider* self, const int32_t* projection,
+                         int64_t n_projection, const uint8_t* filters, int64_t filters_size,
+                         int64_t limit, struct ArrowArrayStream* out, CaPluginError* error) {
+  (void)filters;
+  (void)filters_size;
+  (void)limit;
+  if (projection != NULL && (n_projection != 1 || projection[0] != 0)) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "numbers has one column");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  const struct Numbers* numbers = (const struct Numbers*)self->private_data;
+  struct NumbersStream* s = (struct NumbersStream*)calloc(1, sizeof(struct NumbersStream));
+  s->count = numbers->count;
+  s->fail = numbers->fail;
+  out->get_schema = stream_schema;
+  out->get_next = stream_next;
+  out->get_last_error = stream_error;
+  out->release = stream_release;
+  out->private_data = s;
+  return CA_OK;
+}
+
+static void provider_release(CaTableProvider* self) {
+  free(self->private_data);
+  self->release = NULL;
+}
+
+static int create_table_provider(const char* name, const char* options_json,
+                                 CaTableProvider* out, CaPluginError* error) {
+  if (strcmp(name, "numbers") != 0) {
+    set_error(error, CA_ERR_NOT_FOUND, "no such provider");
+    return CA_ERR_NOT_FOUND;
+  }
+  struct Numbers* numbers = (struct Numbers*)calloc(1, sizeof(struct Numbers));
+  numbers->count = 10;
+  const char* count = options_json ? strstr(options_json, "\"count\":") : NULL;
+  if (count != NULL) numbers->count = strtoll(count + 8, NULL, 10);
+  numbers->fail = options_json != NULL && strstr(options_json, "\"fail\":true") != NULL;
+  memset(out, 0, sizeof(*out));
+  out->struct_size = sizeof(CaTableProvider);
+  out->schema = provider_schema;
+  out->supports_filters = NULL;
+  out->scan = provider_scan;
+  out->release = provider_release;
+  out->private_data = numbers;
+  return CA_OK;
+}
+
+/* ---- manifest, exports, module ---- */
+
+static const char* const kFeatures[] = {"test"};
+static const char* const kProviders[] = {"numbers"};
+static const char* const kScalars[] = {"add_one", "fails", "wrong_length", "wrong_type"};
+
+#ifdef TEST_BAD_UTF8_NAME
+#define PLUGIN_NAME "bad\xff\xfename"
+#else
+#define PLUGIN_NAME "test_plugin"
+#endif
+
+#ifdef TEST_NO_CAPABILITIES
+#define CAPABILITIES 0
+#else
+#define CAPABILITIES (CA_CAP_SCALAR_UDF | CA_CAP_TABLE_PROVIDER)
+#endif
+
+static const CaPluginManifest kManifest = {
+#ifdef TEST_SHORT_MANIFEST
+    (uint32_t)(sizeof(CaPluginManifest) - 8),
+#else
+    (uint32_t)sizeof(CaPluginManifest),
+#endif
+    TEST_ABI_MAJOR,
+    TEST_ABI_MINOR,
+    TEST_ENGINE_MAJOR,
+    TEST_ARROW_MAJOR,
+    PLUGIN_NAME,
+    "1.0.0",
+    "test-build",
+    CAPABILITIES,
+    kFeatures,
+    1};
+
+__attribute__((unused)) static const CaPluginManifest* manifest(void) { return &kManifest; }
+
+static const CaPluginExports kExports = {(uint32_t)sizeof(CaPluginExports),
+                                         kProviders,
+                                         1,
+                                         kScalars,
+                                         4,
+                                         NULL,
+                                         0,
+                                         NULL,
+                                         0,
+                                         NULL,
+                                         0};
+
+static const CaPluginExports* exports(void) { return &kExports; }
+
+static const CaPluginModule kModule = {(uint32_t)sizeof(CaPluginModule),
+#ifdef TEST_NULL_MANIFEST_FN
+                                       NULL,
+#else
+                                       manifest,
+#endif
+                                       exports, udf_bundle_with_options, create_table_provider};
+
+#ifndef TEST_NO_ENTRY
+EXPORT const CaPluginModule* codeanatomy_plugin_entry(void) { return &kModule; }
+#else
+EXPORT const CaPluginModule* some_other_symbol(void) { return &kModule; }
+#endif

@@ -1,0 +1,88 @@
+"""Plugins from Python: the test plugins built with the C++ tests (tests/plugins/test_plugin.c,
+in <build dir>/test_plugins) load as capsules, their functions and tables run in SQL with results
+worked out by hand, and malformed ones are refused with typed errors."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+
+import pytest
+
+from codeanatomy import SessionContext
+from codeanatomy.errors import EngineExecutionError
+from codeanatomy.plugins import load_plugin, plugin_exports, plugin_manifest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGINS = ROOT / os.environ.get("BUILD_DIR", "build/ci") / "test_plugins"
+
+pytestmark = pytest.mark.skipif(
+    not (PLUGINS / "test_plugin.so").exists(),
+    reason=f"test plugins are built with the C++ tests ({PLUGINS} missing)",
+)
+
+
+def _path(name: str) -> str:
+    return str(PLUGINS / f"{name}.so")
+
+
+def test_manifest_and_exports():
+    plugin = load_plugin(_path("test_plugin"))
+    m = plugin_manifest(plugin)
+    assert (m["plugin_name"], m["plugin_version"], m["plugin_abi_major"]) == (
+        "test_plugin", "1.0.0", 1)
+    assert m["capabilities"] == ["table_provider", "scalar_udf"]
+    assert plugin_manifest(_path("test_plugin")) == m
+    assert plugin_exports(plugin)["table_providers"] == ["numbers"]
+
+
+@pytest.mark.parametrize("name, code", [
+    ("test_plugin_major2", "PLUGIN_ABI_MAJOR_MISMATCH"),
+    ("test_plugin_minor9", "PLUGIN_ABI_MINOR_TOO_NEW"),
+    ("test_plugin_short", "PLUGIN_STRUCT_TOO_SMALL"),
+    ("test_plugin_noentry", "PLUGIN_ENTRY_MISSING"),
+    ("test_plugin_nullfn", "PLUGIN_INVALID_MODULE"),
+    ("test_plugin_badutf8", "PLUGIN_INVALID_MANIFEST"),
+    ("test_plugin_arrow1", "PLUGIN_ARROW_MAJOR_MISMATCH"),
+    ("missing", "PLUGIN_LOAD_FAILED"),
+])
+def test_malformed_plugins_are_refused(name, code):
+    with pytest.raises(EngineExecutionError) as e:
+        load_plugin(_path(name))
+    assert (e.value.stage, e.value.code) == ("plugin", code)
+    assert e.value.details["path"].endswith(f"{name}.so")
+
+
+def test_functions_and_tables_in_sql():
+    ctx = SessionContext()
+    plugin = load_plugin(_path("test_plugin"))
+    names = ctx.register_plugin(plugin, table_names={"nums": "numbers"})
+    assert sorted(names) == ["add_one", "fails", "wrong_length", "wrong_type"]
+    del plugin  # what was registered keeps the library loaded
+    out = ctx.sql("SELECT add_one(n) AS a, plus_one(n) AS b FROM nums WHERE n < 3 ORDER BY n")
+    assert out.to_arrow().to_pylist() == [{"a": 1, "b": 1}, {"a": 2, "b": 2}, {"a": 3, "b": 3}]
+    assert ctx.sql("SELECT sum(n) AS s FROM nums").to_arrow()["s"].to_pylist() == [45]
+    with pytest.raises(EngineExecutionError) as e:
+        ctx.sql("SELECT fails(n) FROM nums").to_arrow()
+    assert e.value.code == "PLUGIN_CALL_FAILED" and "fails always" in e.value.message
+    with pytest.raises(EngineExecutionError) as e:
+        ctx.sql("SELECT wrong_length(n) FROM nums").to_arrow()
+    assert e.value.code == "PLUGIN_BAD_RESULT"
+    ctx.register_plugin_table_provider("big", load_plugin(_path("test_plugin")), "numbers",
+                                       {"count": 3000})
+    assert ctx.sql("SELECT count(*) AS c FROM big").to_arrow()["c"].to_pylist() == [3000]
+    with pytest.raises(EngineExecutionError) as e:
+        ctx.register_plugin_table_provider("x", load_plugin(_path("test_plugin")), "nope")
+    assert e.value.code == "PLUGIN_PROVIDER_NOT_EXPORTED"
+
+
+def test_only_plugin_capsules_are_accepted():
+    other = ctypes.pythonapi.PyCapsule_New
+    other.restype = ctypes.py_object
+    other.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+    capsule = other(id(object()), b"not.a.plugin", None)
+    with pytest.raises(TypeError, match="not a codeanatomy plugin"):
+        plugin_manifest(capsule)
+    with pytest.raises(TypeError):
+        SessionContext().register_plugin_udfs("a string")
