@@ -10,12 +10,17 @@
  *
  * Variants: TEST_ABI_MAJOR, TEST_ABI_MINOR, TEST_ENGINE_MAJOR, TEST_ARROW_MAJOR,
  * TEST_SHORT_MANIFEST, TEST_NULL_MANIFEST_FN, TEST_NO_ENTRY, TEST_BAD_UTF8_NAME,
- * TEST_NO_CAPABILITIES. */
+ * TEST_NO_CAPABILITIES; TEST_FROZEN_ABI_1_0 builds the good plugin against the frozen 1.0
+ * header (tests/plugins/frozen), which must keep loading as the ABI grows. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef TEST_FROZEN_ABI_1_0
+#include "frozen/plugin_abi_1_0.h" /* built against the released 1.0 header */
+#else
 #include "codeanatomy/plugin_abi.h"
+#endif
 
 #ifndef TEST_ABI_MAJOR
 #define TEST_ABI_MAJOR CA_PLUGIN_ABI_MAJOR

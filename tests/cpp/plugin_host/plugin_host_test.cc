@@ -47,6 +47,15 @@ TEST_F(PluginHostTest, TheManifestAndExportsOfAGoodPlugin) {
   EXPECT_EQ(plugin->exports().scalar_functions.size(), 4u);
 }
 
+TEST_F(PluginHostTest, APluginBuiltAgainstTheFrozen10HeaderStillLoadsAndRuns) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Plugin::Load(PluginPath("test_plugin_frozen10")));
+  EXPECT_EQ(plugin->manifest().abi_major, 1);
+  EXPECT_EQ(plugin->manifest().abi_minor, 0);
+  ASSERT_OK(plugin->RegisterUdfs(ctx_->state()->registry(), "{}").status());
+  ASSERT_OK_AND_ASSIGN(auto out, Run("SELECT add_one(x) AS a FROM t ORDER BY a"));
+  EXPECT_EQ(Rows(*out), (std::vector<std::string>{"2", "42"}));
+}
+
 TEST_F(PluginHostTest, MalformedPluginsAreRefusedByName) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"test_plugin_major2", "PLUGIN_ABI_MAJOR_MISMATCH"},
