@@ -41,3 +41,12 @@ def plugin_manifest(plugin: Any) -> dict[str, Any]:
 def plugin_exports(plugin: Any) -> dict[str, list[str]]:
     """What the plugin exports by name: table providers and functions by kind."""
     return _native.plugin_exports(plugin)
+
+
+def plugin_library_path() -> str:
+    """The first-party plugin shipped inside this package (the core's ``delta`` and
+    ``delta_cdf`` table providers through the plugin ABI)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libcodeanatomy_plugin.so")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"the first-party plugin is not installed at {path}")
+    return path

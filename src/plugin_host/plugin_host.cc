@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -74,10 +76,38 @@ Status CallFailed(const std::string& path, const std::string& what, const CaPlug
                                  static_cast<int64_t>(message.size()))) {
     message = "(message is not valid UTF-8)";
   }
-  return EngineError(
-      arrow::StatusCode::Invalid, kStage, "PLUGIN_CALL_FAILED",
-      what + " failed in plugin '" + path + "': " + message,
-      "{\"path\":" + JsonQuote(path) + ",\"plugin_code\":" + std::to_string(error.code) + "}");
+  std::string details =
+      "{\"path\":" + JsonQuote(path) + ",\"plugin_code\":" + std::to_string(error.code) + "}";
+  // A plugin built on the core reports "[stage/CODE] message": its error stays typed as it
+  // would be natively (stage and code are identifiers: letters, digits, '_').
+  auto ident = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+  };
+  if (message.size() > 4 && message[0] == '[') {
+    size_t slash = message.find('/');
+    size_t close = message.find("] ");
+    if (slash != std::string::npos && close != std::string::npos && slash < close) {
+      std::string stage = message.substr(1, slash - 1);
+      std::string code = message.substr(slash + 1, close - slash - 1);
+      if (ident(stage) && ident(code)) {
+        std::string text = message.substr(close + 2);
+        if (size_t sep = text.find('\x1e'); sep != std::string::npos) {
+          auto parsed = JsonValue::Parse(text.substr(sep + 1));
+          text.resize(sep);
+          if (parsed.ok() && parsed->is_object()) {
+            parsed->Set("path", path);
+            details = parsed->ToJson();
+          }
+        }
+        return EngineError(arrow::StatusCode::Invalid, stage, code, std::move(text),
+                           std::move(details));
+      }
+    }
+  }
+  return EngineError(arrow::StatusCode::Invalid, kStage, "PLUGIN_CALL_FAILED",
+                     what + " failed in plugin '" + path + "': " + message, std::move(details));
 }
 
 CaPluginError NewError() {

@@ -86,3 +86,34 @@ def test_only_plugin_capsules_are_accepted():
         plugin_manifest(capsule)
     with pytest.raises(TypeError):
         SessionContext().register_plugin_udfs("a string")
+
+
+def test_the_first_party_plugin_serves_delta_like_the_native_provider(tmp_path):
+    import deltalake
+    import pyarrow as pa
+
+    from codeanatomy.delta import DeltaTable, write_delta
+    from codeanatomy.plugins import plugin_library_path
+
+    path = str(tmp_path / "t")
+    write_delta(path, pa.table({"id": pa.array([1, 2, 3], pa.int64()), "p": ["a", "b", "a"]}),
+                partition_by=["p"], configuration={"delta.enableChangeDataFeed": "true"})
+    DeltaTable(path).update({"id": "id * 10"}, "p = 'a'")
+    plugin = load_plugin(plugin_library_path())
+    m = plugin_manifest(plugin)
+    assert m["plugin_name"] == "codeanatomy" and "table_provider" in m["capabilities"]
+    ctx = SessionContext()
+    ctx.register_plugin_table_provider("t", plugin, "delta", {"table_uri": path})
+    ctx.register_plugin_table_provider("t0", plugin, "delta", {"table_uri": path, "version": 0})
+    ctx.register_plugin_table_provider("c", plugin, "delta_cdf", {"table_uri": path})
+    rows = sorted(ctx.sql("SELECT id, p FROM t").to_arrow().to_pylist(), key=lambda r: r["id"])
+    assert rows == sorted(deltalake.DeltaTable(path).to_pyarrow_table().to_pylist(),
+                          key=lambda r: r["id"])
+    assert sorted(ctx.sql("SELECT id FROM t0").to_arrow()["id"].to_pylist()) == [1, 2, 3]
+    changes = ctx.sql("SELECT id, _change_type FROM c").to_arrow()
+    want = DeltaTable(path).load_cdf(starting_version=0).select(["id", "_change_type"])
+    assert sorted(changes.to_pylist(), key=str) == sorted(want.to_pylist(), key=str)
+    with pytest.raises(EngineExecutionError) as e:
+        ctx.register_plugin_table_provider("x", plugin, "delta", {"table_uri": path, "bad": 1})
+    assert (e.value.stage, e.value.code) == ("validation", "INVALID_PROVIDER_OPTIONS")
+    assert e.value.details["field"] == "bad"

@@ -1,9 +1,13 @@
 // The plugin host against plugins built by the test suite (tests/plugins/test_plugin.c): a good
 // one, whose functions and table run in SQL like native ones, and malformed variants, each
 // refused with its own typed error before any other call.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "../engine/test_util.h"
+#include "delta/provider_options.h"
+#include "delta/writer.h"
 #include "engine/session_context.h"
 #include "plugin_host/plugin_host.h"
 #include "sql/statement.h"
@@ -133,6 +137,65 @@ TEST_F(PluginHostTest, TableProvidersScanThroughStreams) {
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.status().message().find("failed midway"), std::string::npos)
       << failed.status().ToString();
+}
+
+}  // namespace
+}  // namespace codeanatomy::plugin_host
+
+namespace codeanatomy::plugin_host {
+namespace {
+
+// The first-party plugin's "delta" and "delta_cdf" providers give what the native ones give.
+class FirstPartyPluginTest : public PluginHostTest {
+ protected:
+  void SetUp() override {
+    PluginHostTest::SetUp();
+    root_ =
+        std::filesystem::temp_directory_path() / ("ca_first_party_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(root_);
+    auto schema =
+        arrow::schema({arrow::field("id", arrow::int64()), arrow::field("p", arrow::utf8())});
+    delta::WriteOptions options;
+    options.partition_by = {"p"};
+    options.configuration = {{"delta.enableChangeDataFeed", "true"}};
+    auto data = TableFromJSON(schema, {R"([{"id": 1, "p": "a"}, {"id": 2, "p": "b"},
+                                           {"id": 3, "p": "a"}])"});
+    ASSERT_OK(
+        delta::WriteDelta(root_.string(), std::make_shared<arrow::TableBatchReader>(data), options)
+            .status());
+    ASSERT_OK(delta::DeleteRows(root_.string(), "id = 3").status());
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  std::filesystem::path root_;
+};
+
+TEST_F(FirstPartyPluginTest, DeltaProvidersMatchTheNativeOnes) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Plugin::Load(CA_FIRST_PARTY_PLUGIN));
+  EXPECT_EQ(plugin->manifest().plugin_name, "codeanatomy");
+  EXPECT_EQ(plugin->exports().table_providers, (std::vector<std::string>{"delta", "delta_cdf"}));
+  const std::string uri = JsonQuote(root_.string());
+  for (const auto& [kind, options] : std::vector<std::pair<std::string, std::string>>{
+           {"delta", R"({"table_uri":)" + uri + "}"},
+           {"delta", R"({"table_uri":)" + uri + R"(,"version":0,"files":[]})"},
+           {"delta_cdf", R"({"table_uri":)" + uri + "}"}}) {
+    ASSERT_OK_AND_ASSIGN(auto theirs, plugin->CreateTableProvider(kind, options));
+    ASSERT_OK_AND_ASSIGN(auto ours, delta::MakeDeltaProvider(kind, options));
+    ASSERT_OK(ctx_->RegisterProvider("via_plugin", theirs));
+    ASSERT_OK(ctx_->RegisterProvider("native", ours));
+    EXPECT_TRUE(theirs->schema()->Equals(*ours->schema())) << kind;
+    ASSERT_OK_AND_ASSIGN(auto a, Run("SELECT * FROM via_plugin"));
+    ASSERT_OK_AND_ASSIGN(auto b, Run("SELECT * FROM native"));
+    EXPECT_EQ(engine::testing::SortedRows(*a), engine::testing::SortedRows(*b)) << options;
+    ASSERT_OK(ctx_->Deregister("via_plugin"));
+    ASSERT_OK(ctx_->Deregister("native"));
+  }
+  // Errors keep their stage, code and details through the ABI.
+  auto bad = plugin->CreateTableProvider("delta", R"({"table_uri":)" + uri + R"(,"bogus":1})");
+  EXPECT_EQ(ErrorStage(bad.status()), "validation");
+  EXPECT_EQ(ErrorCode(bad.status()), "INVALID_PROVIDER_OPTIONS");
+  EXPECT_EQ(engine::testing::ErrorDetails(bad.status()).Get("field")->string_value(), "bogus");
+  auto missing = plugin->CreateTableProvider("delta", R"({"table_uri":"/nonexistent/t"})");
+  EXPECT_EQ(ErrorCode(missing.status()), "NOT_A_DELTA_TABLE");
 }
 
 }  // namespace

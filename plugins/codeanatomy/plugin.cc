@@ -1,0 +1,91 @@
+// The first-party plugin: the core's table providers ("delta", "delta_cdf", with the options of
+// shared/CONTRACTS.md §4) exported through the plugin ABI. It links its own copy of the core
+// (hidden; only the entry symbol is exported) against the process's one Arrow.
+#include <cstring>
+#include <exception>
+
+#include <arrow/util/config.h>
+
+#include "abi_export.h"
+#include "codeanatomy/plugin_abi.h"
+#include "delta/provider_options.h"
+#include "engine/session_state.h"
+
+namespace codeanatomy::plugin {
+namespace {
+
+const char* const kFeatures[] = {"delta", "delta_cdf"};
+const char* const kProviders[] = {"delta", "delta_cdf"};
+
+const CaPluginManifest kManifest = {
+    static_cast<uint32_t>(sizeof(CaPluginManifest)),
+    CA_PLUGIN_ABI_MAJOR,
+    CA_PLUGIN_ABI_MINOR,
+    /*engine_major=*/0,
+    static_cast<uint16_t>(ARROW_VERSION_MAJOR),
+    "codeanatomy",
+    "0.1.0",
+    CODEANATOMY_PLUGIN_BUILD_ID,
+    CA_CAP_TABLE_PROVIDER,
+    kFeatures,
+    2,
+};
+
+const CaPluginExports kExports = {
+    static_cast<uint32_t>(sizeof(CaPluginExports)),
+    kProviders,
+    2,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    nullptr,
+    0,
+};
+
+const CaPluginManifest* Manifest() { return &kManifest; }
+const CaPluginExports* Exports() { return &kExports; }
+
+void ReleaseBundle(CaUdfBundle* bundle) { bundle->release = nullptr; }
+
+int UdfBundle(const char* options_json, CaUdfBundle* out, CaPluginError* error) {
+  // This build exports table providers only: the bundle is empty.
+  std::memset(out, 0, sizeof(*out));
+  out->struct_size = sizeof(CaUdfBundle);
+  out->release = ReleaseBundle;
+  return CA_OK;
+}
+
+int CreateTableProvider(const char* name, const char* options_json, CaTableProvider* out,
+                        CaPluginError* error) {
+  try {
+    Status init = engine::InitializeArrow();
+    if (!init.ok()) return SetError(init, error);
+    auto provider = delta::MakeDeltaProvider(name == nullptr ? "" : name,
+                                             options_json == nullptr ? "{}" : options_json);
+    if (!provider.ok()) return SetError(provider.status(), error);
+    ExportTableProvider(std::move(*provider), out);
+    return CA_OK;
+  } catch (const std::exception& e) {
+    return SetError(Status::UnknownError(e.what()), error);
+  } catch (...) {
+    return SetError(Status::UnknownError("unknown exception"), error);
+  }
+}
+
+const CaPluginModule kModule = {
+    static_cast<uint32_t>(sizeof(CaPluginModule)),
+    Manifest,
+    Exports,
+    UdfBundle,
+    CreateTableProvider,
+};
+
+}  // namespace
+}  // namespace codeanatomy::plugin
+
+extern "C" __attribute__((visibility("default"))) const CaPluginModule* codeanatomy_plugin_entry() {
+  return &codeanatomy::plugin::kModule;
+}
