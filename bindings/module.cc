@@ -18,5 +18,6 @@ NB_MODULE(_native, m) {
   BindSql(m);
   BindDelta(m);
   BindDeltaWrite(m);
+  BindFunctions(m);
   BindPlugins(m);
 }

@@ -1,6 +1,7 @@
-// The first-party plugin: the core's table providers ("delta", "delta_cdf", with the options of
-// shared/CONTRACTS.md §4) exported through the plugin ABI. It links its own copy of the core
-// (hidden; only the entry symbol is exported) against the process's one Arrow.
+// The first-party plugin: the codeanatomy function bundle and the core's table providers
+// ("delta", "delta_cdf", with the options of shared/CONTRACTS.md §4) through the plugin ABI. It
+// links its own copy of the core (hidden; only the entry symbol is exported) against the process's
+// one Arrow.
 #include <cstring>
 #include <exception>
 
@@ -10,11 +11,12 @@
 #include "codeanatomy/plugin_abi.h"
 #include "delta/provider_options.h"
 #include "engine/session_state.h"
+#include "function_export.h"
 
 namespace codeanatomy::plugin {
 namespace {
 
-const char* const kFeatures[] = {"delta", "delta_cdf"};
+const char* const kFeatures[] = {"delta", "delta_cdf", "codeanatomy_functions"};
 const char* const kProviders[] = {"delta", "delta_cdf"};
 
 const CaPluginManifest kManifest = {
@@ -26,36 +28,28 @@ const CaPluginManifest kManifest = {
     "codeanatomy",
     "0.1.0",
     CODEANATOMY_PLUGIN_BUILD_ID,
-    CA_CAP_TABLE_PROVIDER,
+    CA_CAP_TABLE_PROVIDER | CA_CAP_SCALAR_UDF,
     kFeatures,
-    2,
-};
-
-const CaPluginExports kExports = {
-    static_cast<uint32_t>(sizeof(CaPluginExports)),
-    kProviders,
-    2,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    nullptr,
-    0,
+    3,
 };
 
 const CaPluginManifest* Manifest() { return &kManifest; }
-const CaPluginExports* Exports() { return &kExports; }
 
-void ReleaseBundle(CaUdfBundle* bundle) { bundle->release = nullptr; }
-
-int UdfBundle(const char* options_json, CaUdfBundle* out, CaPluginError* error) {
-  // This build exports table providers only: the bundle is empty.
-  std::memset(out, 0, sizeof(*out));
-  out->struct_size = sizeof(CaUdfBundle);
-  out->release = ReleaseBundle;
-  return CA_OK;
+const CaPluginExports* Exports() {
+  static const CaPluginExports exports = {
+      static_cast<uint32_t>(sizeof(CaPluginExports)),
+      kProviders,
+      2,
+      ExportedFunctionNames().data(),
+      ExportedFunctionNames().size(),
+      nullptr,
+      0,
+      nullptr,
+      0,
+      nullptr,
+      0,
+  };
+  return &exports;
 }
 
 int CreateTableProvider(const char* name, const char* options_json, CaTableProvider* out,
@@ -79,7 +73,7 @@ const CaPluginModule kModule = {
     static_cast<uint32_t>(sizeof(CaPluginModule)),
     Manifest,
     Exports,
-    UdfBundle,
+    ExportFunctionBundle,
     CreateTableProvider,
 };
 

@@ -185,6 +185,23 @@ class SessionContext:
         ddl, dml, statements = _native.sql_policy(self._ctx)
         return {"allow_ddl": ddl, "allow_dml": dml, "allow_statements": statements}
 
+    def install_codeanatomy_udfs(self, config: dict[str, Any] | None = None) -> None:
+        """Registers the codeanatomy function bundle (shared/CONTRACTS.md §5) in this session:
+        hashing (``stable_hash64``, ``stable_id``, ...), spans (``span_make``, ``span_len``, ...),
+        positions (``col_to_byte``, ``canonicalize_byte_span``), strings (``utf8_normalize``,
+        ...) and change-data functions, with their aliases, for SQL and the DataFrame API.
+
+        ``config`` is the ``udf_config`` block of §4 (``utf8_normalize_form``,
+        ``utf8_normalize_casefold``, ``utf8_normalize_collapse_ws``, ``span_default_line_base``,
+        ``span_default_col_unit``, ``span_default_end_exclusive``, ``map_normalize_key_case``,
+        ``map_normalize_sort_keys``); a bad member raises :class:`EngineExecutionError` with
+        code ``INVALID_UDF_CONFIG`` naming the field. Installing again replaces the functions
+        (with the new config). The bundle's ``utf8_normalize`` shadows Arrow's function of that
+        name in this session."""
+        import json
+
+        _native.install_codeanatomy_functions(self._ctx, "" if config is None else json.dumps(config))
+
     def set_option(self, key: str, value: str) -> None:
         self._ctx.set_option(key, value)
 

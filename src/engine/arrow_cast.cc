@@ -5,6 +5,7 @@
 #include <arrow/compute/exec.h>
 #include <arrow/compute/function.h>
 #include <arrow/compute/kernel.h>
+#include <arrow/compute/registry.h>
 
 namespace codeanatomy::engine {
 
@@ -35,7 +36,11 @@ Status ExecCast(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecResul
   const auto& options = static_cast<const CastState*>(ctx->state())->options;
   auto input = batch[0].is_array() ? arrow::Datum(batch[0].array.ToArrayData())
                                    : arrow::Datum(batch[0].scalar->GetSharedPtr());
-  CA_ASSIGN_OR_RAISE(auto cast, cp::Cast(input, options, ctx->exec_context()));
+  // Arrow's own cast, resolved in Arrow's registry: nested casts look "cast" up again for
+  // their children, and through the session registry that is this function (endless recursion).
+  cp::ExecContext arrow_ctx(ctx->memory_pool(), ctx->exec_context()->executor(),
+                            cp::GetFunctionRegistry());
+  CA_ASSIGN_OR_RAISE(auto cast, cp::Cast(input, options, &arrow_ctx));
   if (cast.is_scalar()) {
     CA_ASSIGN_OR_RAISE(
         auto array, arrow::MakeArrayFromScalar(*cast.scalar(), batch.length, ctx->memory_pool()));

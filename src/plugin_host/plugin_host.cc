@@ -124,6 +124,9 @@ struct ScalarBridge {
   std::shared_ptr<Plugin> plugin;
   CaScalarUdf udf;  // owned: released with the bridge
   std::string name;
+  // Result types by argument types: asked of the plugin once per signature, not per batch.
+  std::mutex mutex;
+  std::map<std::string, std::shared_ptr<arrow::DataType>> return_types;
   ~ScalarBridge() {
     if (udf.release != nullptr) udf.release(&udf);
   }
@@ -136,7 +139,7 @@ struct BridgeState : public cp::KernelState {
 // Argument types exported as ArrowSchemas for a call.
 struct ExportedTypes {
   std::vector<ArrowSchema> schemas;
-  std::vector<const ArrowSchema*> pointers;
+  std::vector<ArrowSchema*> pointers;
   ~ExportedTypes() {
     for (auto& s : schemas) {
       if (s.release != nullptr) s.release(&s);
@@ -154,8 +157,8 @@ Status ExportTypes(const std::vector<arrow::TypeHolder>& types, ExportedTypes* o
   return Status::OK();
 }
 
-Result<std::shared_ptr<arrow::DataType>> ReturnType(const ScalarBridge& b,
-                                                    const std::vector<arrow::TypeHolder>& types) {
+Result<std::shared_ptr<arrow::DataType>> AskReturnType(
+    const ScalarBridge& b, const std::vector<arrow::TypeHolder>& types) {
   ExportedTypes exported;
   CA_RETURN_NOT_OK(ExportTypes(types, &exported));
   ArrowSchema out;
@@ -180,9 +183,23 @@ Result<std::shared_ptr<arrow::DataType>> ReturnType(const ScalarBridge& b,
   return *type;
 }
 
+Result<std::shared_ptr<arrow::DataType>> ReturnType(ScalarBridge& b,
+                                                    const std::vector<arrow::TypeHolder>& types) {
+  std::string key;
+  for (const auto& t : types) key += t.type->fingerprint() + '\x1f';
+  {
+    std::lock_guard<std::mutex> lock(b.mutex);
+    if (auto it = b.return_types.find(key); it != b.return_types.end()) return it->second;
+  }
+  CA_ASSIGN_OR_RAISE(auto type, AskReturnType(b, types));
+  std::lock_guard<std::mutex> lock(b.mutex);
+  b.return_types.emplace(std::move(key), type);
+  return type;
+}
+
 Result<arrow::TypeHolder> ResolveBridge(cp::KernelContext* ctx,
                                         const std::vector<arrow::TypeHolder>& types) {
-  const auto& bridge = *static_cast<const BridgeState*>(ctx->state())->bridge;
+  auto& bridge = *static_cast<const BridgeState*>(ctx->state())->bridge;
   CA_ASSIGN_OR_RAISE(auto type, ReturnType(bridge, types));
   return arrow::TypeHolder(std::move(type));
 }
@@ -194,15 +211,14 @@ Result<std::unique_ptr<cp::KernelState>> InitBridge(std::shared_ptr<ScalarBridge
 }
 
 Status ExecBridge(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecResult* out) {
-  const auto& b = *static_cast<const BridgeState*>(ctx->state())->bridge;
+  auto& b = *static_cast<const BridgeState*>(ctx->state())->bridge;
   const std::string& path = b.plugin->path();
   std::vector<arrow::TypeHolder> types;
   std::vector<std::shared_ptr<arrow::Array>> arrays;
   for (int i = 0; i < batch.num_values(); ++i) {
     const cp::ExecValue& v = batch[i];
-    if (v.is_scalar()) {
-      CA_ASSIGN_OR_RAISE(auto a,
-                         arrow::MakeArrayFromScalar(*v.scalar, batch.length, ctx->memory_pool()));
+    if (v.is_scalar()) {  // a constant: one row for all (the ABI's convention for literals)
+      CA_ASSIGN_OR_RAISE(auto a, arrow::MakeArrayFromScalar(*v.scalar, 1, ctx->memory_pool()));
       arrays.push_back(std::move(a));
     } else {
       arrays.push_back(v.array.ToArray());
@@ -213,7 +229,7 @@ Status ExecBridge(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecRes
   ExportedTypes exported;
   CA_RETURN_NOT_OK(ExportTypes(types, &exported));
   std::vector<ArrowArray> args(arrays.size());
-  std::vector<const ArrowArray*> arg_pointers;
+  std::vector<ArrowArray*> arg_pointers;
   for (auto& a : args) a.release = nullptr;
   auto release_args = [&] {
     for (auto& a : args) {

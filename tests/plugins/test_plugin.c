@@ -96,7 +96,7 @@ static void make_int64_schema(struct ArrowSchema* out, const char* name) {
 
 enum Kind { ADD_ONE = 0, FAILS = 1, WRONG_LENGTH = 2, WRONG_TYPE = 3 };
 
-static int return_type(const CaScalarUdf* self, const struct ArrowSchema* const* arg_types,
+static int return_type(const CaScalarUdf* self, struct ArrowSchema* const* arg_types,
                        int64_t n_args, struct ArrowSchema* out, CaPluginError* error) {
   intptr_t kind = (intptr_t)self->private_data;
   if (kind != FAILS && (n_args != 1 || strcmp(arg_types[0]->format, "l") != 0)) {
@@ -107,8 +107,8 @@ static int return_type(const CaScalarUdf* self, const struct ArrowSchema* const*
   return CA_OK;
 }
 
-static int invoke(const CaScalarUdf* self, const struct ArrowSchema* const* arg_types,
-                  const struct ArrowArray* const* args, int64_t n_args, int64_t num_rows,
+static int invoke(const CaScalarUdf* self, struct ArrowSchema* const* arg_types,
+                  struct ArrowArray* const* args, int64_t n_args, int64_t num_rows,
                   struct ArrowArray* out, CaPluginError* error) {
   (void)arg_types;
   intptr_t kind = (intptr_t)self->private_data;
@@ -125,7 +125,8 @@ static int invoke(const CaScalarUdf* self, const struct ArrowSchema* const* arg_
   int64_t n = kind == WRONG_LENGTH ? num_rows - 1 : num_rows;
   if (n < 0) n = 0;
   int64_t* result = (int64_t*)malloc(sizeof(int64_t) * (size_t)(num_rows > 0 ? num_rows : 1));
-  for (int64_t i = 0; i < n; ++i) result[i] = values[i] + 1;
+  /* A constant argument comes as one row for all. */
+  for (int64_t i = 0; i < n; ++i) result[i] = values[in->length == 1 ? 0 : i] + 1;
   make_int64_array(out, result, n);
   if (kind == WRONG_TYPE) {
     out->n_buffers = 1; /* an int64 array needs two */

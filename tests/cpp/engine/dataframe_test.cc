@@ -219,6 +219,20 @@ TEST_F(DataFrameTest, RuntimeErrorsSurfaceFromCollect) {
   EXPECT_EQ(DescribeError(result.status()).stage, "execution");
 }
 
+TEST_F(DataFrameTest, NestedCastsCastTheirChildren) {
+  // Nested casts re-enter "cast" for their children: that must be Arrow's, not the session's
+  // (which delegates to Arrow's; a loop once overflowed the stack).
+  auto schema = arrow::schema({arrow::field("l", arrow::list(arrow::int64()))});
+  ASSERT_OK(ctx_->RegisterTable("lists", TableFromJSON(schema, {R"([{"l": [1, 22]}, {"l": null},
+                                                                  {"l": [3]}])"})));
+  ASSERT_OK_AND_ASSIGN(auto df,
+                       Table("lists").Select({Cast(Column("l"), arrow::list(arrow::utf8()))}));
+  ASSERT_OK_AND_ASSIGN(auto out, df.Collect());
+  EXPECT_TRUE(out->schema()->field(0)->type()->Equals(arrow::list(arrow::utf8())));
+  EXPECT_EQ(Rows(*out), (std::vector<std::string>{"list<item: string>[1, 22]", "null",
+                                                  "list<item: string>[3]"}));
+}
+
 TEST_F(DataFrameTest, ExecuteStreamYieldsTheLogicalSchema) {
   ASSERT_OK_AND_ASSIGN(auto df,
                        Table("orders").Aggregate({Column("status")}, {AggregateCall("count", {})}));

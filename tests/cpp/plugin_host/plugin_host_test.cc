@@ -91,6 +91,9 @@ TEST_F(PluginHostTest, ScalarFunctionsRunInSqlLikeNativeOnes) {
   ASSERT_OK_AND_ASSIGN(auto out, Run("SELECT add_one(x) AS a, plus_one(x + 1) AS b FROM t "
                                      "WHERE add_one(x) > 2 ORDER BY a"));
   EXPECT_EQ(Rows(*out), (std::vector<std::string>{"42|43"}));
+  // A literal argument crosses as one row that applies to all.
+  ASSERT_OK_AND_ASSIGN(out, Run("SELECT x, add_one(CAST(7 AS BIGINT)) AS c FROM t ORDER BY x"));
+  EXPECT_EQ(Rows(*out), (std::vector<std::string>{"1|8", "41|8"}));
 
   auto failed = Run("SELECT fails(x) FROM t");
   EXPECT_EQ(ErrorCode(failed.status()), "PLUGIN_CALL_FAILED");

@@ -143,15 +143,22 @@ typedef struct CaScalarUdf {
   const char* const* parameter_names; /* may be NULL */
   uint64_t n_parameter_names;
   int32_t volatility; /* a CaVolatility */
+  /* A JSON object describing the function for registry snapshots (signatures, return_type,
+   * doc, config_keys, ...; shared/CONTRACTS.md §5); may be NULL. */
+  const char* descriptor_json;
   /* The result type for these argument types (n_args schemas); writes `out` (owned by the
-   * host afterwards). Fails with CA_ERR_INVALID_ARGUMENT when the types are not accepted. */
-  int (*return_type)(const struct CaScalarUdf* self, const struct ArrowSchema* const* arg_types,
+   * host afterwards). Fails with CA_ERR_INVALID_ARGUMENT when the types are not accepted.
+   * Argument schemas and arrays are moved into every call: the plugin may take them (the C
+   * Data Interface's move, e.g. an Arrow import); the host releases those still unreleased
+   * when the call returns. */
+  int (*return_type)(const struct CaScalarUdf* self, struct ArrowSchema* const* arg_types,
                      int64_t n_args, struct ArrowSchema* out, CaPluginError* error);
-  /* Computes `num_rows` results. args[i] is an array of type arg_types[i] and length num_rows,
-   * borrowed for the call (the host releases it). Writes `out` (length num_rows, of the type
-   * return_type gave), which the host owns and releases. */
-  int (*invoke)(const struct CaScalarUdf* self, const struct ArrowSchema* const* arg_types,
-                const struct ArrowArray* const* args, int64_t n_args, int64_t num_rows,
+  /* Computes `num_rows` results. args[i] is an array of type arg_types[i] (moved into the
+   * call, as above) of length num_rows, or of length 1 for a constant argument (a literal),
+   * which applies to every row. Writes `out` (length num_rows, of the type return_type gave),
+   * which the host owns and releases. */
+  int (*invoke)(const struct CaScalarUdf* self, struct ArrowSchema* const* arg_types,
+                struct ArrowArray* const* args, int64_t n_args, int64_t num_rows,
                 struct ArrowArray* out, CaPluginError* error);
   void (*release)(struct CaScalarUdf* self);
   void* private_data;
@@ -163,15 +170,15 @@ typedef struct CaScalarUdf {
 typedef struct CaAccumulator {
   uint32_t struct_size;
   /* Adds rows: args[i] (length num_rows) borrowed for the call. */
-  int (*update)(struct CaAccumulator* self, const struct ArrowSchema* const* arg_types,
-                const struct ArrowArray* const* args, int64_t n_args, int64_t num_rows,
+  int (*update)(struct CaAccumulator* self, struct ArrowSchema* const* arg_types,
+                struct ArrowArray* const* args, int64_t n_args, int64_t num_rows,
                 CaPluginError* error);
   /* The state as n_state arrays of one row each (types from state_types); owned by the host
    * afterwards. */
   int (*state)(struct CaAccumulator* self, struct ArrowArray* out, int64_t n_state,
                CaPluginError* error);
   /* Merges other accumulators' states (n_state arrays of equal length, borrowed). */
-  int (*merge)(struct CaAccumulator* self, const struct ArrowArray* const* states, int64_t n_state,
+  int (*merge)(struct CaAccumulator* self, struct ArrowArray* const* states, int64_t n_state,
                CaPluginError* error);
   /* The result: an array of one row of the return type; owned by the host afterwards. */
   int (*finalize)(struct CaAccumulator* self, struct ArrowArray* out, CaPluginError* error);
@@ -185,15 +192,15 @@ typedef struct CaAggregateUdf {
   const char* const* aliases;
   uint64_t n_aliases;
   int32_t volatility; /* a CaVolatility */
-  int (*return_type)(const struct CaAggregateUdf* self, const struct ArrowSchema* const* arg_types,
+  int (*return_type)(const struct CaAggregateUdf* self, struct ArrowSchema* const* arg_types,
                      int64_t n_args, struct ArrowSchema* out, CaPluginError* error);
   /* The state's types: writes *n_state schemas (at most max_state) into out, owned by the
    * host afterwards. */
-  int (*state_types)(const struct CaAggregateUdf* self, const struct ArrowSchema* const* arg_types,
+  int (*state_types)(const struct CaAggregateUdf* self, struct ArrowSchema* const* arg_types,
                      int64_t n_args, struct ArrowSchema* out, int64_t max_state, int64_t* n_state,
                      CaPluginError* error);
   int (*new_accumulator)(const struct CaAggregateUdf* self,
-                         const struct ArrowSchema* const* arg_types, int64_t n_args,
+                         struct ArrowSchema* const* arg_types, int64_t n_args,
                          CaAccumulator* out, CaPluginError* error);
   void (*release)(struct CaAggregateUdf* self);
   void* private_data;
@@ -207,14 +214,14 @@ typedef struct CaWindowUdf {
   const char* const* aliases;
   uint64_t n_aliases;
   int32_t volatility; /* a CaVolatility */
-  int (*return_type)(const struct CaWindowUdf* self, const struct ArrowSchema* const* arg_types,
+  int (*return_type)(const struct CaWindowUdf* self, struct ArrowSchema* const* arg_types,
                      int64_t n_args, struct ArrowSchema* out, CaPluginError* error);
   /* Evaluates one partition, sorted by the window's order: args[i] hold its num_rows rows
    * (borrowed); frame_start[r] and frame_end[r] (end exclusive) bound row r's frame. Writes
    * the result array (num_rows), owned by the host afterwards. */
   int (*evaluate_partition)(const struct CaWindowUdf* self,
-                            const struct ArrowSchema* const* arg_types,
-                            const struct ArrowArray* const* args, int64_t n_args,
+                            struct ArrowSchema* const* arg_types,
+                            struct ArrowArray* const* args, int64_t n_args,
                             int64_t num_rows, const int64_t* frame_start,
                             const int64_t* frame_end, struct ArrowArray* out,
                             CaPluginError* error);
@@ -253,8 +260,8 @@ typedef struct CaTableFunction {
   uint32_t struct_size;
   const char* name;
   /* Arguments as length-1 arrays (borrowed); writes the provider, owned by the host. */
-  int (*call)(const struct CaTableFunction* self, const struct ArrowSchema* const* arg_types,
-              const struct ArrowArray* const* args, int64_t n_args, CaTableProvider* out,
+  int (*call)(const struct CaTableFunction* self, struct ArrowSchema* const* arg_types,
+              struct ArrowArray* const* args, int64_t n_args, CaTableProvider* out,
               CaPluginError* error);
   void (*release)(struct CaTableFunction* self);
   void* private_data;

@@ -1,0 +1,216 @@
+// The codeanatomy function bundle exported through the plugin ABI: each scalar function of
+// functions::CodeanatomyFunctions() becomes a CaScalarUdf that runs the core's own kernel, so a
+// function gives the same result natively and through the plugin.
+#include "function_export.h"
+
+#include <cstring>
+#include <exception>
+#include <memory>
+
+#include <arrow/array/util.h>
+#include <arrow/c/bridge.h>
+#include <arrow/compute/exec.h>
+#include <arrow/compute/registry.h>
+
+#include "abi_export.h"
+#include "functions/functions.h"
+
+namespace codeanatomy::plugin {
+
+namespace cp = arrow::compute;
+
+namespace {
+
+// The registry one bundle's functions live in (bound to its udf_config), shared by its UDFs.
+struct BundleState {
+  std::unique_ptr<cp::FunctionRegistry> registry;
+};
+
+struct UdfData {
+  std::shared_ptr<BundleState> bundle;
+  const functions::FunctionDescriptor* descriptor;
+  std::vector<const char*> aliases;  // into the descriptor's strings
+  std::vector<const char*> parameter_names;
+  std::string descriptor_json;
+};
+
+const UdfData& Data(const CaScalarUdf* self) {
+  return *static_cast<const UdfData*>(self->private_data);
+}
+
+Result<arrow::Datum> Call(const UdfData& d, std::vector<arrow::Datum> args) {
+  cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, d.bundle->registry.get());
+  return cp::CallFunction(d.descriptor->name, args, nullptr, &ctx);
+}
+
+int ReturnType(const CaScalarUdf* self, ArrowSchema* const* arg_types, int64_t n_args,
+               ArrowSchema* out, CaPluginError* error) {
+  try {
+    // The result type of a call on empty arrays of these types (moved into the call).
+    std::vector<arrow::Datum> args;
+    for (int64_t i = 0; i < n_args; ++i) {
+      auto type = arrow::ImportType(arg_types[i]);
+      if (!type.ok()) return SetError(type.status(), error);
+      auto empty = arrow::MakeEmptyArray(*type);
+      if (!empty.ok()) return SetError(empty.status(), error);
+      args.emplace_back(*empty);
+    }
+    auto result = Call(Data(self), std::move(args));
+    if (!result.ok()) return SetError(result.status(), error);
+    return SetError(arrow::ExportType(*result->type(), out), error);
+  } catch (const std::exception& e) {
+    return SetError(Status::UnknownError(e.what()), error);
+  } catch (...) {
+    return SetError(Status::UnknownError("unknown exception"), error);
+  }
+}
+
+int Invoke(const CaScalarUdf* self, ArrowSchema* const* arg_types, ArrowArray* const* args,
+           int64_t n_args, int64_t num_rows, ArrowArray* out, CaPluginError* error) {
+  try {
+    std::vector<arrow::Datum> values;
+    for (int64_t i = 0; i < n_args; ++i) {
+      // Arguments are moved into the call: importing takes them.
+      auto type = arrow::ImportType(arg_types[i]);
+      if (!type.ok()) return SetError(type.status(), error);
+      auto array = arrow::ImportArray(args[i], *type);
+      if (!array.ok()) return SetError(array.status(), error);
+      if ((*array)->length() == 1 && num_rows != 1) {  // a constant argument
+        auto scalar = (*array)->GetScalar(0);
+        if (!scalar.ok()) return SetError(scalar.status(), error);
+        values.emplace_back(*scalar);
+      } else {
+        values.emplace_back(*array);
+      }
+    }
+    auto result = Call(Data(self), std::move(values));
+    if (!result.ok()) return SetError(result.status(), error);
+    std::shared_ptr<arrow::Array> array;
+    if (result->is_scalar()) {
+      auto made = arrow::MakeArrayFromScalar(*result->scalar(), num_rows);
+      if (!made.ok()) return SetError(made.status(), error);
+      array = *made;
+    } else {
+      array = result->make_array();
+    }
+    return SetError(arrow::ExportArray(*array, out), error);
+  } catch (const std::exception& e) {
+    return SetError(Status::UnknownError(e.what()), error);
+  } catch (...) {
+    return SetError(Status::UnknownError("unknown exception"), error);
+  }
+}
+
+void ReleaseUdf(CaScalarUdf* self) {
+  delete static_cast<UdfData*>(self->private_data);
+  self->private_data = nullptr;
+  self->release = nullptr;
+}
+
+void ReleaseBundle(CaUdfBundle* bundle) {
+  // Entries the host took have release == NULL; release the rest, then the array.
+  for (uint64_t i = 0; i < bundle->n_scalar; ++i) {
+    if (bundle->scalar[i].release != nullptr) bundle->scalar[i].release(&bundle->scalar[i]);
+  }
+  delete[] bundle->scalar;
+  bundle->scalar = nullptr;
+  bundle->release = nullptr;
+}
+
+// CONTRACTS §4's options: {enable_async?, async_udf_timeout_ms?, async_udf_batch_size?,
+// udf_config?}; async on needs a positive timeout and batch size, async off neither.
+Result<functions::FunctionConfig> ParseOptions(const char* options_json) {
+  std::string text = options_json == nullptr ? "" : options_json;
+  if (text.empty()) return functions::FunctionConfig{};
+  auto bad = [](const std::string& field, const std::string& why) {
+    return InvalidError(stage::kValidation, "INVALID_UDF_OPTIONS", field + ": " + why,
+                        "{\"field\":" + JsonQuote(field) + "}");
+  };
+  CA_ASSIGN_OR_RAISE(auto json, JsonValue::Parse(text));
+  if (!json.is_object()) return bad("(options)", "must be a JSON object");
+  for (const auto& [key, value] : json.object_value()) {
+    if (key != "enable_async" && key != "async_udf_timeout_ms" && key != "async_udf_batch_size" &&
+        key != "udf_config") {
+      return bad(key, "unknown option");
+    }
+  }
+  const JsonValue* async = json.Get("enable_async");
+  bool on = async != nullptr && async->is_bool() && async->bool_value();
+  if (async != nullptr && !async->is_null() && !async->is_bool()) {
+    return bad("enable_async", "must be true or false");
+  }
+  for (const char* key : {"async_udf_timeout_ms", "async_udf_batch_size"}) {
+    const JsonValue* v = json.Get(key);
+    bool present = v != nullptr && !v->is_null();
+    if (on && (!present || !v->is_int() || v->int_value() <= 0)) {
+      return bad(key, "must be a positive integer when enable_async is true");
+    }
+    if (!on && present) return bad(key, "must be absent when enable_async is not true");
+  }
+  if (on) {
+    return InvalidError(stage::kValidation, "NOT_SUPPORTED",
+                        "not supported: enable_async (the bundle's functions are synchronous)",
+                        "{\"field\":\"enable_async\"}");
+  }
+  const JsonValue* config = json.Get("udf_config");
+  if (config == nullptr || config->is_null()) return functions::FunctionConfig{};
+  return functions::FunctionConfigFromJson(*config);
+}
+
+}  // namespace
+
+const std::vector<const char*>& ExportedFunctionNames() {
+  static const std::vector<const char*> names = [] {
+    std::vector<const char*> out;
+    for (const auto& d : functions::CodeanatomyFunctions()) out.push_back(d.name.c_str());
+    return out;
+  }();
+  return names;
+}
+
+int ExportFunctionBundle(const char* options_json, CaUdfBundle* out, CaPluginError* error) {
+  try {
+    std::memset(out, 0, sizeof(*out));
+    auto config = ParseOptions(options_json);
+    if (!config.ok()) return SetError(config.status(), error);
+    auto bundle = std::make_shared<BundleState>();
+    bundle->registry = cp::FunctionRegistry::Make(cp::GetFunctionRegistry());
+    Status installed = functions::InstallCodeanatomyFunctions(bundle->registry.get(), *config);
+    if (!installed.ok()) return SetError(installed, error);
+    const auto& descriptors = functions::CodeanatomyFunctions();
+    out->struct_size = sizeof(CaUdfBundle);
+    out->n_scalar = descriptors.size();
+    out->scalar = new CaScalarUdf[descriptors.size()];
+    out->release = ReleaseBundle;
+    for (size_t i = 0; i < descriptors.size(); ++i) {
+      auto* data = new UdfData{bundle, &descriptors[i], {}, {}, {}};
+      for (const auto& a : descriptors[i].aliases) data->aliases.push_back(a.c_str());
+      for (const auto& p : descriptors[i].parameter_names) {
+        data->parameter_names.push_back(p.c_str());
+      }
+      data->descriptor_json =
+          functions::FunctionDescriptorsToJson({descriptors[i]}).array_value()[0].ToJson();
+      CaScalarUdf& u = out->scalar[i];
+      std::memset(&u, 0, sizeof(u));
+      u.struct_size = sizeof(CaScalarUdf);
+      u.name = descriptors[i].name.c_str();
+      u.aliases = data->aliases.data();
+      u.n_aliases = data->aliases.size();
+      u.parameter_names = data->parameter_names.data();
+      u.n_parameter_names = data->parameter_names.size();
+      u.volatility = CA_VOLATILITY_IMMUTABLE;
+      u.descriptor_json = data->descriptor_json.c_str();
+      u.return_type = ReturnType;
+      u.invoke = Invoke;
+      u.release = ReleaseUdf;
+      u.private_data = data;
+    }
+    return CA_OK;
+  } catch (const std::exception& e) {
+    return SetError(Status::UnknownError(e.what()), error);
+  } catch (...) {
+    return SetError(Status::UnknownError("unknown exception"), error);
+  }
+}
+
+}  // namespace codeanatomy::plugin
