@@ -312,6 +312,24 @@ bool Arg::Bool(int64_t row) const {
   return checked_cast<const arrow::BooleanArray&>(*array_).Value(row);
 }
 
+void JoinParts(const std::vector<Arg>& args, size_t first, int64_t row, std::string* out) {
+  out->clear();
+  for (size_t p = first; p < args.size(); ++p) {
+    if (p > first) *out += kPartSeparator;
+    const Arg& a = args[p];
+    if (a.IsNull(row)) {
+      *out += kNullPart;
+      continue;
+    }
+    const auto& type = a.is_scalar() ? a.scalar()->type : a.array()->type();
+    if (type->id() == arrow::Type::INT64) {
+      *out += std::to_string(a.Int64(row));
+    } else {
+      *out += a.Str(row);
+    }
+  }
+}
+
 std::vector<Arg> ArgsOf(const cp::ExecSpan& batch) {
   std::vector<Arg> args;
   args.reserve(batch.values.size());

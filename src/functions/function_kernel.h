@@ -108,6 +108,14 @@ class Arg {
 /// The arguments of a batch, one Arg each.
 std::vector<Arg> ArgsOf(const cp::ExecSpan& batch);
 
+/// Multi-part values (CONTRACTS §5): parts joined by \x1f, a NULL part written __NULL__.
+inline constexpr std::string_view kPartSeparator = "\x1f";
+inline constexpr std::string_view kNullPart = "__NULL__";
+
+/// Row `row` of args[first..] joined as above into `out` (cleared first); utf8 parts as they
+/// are, int64 parts in decimal.
+void JoinParts(const std::vector<Arg>& args, size_t first, int64_t row, std::string* out);
+
 /// A runtime error of a function: stage "execution", `code`, details {function, ...}.
 Status FunctionError(std::string_view function, std::string_view code, const std::string& message,
                      std::string extra_details = "");

@@ -10,9 +10,6 @@ namespace codeanatomy::functions::internal {
 
 namespace {
 
-constexpr std::string_view kPartSeparator = "\x1f";
-constexpr std::string_view kNullPart = "__NULL__";
-
 std::string PrefixedHash64(std::string_view prefix, std::string_view value) {
   return std::string(prefix) + ":" + std::to_string(StableHash64(value));
 }
@@ -87,15 +84,7 @@ Status ExecParts(cp::KernelContext* ctx, const cp::ExecSpan& batch, F&& combine,
       CA_RETURN_NOT_OK(builder.AppendNull());
       continue;
     }
-    joined.clear();
-    for (size_t p = 1; p < args.size(); ++p) {
-      if (p > 1) joined += kPartSeparator;
-      if (args[p].IsNull(i)) {
-        joined += kNullPart;
-      } else {
-        joined += args[p].Str(i);
-      }
-    }
+    JoinParts(args, 1, i, &joined);
     CA_RETURN_NOT_OK(builder.Append(combine(args[0].Str(i), joined)));
   }
   CA_ASSIGN_OR_RAISE(auto array, builder.Finish());

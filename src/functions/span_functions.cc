@@ -296,17 +296,7 @@ Status ExecSpanId(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecRes
       CA_RETURN_NOT_OK(builder.AppendNull());
       continue;
     }
-    joined.clear();
-    for (size_t p = 1; p < args.size(); ++p) {
-      if (p > 1) joined += '\x1f';
-      if (args[p].IsNull(i)) {
-        joined += "__NULL__";
-      } else if (p == 2 || p == 3) {
-        joined += std::to_string(args[p].Int64(i));
-      } else {
-        joined += args[p].Str(i);
-      }
-    }
+    JoinParts(args, 1, i, &joined);  // path, bstart, bend[, kind]
     CA_RETURN_NOT_OK(builder.Append(std::string(args[0].Str(i)) + ":" + StableHash128(joined)));
   }
   CA_ASSIGN_OR_RAISE(auto array, builder.Finish());
