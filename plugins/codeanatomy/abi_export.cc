@@ -72,28 +72,19 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> ScanReader(const engine::Table
 }
 
 int Schema(const CaTableProvider* self, ArrowSchema* out, CaPluginError* error) {
-  try {
-    return SetError(arrow::ExportSchema(*Provider(self).schema(), out), error);
-  } catch (const std::exception& e) {
-    return SetError(Status::UnknownError(e.what()), error);
-  } catch (...) {
-    return SetError(Status::UnknownError("unknown exception"), error);
-  }
+  return Guarded(
+      error, [&] { return SetError(arrow::ExportSchema(*Provider(self).schema(), out), error); });
 }
 
 int Scan(const CaTableProvider* self, const int32_t* projection, int64_t n_projection,
          const uint8_t* filters, int64_t filters_size, int64_t limit, ArrowArrayStream* out,
          CaPluginError* error) {
-  try {
+  return Guarded(error, [&]() -> int {
     // Filters are unsupported (supports_filters is NULL): the host filters what comes back.
     auto reader = ScanReader(Provider(self), projection, n_projection, limit);
     if (!reader.ok()) return SetError(reader.status(), error);
     return SetError(arrow::ExportRecordBatchReader(*reader, out), error);
-  } catch (const std::exception& e) {
-    return SetError(Status::UnknownError(e.what()), error);
-  } catch (...) {
-    return SetError(Status::UnknownError("unknown exception"), error);
-  }
+  });
 }
 
 void Release(CaTableProvider* self) {

@@ -45,7 +45,7 @@ Result<arrow::Datum> Call(const UdfData& d, std::vector<arrow::Datum> args) {
 
 int ReturnType(const CaScalarUdf* self, ArrowSchema* const* arg_types, int64_t n_args,
                ArrowSchema* out, CaPluginError* error) {
-  try {
+  return Guarded(error, [&]() -> int {
     // The result type of a call on empty arrays of these types (moved into the call).
     std::vector<arrow::Datum> args;
     for (int64_t i = 0; i < n_args; ++i) {
@@ -58,16 +58,12 @@ int ReturnType(const CaScalarUdf* self, ArrowSchema* const* arg_types, int64_t n
     auto result = Call(Data(self), std::move(args));
     if (!result.ok()) return SetError(result.status(), error);
     return SetError(arrow::ExportType(*result->type(), out), error);
-  } catch (const std::exception& e) {
-    return SetError(Status::UnknownError(e.what()), error);
-  } catch (...) {
-    return SetError(Status::UnknownError("unknown exception"), error);
-  }
+  });
 }
 
 int Invoke(const CaScalarUdf* self, ArrowSchema* const* arg_types, ArrowArray* const* args,
            int64_t n_args, int64_t num_rows, ArrowArray* out, CaPluginError* error) {
-  try {
+  return Guarded(error, [&]() -> int {
     std::vector<arrow::Datum> values;
     for (int64_t i = 0; i < n_args; ++i) {
       // Arguments are moved into the call: importing takes them.
@@ -94,11 +90,7 @@ int Invoke(const CaScalarUdf* self, ArrowSchema* const* arg_types, ArrowArray* c
       array = result->make_array();
     }
     return SetError(arrow::ExportArray(*array, out), error);
-  } catch (const std::exception& e) {
-    return SetError(Status::UnknownError(e.what()), error);
-  } catch (...) {
-    return SetError(Status::UnknownError("unknown exception"), error);
-  }
+  });
 }
 
 void ReleaseUdf(CaScalarUdf* self) {
@@ -169,7 +161,7 @@ const std::vector<const char*>& ExportedFunctionNames() {
 }
 
 int ExportFunctionBundle(const char* options_json, CaUdfBundle* out, CaPluginError* error) {
-  try {
+  return Guarded(error, [&]() -> int {
     std::memset(out, 0, sizeof(*out));
     auto config = ParseOptions(options_json);
     if (!config.ok()) return SetError(config.status(), error);
@@ -206,11 +198,7 @@ int ExportFunctionBundle(const char* options_json, CaUdfBundle* out, CaPluginErr
       u.private_data = data;
     }
     return CA_OK;
-  } catch (const std::exception& e) {
-    return SetError(Status::UnknownError(e.what()), error);
-  } catch (...) {
-    return SetError(Status::UnknownError("unknown exception"), error);
-  }
+  });
 }
 
 }  // namespace codeanatomy::plugin

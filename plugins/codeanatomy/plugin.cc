@@ -54,7 +54,7 @@ const CaPluginExports* Exports() {
 
 int CreateTableProvider(const char* name, const char* options_json, CaTableProvider* out,
                         CaPluginError* error) {
-  try {
+  return Guarded(error, [&]() -> int {
     Status init = engine::InitializeArrow();
     if (!init.ok()) return SetError(init, error);
     auto provider = delta::MakeDeltaProvider(name == nullptr ? "" : name,
@@ -62,11 +62,7 @@ int CreateTableProvider(const char* name, const char* options_json, CaTableProvi
     if (!provider.ok()) return SetError(provider.status(), error);
     ExportTableProvider(std::move(*provider), out);
     return CA_OK;
-  } catch (const std::exception& e) {
-    return SetError(Status::UnknownError(e.what()), error);
-  } catch (...) {
-    return SetError(Status::UnknownError("unknown exception"), error);
-  }
+  });
 }
 
 const CaPluginModule kModule = {
