@@ -11,6 +11,11 @@ bash scripts/build.sh
 PYTHON=${PYTHON:-python3}
 BUILD_DIR=${BUILD_DIR:-build/ci}
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)"
+# The plugin host against good and malformed plugins under AddressSanitizer/UBSan (its own
+# build directory; CA_SKIP_ASAN=1 skips it for quick local runs).
+if [ "${CA_SKIP_ASAN:-0}" != "1" ]; then
+  bash scripts/asan.sh
+fi
 # Run from outside the source tree so that the installed package is the one imported.
 cd tests/python
 $PYTHON -m pytest -q -p no:cacheprovider "$@" .
