@@ -10,7 +10,7 @@
  *
  * Variants: TEST_ABI_MAJOR, TEST_ABI_MINOR, TEST_ENGINE_MAJOR, TEST_ARROW_MAJOR,
  * TEST_SHORT_MANIFEST, TEST_NULL_MANIFEST_FN, TEST_NO_ENTRY, TEST_BAD_UTF8_NAME,
- * TEST_NO_CAPABILITIES; TEST_FROZEN_ABI_1_0 builds the good plugin against the frozen 1.0
+ * TEST_NO_CAPABILITIES, TEST_NULL_INVOKE; TEST_FROZEN_ABI_1_0 builds the good plugin against the frozen 1.0
  * header (tests/plugins/frozen), which must keep loading as the ABI grows. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,7 +134,18 @@ static int invoke(const CaScalarUdf* self, struct ArrowSchema* const* arg_types,
   return CA_OK;
 }
 
-static void release_udf(CaScalarUdf* self) { self->release = NULL; }
+/* Releases seen, so the host tests can check every object is released exactly once (a second
+ * release of one object would find release == NULL and is counted as an error). */
+static int64_t g_releases = 0;
+static int64_t g_double_releases = 0;
+EXPORT int64_t test_plugin_releases(void) { return g_releases; }
+EXPORT int64_t test_plugin_double_releases(void) { return g_double_releases; }
+
+static void release_udf(CaScalarUdf* self) {
+  if (self->release == NULL) ++g_double_releases;
+  ++g_releases;
+  self->release = NULL;
+}
 
 static const char* const kAddOneAliases[] = {"plus_one"};
 
@@ -150,6 +161,7 @@ static void fill_udf(CaScalarUdf* u, const char* name, intptr_t kind) {
 }
 
 static void release_bundle(CaUdfBundle* bundle) {
+  ++g_releases;
   free(bundle->scalar);
   bundle->release = NULL;
 }
@@ -170,6 +182,9 @@ static int udf_bundle_with_options(const char* options_json, CaUdfBundle* out,
   fill_udf(&out->scalar[1], "fails", FAILS);
   fill_udf(&out->scalar[2], "wrong_length", WRONG_LENGTH);
   fill_udf(&out->scalar[3], "wrong_type", WRONG_TYPE);
+#ifdef TEST_NULL_INVOKE
+  out->scalar[0].invoke = NULL; /* a UDF without its function pointer */
+#endif
   out->release = release_bundle;
   return CA_OK;
 }
@@ -290,6 +305,7 @@ static int provider_scan(const CaTableProvider* self, const int32_t* projection,
 }
 
 static void provider_release(CaTableProvider* self) {
+  ++g_releases;
   free(self->private_data);
   self->release = NULL;
 }

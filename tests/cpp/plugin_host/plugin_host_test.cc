@@ -1,6 +1,8 @@
 // The plugin host against plugins built by the test suite (tests/plugins/test_plugin.c): a good
 // one, whose functions and table run in SQL like native ones, and malformed variants, each
 // refused with its own typed error before any other call.
+#include <dlfcn.h>
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -107,10 +109,38 @@ TEST_F(PluginHostTest, ScalarFunctionsRunInSqlLikeNativeOnes) {
       << bad_args.status().ToString();
 }
 
+TEST_F(PluginHostTest, EveryObjectIsReleasedExactlyOnce) {
+  using Counter = int64_t (*)();
+  void* self = nullptr;
+  Counter releases = nullptr, doubles = nullptr;
+  int64_t before = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto plugin, Plugin::Load(PluginPath("test_plugin")));
+    // A handle of our own keeps the library (and its counters) loaded after the host's goes.
+    self = dlopen(PluginPath("test_plugin").c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    ASSERT_NE(self, nullptr);
+    releases = reinterpret_cast<Counter>(dlsym(self, "test_plugin_releases"));
+    doubles = reinterpret_cast<Counter>(dlsym(self, "test_plugin_double_releases"));
+    ASSERT_NE(releases, nullptr);
+    ASSERT_NE(doubles, nullptr);
+    before = releases();
+    ASSERT_OK_AND_ASSIGN(auto session, engine::SessionContext::Make());
+    ASSERT_OK(plugin->RegisterUdfs(session.state()->registry(), "{}").status());
+    ASSERT_OK_AND_ASSIGN(auto provider, plugin->CreateTableProvider("numbers", "{}"));
+    ASSERT_OK(session.RegisterProvider("numbers", provider));
+  }                                           // the session, its functions and the provider go
+  EXPECT_EQ(releases() - before, 4 + 1 + 1);  // four functions, the bundle, the provider
+  EXPECT_EQ(doubles(), 0);
+  dlclose(self);
+}
+
 TEST_F(PluginHostTest, BundleOptionsAndCapabilitiesAreChecked) {
   ASSERT_OK_AND_ASSIGN(auto plugin, Plugin::Load(PluginPath("test_plugin")));
   auto bad = plugin->RegisterUdfs(ctx_->state()->registry(), R"({"bad": 1})");
   EXPECT_EQ(ErrorCode(bad.status()), "PLUGIN_CALL_FAILED");
+  ASSERT_OK_AND_ASSIGN(auto nullinvoke, Plugin::Load(PluginPath("test_plugin_nullinvoke")));
+  EXPECT_EQ(ErrorCode(nullinvoke->RegisterUdfs(ctx_->state()->registry(), "{}").status()),
+            "PLUGIN_INVALID_MODULE");
   ASSERT_OK_AND_ASSIGN(auto nocaps, Plugin::Load(PluginPath("test_plugin_nocaps")));
   EXPECT_EQ(ErrorCode(nocaps->RegisterUdfs(ctx_->state()->registry(), "{}").status()),
             "PLUGIN_CAPABILITY_MISSING");
