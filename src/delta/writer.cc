@@ -19,6 +19,7 @@
 #include "delta/rewrite.h"
 #include "delta/schema.h"
 #include "delta/snapshot.h"
+#include "delta/write_policy.h"
 #include "engine/session_state.h"
 
 namespace codeanatomy::delta {
@@ -120,97 +121,6 @@ Result<std::shared_ptr<const Snapshot>> LoadForRewrite(const std::string& uri,
                                                        std::optional<int64_t> read_version) {
   return Snapshot::Load(uri, read_version ? TableVersion{VersionNumber{*read_version}}
                                           : TableVersion{LatestVersion{}});
-}
-
-// Refuses tables whose protocol asks writers for what this one does not do. Writer version 2
-// (appendOnly, invariants), 3 (checkConstraints), 4 (changeDataFeed; generatedColumns only when
-// no column is generated) and 7 with the same features named.
-Status CheckWriterFeatures(const Snapshot& snap) {
-  const Protocol& p = snap.protocol();
-  const std::string& uri = snap.table_uri();
-  auto refuse = [&](const std::string& feature) {
-    return DeltaError("UNSUPPORTED_WRITER_FEATURE",
-                      "table '" + uri + "' requires writer feature '" + feature +
-                          "', which this writer does not implement",
-                      "\"table_uri\":" + JsonQuote(uri) + ",\"feature\":" + JsonQuote(feature));
-  };
-  bool generated =
-      snap.metadata().schema_string.find("delta.generationExpression") != std::string::npos;
-  if (p.min_writer_version == 7) {
-    static const std::vector<std::string> kOk = {"appendOnly", "invariants", "checkConstraints",
-                                                 "changeDataFeed", "timestampNtz"};
-    // variantType and deletionVectors bind writers only where a column is a variant or a file
-    // has a deletion vector: this writer writes neither (its rewrites drop deletion vectors).
-    bool variant = snap.metadata().schema_string.find(R"("type":"variant")") != std::string::npos;
-    for (const auto& f : p.writer_features) {
-      if (f == "variantType" && !variant) continue;
-      if (f == "deletionVectors") continue;
-      if (std::find(kOk.begin(), kOk.end(), f) == kOk.end()) return refuse(f);
-    }
-    return Status::OK();
-  }
-  if (p.min_writer_version > 4) {
-    return refuse(p.min_writer_version == 5 ? "columnMapping"
-                  : p.min_writer_version == 6
-                      ? "identityColumns"
-                      : "writer version " + std::to_string(p.min_writer_version));
-  }
-  if (p.min_writer_version == 4 && generated) return refuse("generatedColumns");
-  return Status::OK();
-}
-
-// The writer version a new table with `configuration` needs (PROTOCOL.md "Writer Version
-// Requirements").
-int64_t MinWriterVersion(const std::map<std::string, std::string>& configuration) {
-  int64_t version = 2;
-  for (const auto& [key, value] : configuration) {
-    if (key.rfind("delta.constraints.", 0) == 0) version = std::max<int64_t>(version, 3);
-    if (key == "delta.enableChangeDataFeed" &&
-        arrow::internal::AsciiEqualsCaseInsensitive(value, "true")) {
-      version = std::max<int64_t>(version, 4);
-    }
-  }
-  return version;
-}
-
-// "134217728", "128mb", "1 GiB": a size in bytes.
-Result<int64_t> ParseByteSize(const std::string& text) {
-  size_t pos = 0;
-  int64_t value = 0;
-  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-    value = value * 10 + (text[pos++] - '0');
-    if (value > (int64_t{1} << 50)) break;
-  }
-  while (pos < text.size() && text[pos] == ' ') ++pos;
-  std::string unit = arrow::internal::AsciiToLower(text.substr(pos));
-  static const std::vector<std::pair<std::string, int64_t>> kUnits = {
-      {"", 1},          {"b", 1},        {"k", 1 << 10},  {"kb", 1 << 10},
-      {"kib", 1 << 10}, {"m", 1 << 20},  {"mb", 1 << 20}, {"mib", 1 << 20},
-      {"g", 1 << 30},   {"gb", 1 << 30}, {"gib", 1 << 30}};
-  for (const auto& [name, scale] : kUnits) {
-    if (unit == name && pos > 0 && value > 0 && value <= (int64_t{1} << 40) / scale) {
-      return value * scale;
-    }
-  }
-  return DeltaError("INVALID_TABLE_PROPERTY",
-                    "delta.targetFileSize must be a positive size in bytes (e.g. 134217728 or "
-                    "128mb), not '" +
-                        text + "'",
-                    "\"property\":\"delta.targetFileSize\"");
-}
-
-bool HasInvariants(const arrow::FieldVector& fields) {
-  for (const auto& f : fields) {
-    if (f->metadata() && f->metadata()->Contains("delta.invariants")) return true;
-    if (HasInvariants(f->type()->fields())) return true;
-  }
-  return false;
-}
-
-bool ChangeDataFeedEnabled(const Metadata& m) {
-  auto it = m.configuration.find("delta.enableChangeDataFeed");
-  return it != m.configuration.end() &&
-         arrow::internal::AsciiEqualsCaseInsensitive(it->second, "true");
 }
 
 // `table`'s rows as columns of `schema` (by name; columns it lacks are NULL), plus

@@ -15,6 +15,7 @@
 #include <arrow/io/interfaces.h>
 #include <arrow/util/config.h>
 #include <arrow/util/utf8.h>
+#include "plugin_host/plugin_values.h"
 
 namespace codeanatomy::plugin_host {
 
@@ -34,87 +35,6 @@ const std::vector<std::pair<uint64_t, const char*>>& CapabilityNames() {
       {CA_CAP_WINDOW_UDF, "window_udf"},
       {CA_CAP_TABLE_FUNCTION, "table_function"}};
   return kNames;
-}
-
-// A string from the plugin: non-null, valid UTF-8, at most 4 KiB.
-Result<std::string> PluginString(const char* s, const std::string& path, const char* what) {
-  arrow::util::InitializeUTF8();  // ValidateUTF8's tables (idempotent)
-  if (s == nullptr) {
-    return PluginError("PLUGIN_INVALID_MANIFEST", path, std::string(what) + " is NULL");
-  }
-  size_t n = strnlen(s, 4096);
-  if (n == 4096) {
-    return PluginError("PLUGIN_INVALID_MANIFEST", path, std::string(what) + " is too long");
-  }
-  if (!arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(s), static_cast<int64_t>(n))) {
-    return PluginError("PLUGIN_INVALID_MANIFEST", path, std::string(what) + " is not valid UTF-8");
-  }
-  return std::string(s, n);
-}
-
-Result<std::vector<std::string>> PluginStrings(const char* const* list, uint64_t n,
-                                               const std::string& path, const char* what) {
-  std::vector<std::string> out;
-  if (n > 0 && list == nullptr) {
-    return PluginError("PLUGIN_INVALID_MANIFEST", path,
-                       std::string(what) + " has " + std::to_string(n) + " entries but is NULL");
-  }
-  if (n > 100000) {
-    return PluginError("PLUGIN_INVALID_MANIFEST", path, std::string(what) + " is too long");
-  }
-  for (uint64_t i = 0; i < n; ++i) {
-    CA_ASSIGN_OR_RAISE(auto s, PluginString(list[i], path, what));
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-// A failed plugin call: its code and message.
-Status CallFailed(const std::string& path, const std::string& what, const CaPluginError& error) {
-  std::string message(error.message, strnlen(error.message, sizeof(error.message)));
-  if (!arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(message.data()),
-                                 static_cast<int64_t>(message.size()))) {
-    message = "(message is not valid UTF-8)";
-  }
-  std::string details =
-      "{\"path\":" + JsonQuote(path) + ",\"plugin_code\":" + std::to_string(error.code) + "}";
-  // A plugin built on the core reports "[stage/CODE] message": its error stays typed as it
-  // would be natively (stage and code are identifiers: letters, digits, '_').
-  auto ident = [](std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    });
-  };
-  if (message.size() > 4 && message[0] == '[') {
-    size_t slash = message.find('/');
-    size_t close = message.find("] ");
-    if (slash != std::string::npos && close != std::string::npos && slash < close) {
-      std::string stage = message.substr(1, slash - 1);
-      std::string code = message.substr(slash + 1, close - slash - 1);
-      if (ident(stage) && ident(code)) {
-        std::string text = message.substr(close + 2);
-        if (size_t sep = text.find('\x1e'); sep != std::string::npos) {
-          auto parsed = JsonValue::Parse(text.substr(sep + 1));
-          text.resize(sep);
-          if (parsed.ok() && parsed->is_object()) {
-            parsed->Set("path", path);
-            details = parsed->ToJson();
-          }
-        }
-        return EngineError(arrow::StatusCode::Invalid, stage, code, std::move(text),
-                           std::move(details));
-      }
-    }
-  }
-  return EngineError(arrow::StatusCode::Invalid, kStage, "PLUGIN_CALL_FAILED",
-                     what + " failed in plugin '" + path + "': " + message, std::move(details));
-}
-
-CaPluginError NewError() {
-  CaPluginError e;
-  e.code = CA_OK;
-  e.message[0] = '\0';
-  return e;
 }
 
 // ---- scalar functions through the ABI ----
