@@ -61,5 +61,6 @@ void BindDelta(nb::module_& m);
 void BindDeltaWrite(nb::module_& m);
 void BindFunctions(nb::module_& m);
 void BindPlugins(nb::module_& m);
+void BindTableFunctions(nb::module_& m);
 
 }  // namespace codeanatomy::bindings

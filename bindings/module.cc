@@ -20,4 +20,5 @@ NB_MODULE(_native, m) {
   BindDeltaWrite(m);
   BindFunctions(m);
   BindPlugins(m);
+  BindTableFunctions(m);
 }

@@ -8,6 +8,7 @@
 
 #include "bindings/bindings.h"
 #include "engine/session_context.h"
+#include "plugin_host/plugin_descriptors.h"
 #include "plugin_host/plugin_host.h"
 
 namespace codeanatomy::bindings {
@@ -34,9 +35,46 @@ const PluginPtr& FromCapsule(nb::handle capsule) {
   return *plugin;
 }
 
+constexpr const char* kProviderCapsuleName = "codeanatomy.table_provider";
+
+using ProviderPtr = std::shared_ptr<engine::TableProvider>;
+
+const ProviderPtr& ProviderFromCapsule(nb::handle capsule) {
+  const char* name =
+      PyCapsule_CheckExact(capsule.ptr()) ? PyCapsule_GetName(capsule.ptr()) : nullptr;
+  if (name == nullptr || std::string_view(name) != kProviderCapsuleName) {
+    PyErr_Clear();
+    throw nb::type_error(
+        "expected a table provider capsule from SessionContext.create_plugin_table_provider");
+  }
+  auto* provider =
+      static_cast<ProviderPtr*>(PyCapsule_GetPointer(capsule.ptr(), kProviderCapsuleName));
+  if (provider == nullptr) throw nb::python_error();
+  return *provider;
+}
+
 }  // namespace
 
 void BindPlugins(nb::module_& m) {
+  m.def("create_plugin_table_provider",
+        [](nb::handle capsule, const std::string& provider_name, const std::string& options_json) {
+          const PluginPtr& plugin = FromCapsule(capsule);
+          auto provider = Unwrap(
+              WithoutGil([&] { return plugin->CreateTableProvider(provider_name, options_json); }));
+          auto* holder = new ProviderPtr(std::move(provider));
+          PyObject* out = PyCapsule_New(holder, kProviderCapsuleName, [](PyObject* self) {
+            delete static_cast<ProviderPtr*>(PyCapsule_GetPointer(self, kProviderCapsuleName));
+          });
+          if (out == nullptr) {
+            delete holder;
+            throw nb::python_error();
+          }
+          return nb::steal<nb::object>(out);
+        });
+  m.def("register_provider_capsule",
+        [](engine::SessionContext& ctx, const std::string& table_name, nb::handle capsule) {
+          Check(ctx.RegisterProvider(table_name, ProviderFromCapsule(capsule)));
+        });
   m.def("plugin_load", [](const std::string& path) {
     auto plugin = Unwrap(WithoutGil([&] { return plugin_host::Plugin::Load(path); }));
     auto* holder = new PluginPtr(std::move(plugin));
@@ -62,12 +100,16 @@ void BindPlugins(nb::module_& m) {
     return out;
   });
   m.def("plugin_path", [](nb::handle capsule) { return FromCapsule(capsule)->path(); });
-  m.def("register_plugin_udfs",
-        [](engine::SessionContext& ctx, nb::handle capsule, const std::string& options_json) {
-          const PluginPtr& plugin = FromCapsule(capsule);
-          return Unwrap(WithoutGil(
-              [&] { return plugin->RegisterUdfs(ctx.state()->registry(), options_json); }));
-        });
+  m.def("register_plugin_udfs", [](engine::SessionContext& ctx, nb::handle capsule,
+                                   const std::string& options_json) {
+    const PluginPtr& plugin = FromCapsule(capsule);
+    return Unwrap(WithoutGil([&]() -> Result<std::vector<std::string>> {
+      CA_ASSIGN_OR_RAISE(auto names, plugin->RegisterUdfs(ctx.state()->registry(), options_json));
+      CA_RETURN_NOT_OK(
+          plugin_host::RecordPluginFunctions(*plugin, ctx.state().get(), options_json));
+      return names;
+    }));
+  });
   m.def("register_plugin_table_provider",
         [](engine::SessionContext& ctx, nb::handle capsule, const std::string& table_name,
            const std::string& provider_name, const std::string& options_json) {

@@ -1,4 +1,5 @@
-/* codeanatomy plugin ABI, version 1.0.
+/* codeanatomy plugin ABI, version 1.1 (1.1 appended: CaScalarUdf.return_type_with_constants and
+ * descriptor_json on aggregate, window and table functions).
  *
  * A plugin is a shared library exporting one symbol, CA_PLUGIN_ENTRY_SYMBOL, of type
  * CaPluginEntryFn. Everything crossing this boundary is plain C: the structs below, function
@@ -81,7 +82,7 @@ struct ArrowArrayStream {
 /* ---- versions and identity ---- */
 
 #define CA_PLUGIN_ABI_MAJOR 1
-#define CA_PLUGIN_ABI_MINOR 0
+#define CA_PLUGIN_ABI_MINOR 1
 /* The one symbol a plugin exports. */
 #define CA_PLUGIN_ENTRY_SYMBOL "codeanatomy_plugin_entry"
 
@@ -141,7 +142,7 @@ typedef struct CaScalarUdf {
   uint64_t n_parameter_names;
   int32_t volatility; /* a CaVolatility */
   /* A JSON object describing the function for registry snapshots (signatures, return_type,
-   * doc, config_keys, ...; shared/CONTRACTS.md §5); may be NULL. */
+   * doc, config_defaults, ...; shared/CONTRACTS.md §5); may be NULL. */
   const char* descriptor_json;
   /* The result type for these argument types (n_args schemas); writes `out` (owned by the
    * host afterwards). Fails with CA_ERR_INVALID_ARGUMENT when the types are not accepted.
@@ -159,6 +160,16 @@ typedef struct CaScalarUdf {
                 struct ArrowArray* out, CaPluginError* error);
   void (*release)(struct CaScalarUdf* self);
   void* private_data;
+  /* ---- 1.1 ---- */
+  /* May be NULL. Like return_type, for functions whose result type depends on more than the
+   * argument types: constants[i] is argument i's value when it is a constant (a one-row array,
+   * borrowed) or NULL, and arg_types[i] carries the metadata of argument i's field (when it is
+   * a column that has any). When set, the host calls it instead of return_type, and invoke's
+   * arg_types carry the same metadata. */
+  int (*return_type_with_constants)(const struct CaScalarUdf* self,
+                                    struct ArrowSchema* const* arg_types,
+                                    struct ArrowArray* const* constants, int64_t n_args,
+                                    struct ArrowSchema* out, CaPluginError* error);
 } CaScalarUdf;
 
 /* ---- aggregate functions ---- */
@@ -201,6 +212,10 @@ typedef struct CaAggregateUdf {
                          CaAccumulator* out, CaPluginError* error);
   void (*release)(struct CaAggregateUdf* self);
   void* private_data;
+  /* ---- 1.1 ---- */
+  /* A JSON object describing the function for registry snapshots, as CaScalarUdf's; may be
+   * NULL. */
+  const char* descriptor_json;
 } CaAggregateUdf;
 
 /* ---- window functions ---- */
@@ -224,6 +239,10 @@ typedef struct CaWindowUdf {
                             CaPluginError* error);
   void (*release)(struct CaWindowUdf* self);
   void* private_data;
+  /* ---- 1.1 ---- */
+  /* A JSON object describing the function for registry snapshots, as CaScalarUdf's; may be
+   * NULL. */
+  const char* descriptor_json;
 } CaWindowUdf;
 
 /* ---- table providers ---- */
@@ -262,6 +281,9 @@ typedef struct CaTableFunction {
               CaPluginError* error);
   void (*release)(struct CaTableFunction* self);
   void* private_data;
+  /* ---- 1.1 ---- */
+  /* A JSON object describing the function for registry snapshots; may be NULL. */
+  const char* descriptor_json;
 } CaTableFunction;
 
 /* The functions a plugin installs: the host releases each entry it takes, then the bundle
@@ -312,6 +334,16 @@ typedef struct CaPluginModule {
 
 /* The entry symbol's type: returns the module (static storage; never NULL for a valid plugin). */
 typedef const CaPluginModule* (*CaPluginEntryFn)(void);
+
+/* The sizes of structs that grew, as ABI 1.0 defined them: a host accepts a struct_size of at
+ * least these and reads the later members only when struct_size covers them. */
+#define CA_SCALAR_UDF_SIZE_1_0 offsetof(CaScalarUdf, return_type_with_constants)
+#define CA_AGGREGATE_UDF_SIZE_1_0 offsetof(CaAggregateUdf, descriptor_json)
+#define CA_WINDOW_UDF_SIZE_1_0 offsetof(CaWindowUdf, descriptor_json)
+#define CA_TABLE_FUNCTION_SIZE_1_0 offsetof(CaTableFunction, descriptor_json)
+/* True when a struct of size `struct_size` has `member` (a later minor's member). */
+#define CA_HAS_MEMBER(type, struct_size, member) \
+  ((struct_size) >= offsetof(type, member) + sizeof(((type*)0)->member))
 
 #ifdef __cplusplus
 }

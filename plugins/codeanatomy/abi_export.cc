@@ -5,11 +5,16 @@
 
 #include <arrow/acero/exec_plan.h>
 #include <arrow/c/bridge.h>
+#include <arrow/compute/expression.h>
 #include <arrow/compute/registry.h>
+
+#include "plugin_host/plugin_filters.h"
 
 namespace codeanatomy::plugin {
 
 namespace {
+
+namespace cp = arrow::compute;
 
 struct ProviderData {
   std::shared_ptr<engine::TableProvider> provider;
@@ -44,8 +49,10 @@ class LimitedReader : public arrow::RecordBatchReader {
 
 Result<std::shared_ptr<arrow::RecordBatchReader>> ScanReader(const engine::TableProvider& p,
                                                              const int32_t* projection,
-                                                             int64_t n_projection, int64_t limit) {
+                                                             int64_t n_projection, int64_t limit,
+                                                             cp::Expression filter) {
   engine::ScanRequest request;
+  request.filter = std::move(filter);
   const int width = p.schema()->num_fields();
   if (projection == nullptr) {
     for (int i = 0; i < width; ++i) request.columns.push_back(i);
@@ -80,10 +87,32 @@ int Scan(const CaTableProvider* self, const int32_t* projection, int64_t n_proje
          const uint8_t* filters, int64_t filters_size, int64_t limit, ArrowArrayStream* out,
          CaPluginError* error) {
   return Guarded(error, [&]() -> int {
-    // Filters are unsupported (supports_filters is NULL): the host filters what comes back.
-    auto reader = ScanReader(Provider(self), projection, n_projection, limit);
+    // The filters prune files (a hint, as for a native scan); the host filters what comes back.
+    auto decoded = plugin_host::DeserializeFilters(filters, filters_size, Provider(self).schema());
+    if (!decoded.ok()) return SetError(decoded.status(), error);
+    cp::Expression filter = cp::literal(true);
+    for (auto& f : *decoded) filter = cp::and_(std::move(filter), std::move(f));
+    auto reader = ScanReader(Provider(self), projection, n_projection, limit, std::move(filter));
     if (!reader.ok()) return SetError(reader.status(), error);
     return SetError(arrow::ExportRecordBatchReader(*reader, out), error);
+  });
+}
+
+// Every filter Substrait brings is taken as a pruning hint (inexact): the host re-applies it.
+int SupportsFilters(const CaTableProvider* self, const uint8_t* substrait, int64_t substrait_size,
+                    int64_t n_filters, int32_t* support, CaPluginError* error) {
+  return Guarded(error, [&]() -> int {
+    auto decoded =
+        plugin_host::DeserializeFilters(substrait, substrait_size, Provider(self).schema());
+    if (!decoded.ok()) return SetError(decoded.status(), error);
+    if (static_cast<int64_t>(decoded->size()) != n_filters) {
+      return SetError(
+          ArgumentError("supports_filters: " + std::to_string(n_filters) + " filters announced, " +
+                        std::to_string(decoded->size()) + " given"),
+          error);
+    }
+    for (int64_t i = 0; i < n_filters; ++i) support[i] = CA_FILTER_INEXACT;
+    return CA_OK;
   });
 }
 
@@ -119,7 +148,7 @@ void ExportTableProvider(std::shared_ptr<engine::TableProvider> provider, CaTabl
   std::memset(out, 0, sizeof(*out));
   out->struct_size = sizeof(CaTableProvider);
   out->schema = Schema;
-  out->supports_filters = nullptr;
+  out->supports_filters = SupportsFilters;
   out->scan = Scan;
   out->release = Release;
   out->private_data = new ProviderData{std::move(provider)};

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <vector>
 
 #include <arrow/array/util.h>
 #include <arrow/c/bridge.h>
@@ -13,7 +14,11 @@
 #include <arrow/compute/registry.h>
 
 #include "abi_export.h"
+#include "aggregate_export.h"
+#include "engine/bind_time_arguments.h"
 #include "functions/functions.h"
+#include "functions/registry_snapshot.h"
+#include "window_export.h"
 
 namespace codeanatomy::plugin {
 
@@ -38,9 +43,51 @@ const UdfData& Data(const CaScalarUdf* self) {
   return *static_cast<const UdfData*>(self->private_data);
 }
 
-Result<arrow::Datum> Call(const UdfData& d, std::vector<arrow::Datum> args) {
+Result<arrow::Datum> Call(const UdfData& d, std::vector<arrow::Datum> args,
+                          const cp::FunctionOptions* options = nullptr) {
   cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, d.bundle->registry.get());
-  return cp::CallFunction(d.descriptor->name, args, nullptr, &ctx);
+  return cp::CallFunction(d.descriptor->name, args, options, &ctx);
+}
+
+// Whether the core function reads its call's constants and field metadata (struct_pick,
+// arrow_metadata): exported with return_type_with_constants.
+bool WantsConstants(const UdfData& d) {
+  auto fn = d.bundle->registry->GetFunction(d.descriptor->name);
+  return fn.ok() && engine::WantsBindTimeArguments(**fn);
+}
+
+// The result type given the constants (one-row arrays, borrowed; NULL where not constant) and
+// the metadata the argument schemas carry.
+int ReturnTypeWithConstants(const CaScalarUdf* self, ArrowSchema* const* arg_types,
+                            ArrowArray* const* constants, int64_t n_args, ArrowSchema* out,
+                            CaPluginError* error) {
+  return Guarded(error, [&]() -> int {
+    std::vector<arrow::Datum> args;
+    engine::BindTimeArguments bound;
+    for (int64_t i = 0; i < n_args; ++i) {
+      auto field = arrow::ImportField(arg_types[i]);
+      if (!field.ok()) return SetError(field.status(), error);
+      bound.metadata.push_back((*field)->metadata());
+      std::shared_ptr<arrow::Scalar> constant;
+      if (constants[i] != nullptr) {
+        // Borrowed: import a copy of the struct with a no-op release, so the host's stays.
+        ArrowArray view = *constants[i];
+        view.release = [](ArrowArray* a) { a->release = nullptr; };
+        auto array = arrow::ImportArray(&view, (*field)->type());
+        if (!array.ok()) return SetError(array.status(), error);
+        auto scalar = (*array)->GetScalar(0);
+        if (!scalar.ok()) return SetError(scalar.status(), error);
+        constant = *scalar;
+      }
+      bound.constants.push_back(std::move(constant));
+      auto empty = arrow::MakeEmptyArray((*field)->type());
+      if (!empty.ok()) return SetError(empty.status(), error);
+      args.emplace_back(*empty);
+    }
+    auto result = Call(Data(self), std::move(args), &bound);
+    if (!result.ok()) return SetError(result.status(), error);
+    return SetError(arrow::ExportType(*result->type(), out), error);
+  });
 }
 
 int ReturnType(const CaScalarUdf* self, ArrowSchema* const* arg_types, int64_t n_args,
@@ -65,21 +112,29 @@ int Invoke(const CaScalarUdf* self, ArrowSchema* const* arg_types, ArrowArray* c
            int64_t n_args, int64_t num_rows, ArrowArray* out, CaPluginError* error) {
   return Guarded(error, [&]() -> int {
     std::vector<arrow::Datum> values;
+    engine::BindTimeArguments bound;  // for functions that read constants and metadata
     for (int64_t i = 0; i < n_args; ++i) {
       // Arguments are moved into the call: importing takes them.
-      auto type = arrow::ImportType(arg_types[i]);
-      if (!type.ok()) return SetError(type.status(), error);
-      auto array = arrow::ImportArray(args[i], *type);
+      auto field = arrow::ImportField(arg_types[i]);
+      if (!field.ok()) return SetError(field.status(), error);
+      bound.metadata.push_back((*field)->metadata());
+      auto array = arrow::ImportArray(args[i], (*field)->type());
       if (!array.ok()) return SetError(array.status(), error);
-      if ((*array)->length() == 1 && num_rows != 1) {  // a constant argument
+      std::shared_ptr<arrow::Scalar> constant;
+      if ((*array)->length() == 1) {  // a constant argument (or a one-row batch)
         auto scalar = (*array)->GetScalar(0);
         if (!scalar.ok()) return SetError(scalar.status(), error);
-        values.emplace_back(*scalar);
+        constant = *scalar;
+      }
+      bound.constants.push_back(constant);
+      if (constant != nullptr && num_rows != 1) {
+        values.emplace_back(constant);
       } else {
         values.emplace_back(*array);
       }
     }
-    auto result = Call(Data(self), std::move(values));
+    const UdfData& d = Data(self);
+    auto result = Call(d, std::move(values), WantsConstants(d) ? &bound : nullptr);
     if (!result.ok()) return SetError(result.status(), error);
     std::shared_ptr<arrow::Array> array;
     if (result->is_scalar()) {
@@ -106,6 +161,8 @@ void ReleaseBundle(CaUdfBundle* bundle) {
   }
   delete[] bundle->scalar;
   bundle->scalar = nullptr;
+  ReleaseAggregateFunctions(bundle);
+  ReleaseWindowFunctions(bundle);
   bundle->release = nullptr;
 }
 
@@ -154,7 +211,9 @@ Result<functions::FunctionConfig> ParseOptions(const char* options_json) {
 const std::vector<const char*>& ExportedFunctionNames() {
   static const std::vector<const char*> names = [] {
     std::vector<const char*> out;
-    for (const auto& d : functions::CodeanatomyFunctions()) out.push_back(d.name.c_str());
+    for (const auto& d : functions::CodeanatomyFunctions()) {
+      if (d.kind == "scalar") out.push_back(d.name.c_str());
+    }
     return out;
   }();
   return names;
@@ -169,7 +228,14 @@ int ExportFunctionBundle(const char* options_json, CaUdfBundle* out, CaPluginErr
     bundle->registry = cp::FunctionRegistry::Make(cp::GetFunctionRegistry());
     Status installed = functions::InstallCodeanatomyFunctions(bundle->registry.get(), *config);
     if (!installed.ok()) return SetError(installed, error);
-    const auto& descriptors = functions::CodeanatomyFunctions();
+    // The scalar functions of the bundle (aggregates and windows are exported apart).
+    static const auto descriptors = [] {
+      std::vector<functions::FunctionDescriptor> scalar;
+      for (const auto& d : functions::CodeanatomyFunctions()) {
+        if (d.kind == "scalar") scalar.push_back(d);
+      }
+      return scalar;
+    }();
     out->struct_size = sizeof(CaUdfBundle);
     out->n_scalar = descriptors.size();
     out->scalar = new CaScalarUdf[descriptors.size()];
@@ -180,8 +246,7 @@ int ExportFunctionBundle(const char* options_json, CaUdfBundle* out, CaPluginErr
       for (const auto& p : descriptors[i].parameter_names) {
         data->parameter_names.push_back(p.c_str());
       }
-      data->descriptor_json =
-          functions::FunctionDescriptorsToJson({descriptors[i]}).array_value()[0].ToJson();
+      data->descriptor_json = functions::DescriptorJson(descriptors[i], *config).ToJson();
       CaScalarUdf& u = out->scalar[i];
       std::memset(&u, 0, sizeof(u));
       u.struct_size = sizeof(CaScalarUdf);
@@ -193,10 +258,13 @@ int ExportFunctionBundle(const char* options_json, CaUdfBundle* out, CaPluginErr
       u.volatility = CA_VOLATILITY_IMMUTABLE;
       u.descriptor_json = data->descriptor_json.c_str();
       u.return_type = ReturnType;
+      if (WantsConstants(*data)) u.return_type_with_constants = ReturnTypeWithConstants;
       u.invoke = Invoke;
       u.release = ReleaseUdf;
       u.private_data = data;
     }
+    ExportAggregateFunctions(out, *config);
+    ExportWindowFunctions(out, *config);
     return CA_OK;
   });
 }

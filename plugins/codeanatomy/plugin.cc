@@ -8,10 +8,12 @@
 #include <arrow/util/config.h>
 
 #include "abi_export.h"
+#include "aggregate_export.h"
 #include "codeanatomy/plugin_abi.h"
 #include "delta/provider_options.h"
 #include "engine/session_state.h"
 #include "function_export.h"
+#include "window_export.h"
 
 namespace codeanatomy::plugin {
 namespace {
@@ -28,7 +30,7 @@ const CaPluginManifest kManifest = {
     "codeanatomy",
     "0.1.0",
     CODEANATOMY_PLUGIN_BUILD_ID,
-    CA_CAP_TABLE_PROVIDER | CA_CAP_SCALAR_UDF,
+    CA_CAP_TABLE_PROVIDER | CA_CAP_SCALAR_UDF | CA_CAP_AGGREGATE_UDF | CA_CAP_WINDOW_UDF,
     kFeatures,
     3,
 };
@@ -42,10 +44,10 @@ const CaPluginExports* Exports() {
       2,
       ExportedFunctionNames().data(),
       ExportedFunctionNames().size(),
-      nullptr,
-      0,
-      nullptr,
-      0,
+      ExportedAggregateFunctionNames().data(),
+      ExportedAggregateFunctionNames().size(),
+      ExportedWindowFunctionNames().data(),
+      ExportedWindowFunctionNames().size(),
       nullptr,
       0,
   };

@@ -3,6 +3,9 @@ Apache Arrow and stored as Delta Lake tables."""
 
 from __future__ import annotations
 
+import json as _json
+from typing import Any
+
 import pyarrow as _pa  # loads the wheel's Arrow C++ before our module links to it
 
 from . import _native, functions, plugins
@@ -38,6 +41,25 @@ def clear_spans() -> None:
     _native.clear_spans()
 
 
+def registry_snapshot(ctx: SessionContext) -> dict[str, Any]:
+    """What ``ctx`` has installed, as data (shared/CONTRACTS.md §5): the sorted canonical names
+    per kind (``scalar``, ``aggregate``, ``window``, ``table``), ``aliases`` (alias -> name),
+    ``parameter_names``, ``volatility``, ``signatures``, ``variadic``, ``return_types`` and
+    ``config_defaults`` by name, a layout ``version``, ``names_hash`` (BLAKE2b-128 hex over the
+    sorted names, each followed by a NUL byte) and ``snapshot_hash`` (BLAKE2b-256 hex of the
+    canonical JSON of the rest). Functions come from :meth:`SessionContext.install_codeanatomy_udfs`
+    and from plugins (:meth:`SessionContext.register_plugin_udfs`); the first-party plugin's
+    snapshot equals the native one. Taking a snapshot installs nothing."""
+    return _json.loads(_native.registry_snapshot_json(ctx._ctx))
+
+
+def capabilities_snapshot() -> dict[str, Any]:
+    """What this build offers: engine and Arrow versions, the plugin ABI major/minor, Delta
+    protocol support (reader/writer versions and features), the native bundle's function counts
+    by kind, the table providers and the available features."""
+    return _json.loads(_native.capabilities_snapshot_json())
+
+
 __all__ = [
     "DataFrame",
     "EngineExecutionError",
@@ -46,6 +68,7 @@ __all__ = [
     "SessionFactory",
     "SortExpr",
     "arrow_stream_to_batches",
+    "capabilities_snapshot",
     "clear_spans",
     "col",
     "enable_tracing",
@@ -53,6 +76,7 @@ __all__ = [
     "export_otlp_json",
     "functions",
     "plugins",
+    "registry_snapshot",
     "lit",
     "when",
 ]

@@ -108,7 +108,8 @@ class SessionContext:
 
     def register_plugin_udfs(self, plugin: Any, options: dict[str, Any] | None = None) -> list[str]:
         """Installs a plugin's functions (its ``udf_bundle_with_options(options)``) in this
-        session; they work in SQL and DataFrames like native ones. Returns their names."""
+        session; they work in SQL and DataFrames like native ones (a window function shadows
+        the built-in of its name). Returns their names, scalar then window."""
         import json
 
         return _native.register_plugin_udfs(self._ctx, plugin, json.dumps(options or {}))
@@ -122,6 +123,27 @@ class SessionContext:
         _native.register_plugin_table_provider(self._ctx, plugin, name, provider,
                                                json.dumps(options or {}))
 
+    def register_plugin_table_providers(self, plugin: Any,
+                                        table_names: dict[str, str] | list[str],
+                                        options: dict[str, Any] | None = None) -> None:
+        """Registers several of the plugin's providers at once: ``table_names`` maps table
+        names to exported provider names (a list registers each provider under its own name),
+        each made from ``options``."""
+        if isinstance(table_names, list):
+            table_names = {p: p for p in table_names}
+        for table, provider in table_names.items():
+            self.register_plugin_table_provider(table, plugin, provider, options)
+
+    def create_plugin_table_provider(self, plugin: Any, provider: str,
+                                     options: dict[str, Any] | None = None) -> Any:
+        """The plugin's exported provider ``provider`` made from ``options``, unregistered: a
+        PyCapsule named ``codeanatomy.table_provider`` to pass to
+        :meth:`register_table_provider` (in this or any session; the plugin stays loaded while
+        the provider lives)."""
+        import json
+
+        return _native.create_plugin_table_provider(plugin, provider, json.dumps(options or {}))
+
     def register_plugin(self, plugin: Any, options: dict[str, Any] | None = None,
                         table_names: dict[str, str] | list[str] | None = None) -> list[str]:
         """Installs the plugin's functions (when it has any) and registers its table providers:
@@ -132,16 +154,18 @@ class SessionContext:
 
         exports = plugin_exports(plugin)
         names: list[str] = []
-        if exports["scalar_functions"]:
+        if exports["scalar_functions"] or exports["window_functions"]:
             names = self.register_plugin_udfs(plugin, options)
         if isinstance(table_names, list):
             table_names = {p: p for p in table_names}
-        for table, provider in (table_names or {}).items():
-            self.register_plugin_table_provider(table, plugin, provider)
+        self.register_plugin_table_providers(plugin, table_names or {})
         return names
 
-    def register_table_provider(self, name: str, kind: str, options: dict[str, Any]) -> None:
-        """Registers a table provider from its options (shared/CONTRACTS.md §4): ``"delta"``
+    def register_table_provider(self, name: str, kind: Any,
+                                options: dict[str, Any] | None = None) -> None:
+        """Registers a table provider: a provider capsule (from
+        :meth:`create_plugin_table_provider`) as it is, or one made from its options
+        (shared/CONTRACTS.md §4): ``"delta"``
         ``{table_uri, version?, timestamp?, scan_config{scan_config_version: 1,
         file_column_name?, enable_parquet_pushdown, ...}, gate?, files?}`` or ``"delta_cdf"``
         ``{table_uri, starting_version?, ending_version?, starting_timestamp?,
@@ -149,7 +173,12 @@ class SessionContext:
         field."""
         import json
 
-        _native.register_table_provider(self._ctx, name, kind, json.dumps(options))
+        if not isinstance(kind, str):
+            if options is not None:
+                raise ValueError("options apply to a provider kind, not to a provider capsule")
+            _native.register_provider_capsule(self._ctx, name, kind)
+            return
+        _native.register_table_provider(self._ctx, name, kind, json.dumps(options or {}))
 
     def deregister(self, name: str) -> None:
         self._ctx.deregister(name)
@@ -160,6 +189,30 @@ class SessionContext:
 
     def table(self, name: str) -> DataFrame:
         return DataFrame(self._ctx.table(name))
+
+    def table_function(self, name: str, *args: Any) -> DataFrame:
+        """A DataFrame over table function ``name`` called with ``args`` (the same call as
+        ``SELECT * FROM name(args...)`` in SQL; names are case-insensitive). Arguments are
+        Python values (``str``, ``int``, ``bool``, ``float``, ``None``, paths) or pyarrow
+        scalars; ``None`` leaves an optional parameter out. The codeanatomy bundle
+        (:meth:`install_codeanatomy_udfs`) provides ``read_delta(uri[, version])``,
+        ``read_delta_cdf(uri, starting_version[, ending_version[, allow_out_of_range]])``,
+        ``delta_snapshot(uri[, version])`` and ``delta_add_actions(uri[, version])``.
+        An unknown name, a wrong number or type of arguments raise
+        :class:`EngineExecutionError` (``UNKNOWN_TABLE_FUNCTION``, ``WRONG_ARITY``,
+        ``INVALID_TABLE_FUNCTION_ARGUMENT``); the function's own failures keep their stage
+        and code (a missing Delta table: stage ``delta``)."""
+        arrays = []
+        for arg in args:
+            if isinstance(arg, pa.Scalar):
+                arrays.append(pa.array([arg.as_py()], type=arg.type))
+            elif isinstance(arg, os.PathLike):
+                arrays.append(pa.array([os.fspath(arg)]))
+            elif arg is None:
+                arrays.append(pa.nulls(1))
+            else:
+                arrays.append(pa.array([arg]))
+        return DataFrame(_native.table_function(self._ctx, name, arrays))
 
     def schema(self, name: str) -> pa.Schema:
         return self.table(name).schema()

@@ -93,3 +93,16 @@ def nullif(a: Any, b: Any) -> Expr:
     """NULL when ``a = b``, else ``a``."""
     a = _to_expr(a)
     return when(a == _to_expr(b), lit(None)).otherwise(a)
+
+# ---- the codeanatomy bundle's aggregates (after ``install_codeanatomy_udfs()``) ----
+list_unique = _fn("list_unique")
+collect_set = _fn("collect_set")
+count_distinct_agg = _fn("count_distinct_agg")
+count_if = _fn("count_if")
+any_value_det = _fn("any_value_det")
+arg_max = _fn("arg_max")
+arg_min = _fn("arg_min")
+asof_select = _fn("asof_select")
+first_value = _fn("first_value")
+last_value = _fn("last_value")
+string_agg = _fn("string_agg")

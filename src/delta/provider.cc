@@ -83,7 +83,7 @@ Result<cp::Expression> PartitionExpression(const FileAction& f, const Snapshot& 
 Result<bool> FileMayMatch(const FileAction& f, const Snapshot& snapshot,
                           const cp::Expression& filter) {
   const auto& logical = *snapshot.schema();
-  CA_ASSIGN_OR_RAISE(auto bound, filter.Bind(logical));
+  CA_ASSIGN_OR_RAISE(auto bound, engine::PortableFilter(filter, logical).Bind(logical));
   CA_ASSIGN_OR_RAISE(auto guarantee, FileGuarantee(f, snapshot, logical));
   CA_ASSIGN_OR_RAISE(guarantee, guarantee.Bind(logical));
   CA_ASSIGN_OR_RAISE(auto simplified, cp::SimplifyWithGuarantee(bound, guarantee));
@@ -163,7 +163,7 @@ Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::Make(
 
 Result<std::vector<const FileAction*>> DeltaTableProvider::PrunedFiles(
     const cp::Expression& filter) const {
-  CA_ASSIGN_OR_RAISE(auto bound, filter.Bind(*schema_));
+  CA_ASSIGN_OR_RAISE(auto bound, engine::PortableFilter(filter, *schema_).Bind(*schema_));
   std::vector<const FileAction*> out;
   for (size_t i = 0; i < files_.size(); ++i) {
     CA_ASSIGN_OR_RAISE(auto guarantee, guarantees_[i].Bind(*schema_));
@@ -244,7 +244,9 @@ Result<ac::Declaration> DeltaTableProvider::Scan(const engine::ScanRequest& requ
   scan_options->use_threads = true;
   // The pruning filter is over logical names; with column mapping it does not apply to files.
   if (snap.column_mapping() == ColumnMappingMode::kNone && config_.enable_parquet_pushdown) {
-    CA_ASSIGN_OR_RAISE(scan_options->filter, request.filter.Bind(*dataset_schema));
+    CA_ASSIGN_OR_RAISE(
+        scan_options->filter,
+        engine::PortableFilter(request.filter, *dataset_schema).Bind(*dataset_schema));
   }
   std::vector<std::string> names;
   for (int c : request.columns) names.push_back(dataset_schema->field(c)->name());

@@ -11,6 +11,12 @@
 
 namespace codeanatomy::delta {
 
+const std::vector<std::string>& SupportedWriterFeatures() {
+  static const std::vector<std::string> kFeatures = {"appendOnly", "invariants", "checkConstraints",
+                                                     "changeDataFeed", "timestampNtz"};
+  return kFeatures;
+}
+
 // Refuses tables whose protocol asks writers for what this one does not do. Writer version 2
 // (appendOnly, invariants), 3 (checkConstraints), 4 (changeDataFeed; generatedColumns only when
 // no column is generated) and 7 with the same features named.
@@ -26,8 +32,7 @@ Status CheckWriterFeatures(const Snapshot& snap) {
   bool generated =
       snap.metadata().schema_string.find("delta.generationExpression") != std::string::npos;
   if (p.min_writer_version == 7) {
-    static const std::vector<std::string> kOk = {"appendOnly", "invariants", "checkConstraints",
-                                                 "changeDataFeed", "timestampNtz"};
+    const std::vector<std::string>& kOk = SupportedWriterFeatures();
     // variantType and deletionVectors bind writers only where a column is a variant or a file
     // has a deletion vector: this writer writes neither (its rewrites drop deletion vectors).
     bool variant = snap.metadata().schema_string.find(R"("type":"variant")") != std::string::npos;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <arrow/type.h>
 
@@ -17,6 +18,10 @@ namespace codeanatomy::delta {
 /// UNSUPPORTED_WRITER_FEATURE naming what this writer does not implement: writer versions 2-4
 /// (generated columns only when no column is generated) and 7 with the same features named.
 Status CheckWriterFeatures(const Snapshot& snap);
+
+/// Writer features (protocol writer version 7) this writer implements; variantType and
+/// deletionVectors are accepted besides on tables that use neither.
+const std::vector<std::string>& SupportedWriterFeatures();
 
 /// The writer version a new table with `configuration` needs (PROTOCOL.md "Writer Version
 /// Requirements").

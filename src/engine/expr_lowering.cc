@@ -8,6 +8,7 @@
 #include <arrow/compute/exec.h>
 #include <arrow/util/string.h>
 
+#include "engine/bind_time_arguments.h"
 #include "engine/expr.h"
 
 namespace codeanatomy::engine {
@@ -73,6 +74,16 @@ class Lowerer {
   Result<cp::Expression> Bind(cp::Expression expr, const Expr& source) {
     auto bound = expr.Bind(schema_, &ctx_);
     if (!bound.ok()) {
+      // A function's own planning error (struct_pick's FIELD_NOT_FOUND, ...) keeps its code.
+      const auto& detail = bound.status().detail();
+      if (detail != nullptr && std::string_view(detail->type_id()) == EngineErrorDetail::kTypeId) {
+        auto info = DescribeError(bound.status());
+        if (info.stage == stage::kPlanning) {
+          return PlanningError(info.code,
+                               "cannot plan expression " + ToString(source) + ": " + info.message,
+                               info.details_json);
+        }
+      }
       return PlanningError(
           "TYPE_MISMATCH",
           "cannot plan expression " + ToString(source) + ": " + bound.status().message(),
@@ -337,9 +348,29 @@ class Lowerer {
     }
     CA_RETURN_NOT_OK(CheckArity(e, *fn, n_args));
     CA_ASSIGN_OR_RAISE(auto args, LowerArgs(e.args, 0, n_args));
-    UnifyNullLiterals(&args);
+    // Arrow's kernels dispatch on exact types, so a NULL takes its typed siblings' type; a
+    // session's own functions (the bundle, plugins) accept a null-typed argument as it is.
+    if (cp::GetFunctionRegistry()->GetFunction(fname).ok()) UnifyNullLiterals(&args);
     CA_RETURN_NOT_OK(WidenForDoubleLiterals(&args));
+    if (!options && WantsBindTimeArguments(*fn)) options = BindTimeArgumentsFor(args);
     return Bind(cp::call(fname, std::move(args), std::move(options)), e);
+  }
+
+  // The constants and field metadata of a call's lowered arguments.
+  std::shared_ptr<cp::FunctionOptions> BindTimeArgumentsFor(
+      const std::vector<cp::Expression>& args) const {
+    auto out = std::make_shared<BindTimeArguments>();
+    for (const auto& a : args) {
+      const arrow::Datum* lit = a.literal();
+      out->constants.push_back(lit != nullptr && lit->is_scalar() ? lit->scalar() : nullptr);
+      std::shared_ptr<const arrow::KeyValueMetadata> metadata;
+      if (const arrow::FieldRef* ref = a.field_ref(); ref != nullptr) {
+        auto field = ref->GetOneOrNone(schema_);
+        if (field.ok() && *field != nullptr) metadata = (*field)->metadata();
+      }
+      out->metadata.push_back(std::move(metadata));
+    }
+    return out;
   }
 
   const arrow::Schema& schema_;

@@ -490,6 +490,11 @@ Result<ac::Declaration> PhysicalPlanner::PlanWindow(const PlanNode& node) {
     }
     call.param = resolved.param;
     call.default_value = resolved.default_value;
+    call.udf = resolved.udf;
+    for (const auto& a : resolved.args) {
+      CA_ASSIGN_OR_RAISE(int column, column_of(a));
+      call.args.push_back(column);
+    }
     for (const auto& p : w.partition_by) {
       CA_ASSIGN_OR_RAISE(int column, column_of(p));
       call.partition_by.push_back(column);

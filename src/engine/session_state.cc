@@ -123,6 +123,19 @@ void SessionState::AbandonExecutor() {
   NewPools();
 }
 
+Status SessionState::RegisterTableFunction(TableFunction fn) {
+  return table_functions_.Register(std::move(fn));
+}
+
+Result<std::shared_ptr<const TableFunction>> SessionState::LookupTableFunction(
+    const std::string& name) const {
+  return table_functions_.Lookup(name);
+}
+
+std::vector<std::string> SessionState::TableFunctionNames() const {
+  return table_functions_.Names();
+}
+
 void SessionState::SetOption(const std::string& key, const std::string& value) {
   std::lock_guard<std::mutex> lock(options_mutex_);
   config_.options[key] = value;

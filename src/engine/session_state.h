@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <arrow/compute/registry.h>
 #include <arrow/memory_pool.h>
@@ -16,6 +17,8 @@
 #include "engine/catalog.h"
 #include "engine/expr.h"
 #include "engine/session_config.h"
+#include "engine/table_function.h"
+#include "engine/window_udf.h"
 
 namespace codeanatomy::engine {
 
@@ -48,6 +51,25 @@ class SessionState {
   /// and the abandoned plan's buffers no longer count against later queries.
   void AbandonExecutor();
 
+  /// Registers (or replaces) a table function of this session (`FROM f(...)` in SQL).
+  Status RegisterTableFunction(TableFunction fn);
+  /// A table function by case-insensitive name; UNKNOWN_TABLE_FUNCTION suggests close names.
+  Result<std::shared_ptr<const TableFunction>> LookupTableFunction(const std::string& name) const;
+  /// The session's table function names, sorted case-insensitively.
+  std::vector<std::string> TableFunctionNames() const;
+  /// The registry itself (listings with signatures and docs).
+  const TableFunctionRegistry& table_functions() const { return table_functions_; }
+
+  /// Registers (or replaces) a window function of this session under its name and aliases;
+  /// it shadows a built-in window function of the same name in this session.
+  Status RegisterWindowUdf(std::shared_ptr<const WindowUdf> udf) {
+    return engine::RegisterWindowUdf(registry_.get(), std::move(udf));
+  }
+  /// The session's window function `name` (case-insensitive, through aliases), or null.
+  std::shared_ptr<const WindowUdf> LookupWindowUdf(const std::string& name) const {
+    return engine::LookupWindowUdf(registry_.get(), name);
+  }
+
   /// Sets a free-form option; returns nothing (command).
   void SetOption(const std::string& key, const std::string& value);
   /// The value of an option, or an error naming the unknown key (query).
@@ -68,6 +90,7 @@ class SessionState {
 
   SessionConfig config_;
   Catalog catalog_;
+  TableFunctionRegistry table_functions_;
   std::unique_ptr<arrow::compute::FunctionRegistry> registry_;
   // Buffers allocated by a query may outlive the session (a result table handed to Python
   // holds them), and each buffer frees through its pool: the pools are deliberately never

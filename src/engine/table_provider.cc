@@ -224,7 +224,7 @@ Result<ac::Declaration> ParquetTableProvider::Scan(const ScanRequest& request) {
   scan_options->dataset_schema = full;
   scan_options->batch_size = request.batch_size;
   scan_options->use_threads = true;
-  CA_ASSIGN_OR_RAISE(scan_options->filter, request.filter.Bind(*full));
+  CA_ASSIGN_OR_RAISE(scan_options->filter, PortableFilter(request.filter, *full).Bind(*full));
   std::vector<std::string> names;
   for (int c : request.columns) names.push_back(full->field(c)->name());
   CA_ASSIGN_OR_RAISE(auto projection, ds::ProjectionDescr::FromNames(names, *full));
@@ -232,6 +232,31 @@ Result<ac::Declaration> ParquetTableProvider::Scan(const ScanRequest& request) {
   ac::Declaration scan("scan", ds::ScanNodeOptions(dataset, scan_options));
   // The scan node emits the dataset schema plus augmented fields; keep what was asked for.
   return SelectColumnsDeclaration(std::move(scan), *full, request.columns);
+}
+
+namespace {
+
+void SplitConjuncts(const arrow::compute::Expression& e,
+                    std::vector<arrow::compute::Expression>* out) {
+  const auto* call = e.call();
+  if (call != nullptr && (call->function_name == "and_kleene" || call->function_name == "and")) {
+    for (const auto& a : call->arguments) SplitConjuncts(a, out);
+    return;
+  }
+  out->push_back(e);
+}
+
+}  // namespace
+
+arrow::compute::Expression PortableFilter(const arrow::compute::Expression& filter,
+                                          const arrow::Schema& schema) {
+  std::vector<arrow::compute::Expression> conjuncts;
+  SplitConjuncts(filter, &conjuncts);
+  arrow::compute::Expression out = arrow::compute::literal(true);
+  for (const auto& c : conjuncts) {
+    if (c.Bind(schema).ok()) out = arrow::compute::and_(std::move(out), c);
+  }
+  return out;
 }
 
 }  // namespace codeanatomy::engine

@@ -33,6 +33,13 @@ struct ScanRequest {
   arrow::compute::FunctionRegistry* registry = nullptr;
 };
 
+/// The conjuncts of `filter` that bind against `schema` with Arrow's own function registry,
+/// ANDed (literal true when none does). A filter hint may call session functions (the
+/// codeanatomy bundle, plugins' functions), which a provider binding with Arrow's registry
+/// cannot resolve; the engine applies the whole filter after the scan anyway.
+arrow::compute::Expression PortableFilter(const arrow::compute::Expression& filter,
+                                          const arrow::Schema& schema);
+
 /// A named source of record batches with a schema known up front.
 class TableProvider {
  public:

@@ -174,6 +174,18 @@ Status PrepareCall(const arrow::RecordBatch& input, const WindowCall& call, cp::
       CA_ASSIGN_OR_RAISE(state->valid, Allocate<uint8_t>(n, pool));
       return Status::OK();
     }
+    case WindowKind::kUdf: {
+      std::vector<std::shared_ptr<arrow::DataType>> types;
+      for (int c : call.args) {
+        state->udf_args.push_back(input.column(c));
+        types.push_back(input.column(c)->type());
+      }
+      CA_ASSIGN_OR_RAISE(auto field, call.udf->ReturnField(types));
+      state->udf_nullable = field == nullptr || field->nullable();
+      state->pool = pool;
+      CA_ASSIGN_OR_RAISE(state->ints, Allocate<int64_t>(n, pool));
+      return Status::OK();
+    }
     default: {
       CA_ASSIGN_OR_RAISE(state->ints, Allocate<int64_t>(n, pool));
       return Status::OK();
@@ -189,6 +201,7 @@ Status ComputeChunk(const Layout& layout, std::vector<CallState*> states, int64_
     for (CallState* st : states) {
       if (stop->Stopped() || !ComputePartition(layout, *st, starts[p], starts[p + 1], *stop)) {
         stop->failed = true;
+        if (Status error = stop->Error(); !error.ok()) return error;
         return stop->token.IsStopRequested() ? stop->token.Poll()
                                              : Status::Cancelled("window computation stopped");
       }
@@ -203,6 +216,9 @@ Status ComputeAll(const Layout& layout, std::vector<CallState*> states,
                   const WindowExecOptions& options) {
   StopState stop;
   stop.token = options.stop_token;
+  for (CallState* st : states) {
+    if (st->call->kind == WindowKind::kUdf) st->udf_results.assign(layout.num_partitions, nullptr);
+  }
   int capacity = options.executor ? std::max(1, options.executor->GetCapacity()) : 1;
   const int64_t min_rows = std::max<int64_t>(16 * 1024, layout.rows / (4 * capacity));
   const int64_t* starts = layout.partition_starts.data;
@@ -234,6 +250,8 @@ Status ComputeAll(const Layout& layout, std::vector<CallState*> states,
   // Tasks reference this frame: wait for every one of them, even after a failure.
   Status tasks_status = arrow::AllFinished(futures).status();
   CA_RETURN_NOT_OK(submit_status);
+  // A task's own error, not the cancellation the other tasks saw because of it.
+  if (Status error = stop.Error(); !error.ok()) return error;
   return tasks_status;
 }
 
@@ -250,6 +268,18 @@ Result<std::shared_ptr<arrow::Buffer>> Bitmap(const uint8_t* valid, int64_t n,
 Result<std::shared_ptr<arrow::Array>> Finish(CallState& st, int64_t n, cp::ExecContext* ctx) {
   const WindowCall& call = *st.call;
   auto* pool = ctx->memory_pool();
+  if (call.kind == WindowKind::kUdf) {
+    // The partitions' results in sorted order, taken back to input order.
+    std::shared_ptr<arrow::Array> sorted = st.udf_results[0];
+    if (st.udf_results.size() > 1) {
+      CA_ASSIGN_OR_RAISE(sorted, arrow::Concatenate(st.udf_results, pool));
+    }
+    auto indices =
+        arrow::MakeArray(arrow::ArrayData::Make(arrow::int64(), n, {nullptr, st.ints.buffer}, 0));
+    CA_ASSIGN_OR_RAISE(auto taken, cp::Take(arrow::Datum(sorted), arrow::Datum(indices),
+                                            cp::TakeOptions::NoBoundsCheck(), ctx));
+    return taken.make_array();
+  }
   if (IsIndexKind(call.kind)) {
     // Take the value column at the computed rows; -1 is null, -2 the lag/lead default.
     CA_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> bitmap,

@@ -39,6 +39,8 @@ struct WindowCall {
   std::vector<WindowOrderColumn> order_by;
   WindowFrame frame;  ///< effective frame (ignored by ranking functions and lag/lead)
   std::shared_ptr<arrow::DataType> type;  ///< output type
+  std::shared_ptr<const WindowUdf> udf;   ///< kUdf: the function
+  std::vector<int> args;                  ///< kUdf: input columns of its arguments
 };
 
 /// Execution settings of the window operator.

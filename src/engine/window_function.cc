@@ -150,13 +150,71 @@ Result<std::shared_ptr<arrow::DataType>> AggregateType(const WindowFunction& w, 
   }
 }
 
+/// The effective frame of `w`: its own, else the SQL default (whole partition without ORDER BY,
+/// start to current peer group with it).
+Result<WindowFrame> EffectiveFrame(const WindowFunction& w) {
+  WindowFrame frame;
+  if (w.frame) {
+    frame = *w.frame;
+  } else if (w.order_by.empty()) {
+    frame.end.kind = WindowFrameBound::Kind::kUnboundedFollowing;
+  }
+  CA_RETURN_NOT_OK(CheckFrame(w, frame));
+  return frame;
+}
+
+Status CheckKeys(const WindowFunction& w, const arrow::Schema& input, const FunctionResolver& fr) {
+  for (const auto& p : w.partition_by) {
+    CA_RETURN_NOT_OK(CheckScalar(*p, input, fr, "window PARTITION BY"));
+  }
+  for (const auto& k : w.order_by) {
+    CA_RETURN_NOT_OK(CheckScalar(*k.expr, input, fr, "window ORDER BY"));
+  }
+  return Status::OK();
+}
+
+/// A call of a session window function: every argument is a column of the operator's input;
+/// the function decides its result type (and refuses argument types) itself.
+Result<ResolvedWindowFunction> ResolveUdfCall(const WindowFunction& w, const arrow::Schema& input,
+                                              const FunctionResolver& fr,
+                                              std::shared_ptr<const WindowUdf> udf) {
+  if (w.distinct) {
+    return InvalidError(stage::kPlanning, "NOT_SUPPORTED",
+                        "not supported: DISTINCT in window function " + CallText(w),
+                        "{\"function\":" + JsonQuote(w.function) + "}");
+  }
+  CA_RETURN_NOT_OK(CheckKeys(w, input, fr));
+  ResolvedWindowFunction out;
+  out.kind = WindowKind::kUdf;
+  std::vector<std::shared_ptr<arrow::DataType>> types;
+  for (const auto& a : w.args) {
+    CA_RETURN_NOT_OK(CheckScalar(*a, input, fr, "window function argument"));
+    CA_ASSIGN_OR_RAISE(auto field, ScalarField(*a, input, fr));
+    types.push_back(field->type());
+    out.args.push_back(a);
+  }
+  CA_ASSIGN_OR_RAISE(auto result, udf->ReturnField(types));
+  if (result == nullptr) {
+    return PlanningError("INVALID_WINDOW_ARGUMENT",
+                         "window function " + udf->name() + " gave no result type",
+                         "{\"function\":" + JsonQuote(w.function) + "}");
+  }
+  CA_ASSIGN_OR_RAISE(out.frame, EffectiveFrame(w));
+  out.field = arrow::field(w.output_name, result->type(), result->nullable());
+  out.udf = std::move(udf);
+  return out;
+}
+
 }  // namespace
 
 Result<ResolvedWindowFunction> ResolveWindowFunction(const WindowFunction& w,
                                                      const arrow::Schema& input,
                                                      const FunctionResolver& fr) {
   const auto& known = KnownFunctions();
-  std::string name = AsciiToLower(w.function);
+  // A session's window function (or alias) first: it shadows the built-in of its name.
+  WindowFunctionEntry entry = ResolveWindowName(fr.registry(), w.function);
+  if (entry.udf) return ResolveUdfCall(w, input, fr, std::move(entry.udf));
+  const std::string& name = entry.target;
   auto it = known.find(name);
   if (it == known.end()) {
     std::vector<std::string> names;
@@ -184,12 +242,7 @@ Result<ResolvedWindowFunction> ResolveWindowFunction(const WindowFunction& w,
                         "not supported: DISTINCT in window function " + CallText(w),
                         "{\"function\":" + JsonQuote(w.function) + "}");
   }
-  for (const auto& p : w.partition_by) {
-    CA_RETURN_NOT_OK(CheckScalar(*p, input, fr, "window PARTITION BY"));
-  }
-  for (const auto& k : w.order_by) {
-    CA_RETURN_NOT_OK(CheckScalar(*k.expr, input, fr, "window ORDER BY"));
-  }
+  CA_RETURN_NOT_OK(CheckKeys(w, input, fr));
 
   ResolvedWindowFunction out;
   out.kind = info.kind;
@@ -277,17 +330,15 @@ Result<ResolvedWindowFunction> ResolveWindowFunction(const WindowFunction& w,
     case WindowKind::kSum:
     case WindowKind::kMin:
     case WindowKind::kMax:
-    case WindowKind::kMean:
+    case WindowKind::kMean: {
       CA_ASSIGN_OR_RAISE(type, AggregateType(w, out.kind, value_type, fr));
+      break;
+    }
+    case WindowKind::kUdf:  // resolved by ResolveUdfCall
       break;
   }
 
-  if (w.frame) {
-    out.frame = *w.frame;
-  } else if (w.order_by.empty()) {
-    out.frame.end.kind = WindowFrameBound::Kind::kUnboundedFollowing;
-  }
-  CA_RETURN_NOT_OK(CheckFrame(w, out.frame));
+  CA_ASSIGN_OR_RAISE(out.frame, EffectiveFrame(w));
   out.field = arrow::field(w.output_name, type, nullable);
   return out;
 }

@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "engine/expr.h"
 #include "engine/logical_plan.h"
+#include "engine/window_udf.h"
 
 namespace codeanatomy::engine {
 
@@ -35,6 +36,7 @@ enum class WindowKind {
   kMin,
   kMax,
   kMean,
+  kUdf,  ///< a session's WindowUdf (ResolvedWindowFunction::udf)
 };
 
 /// A window function call resolved against its input schema.
@@ -45,10 +47,14 @@ struct ResolvedWindowFunction {
   /// lag/lead default, of the value's type; null: SQL NULL
   std::shared_ptr<arrow::Scalar> default_value;
   WindowFrame frame;  ///< the effective frame: the SQL default when the call has none
-  std::shared_ptr<arrow::Field> field;  ///< output name, type and nullability
+  std::shared_ptr<arrow::Field> field;   ///< output name, type and nullability
+  std::shared_ptr<const WindowUdf> udf;  ///< kUdf: the function
+  std::vector<ExprPtr> args;             ///< kUdf: every argument, in order
 };
 
-/// Resolves `w` over `input`. Errors are planning errors: UNKNOWN_COLUMN (as ResolveColumn),
+/// Resolves `w` over `input`. A window function of the session (in `fr`'s registry, see
+/// window_udf.h) shadows the built-in of the same name; an alias registered there resolves to
+/// its target. Errors are planning errors: UNKNOWN_COLUMN (as ResolveColumn),
 /// UNKNOWN_WINDOW_FUNCTION, WRONG_ARITY, INVALID_WINDOW_ARGUMENT, INVALID_WINDOW_FRAME,
 /// TYPE_MISMATCH and NOT_SUPPORTED (DISTINCT, RANGE frames with offsets).
 Result<ResolvedWindowFunction> ResolveWindowFunction(const WindowFunction& w,

@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include <arrow/compute/api_vector.h>
+
 namespace codeanatomy::engine::internal {
 
 namespace {
@@ -201,6 +203,70 @@ bool ComputeAggregate(const Layout& layout, CallState& st, int64_t ps, int64_t p
   });
 }
 
+/// A session window function over one partition: its arguments gathered in sorted order, each
+/// row's frame (as the frame aggregates compute it) relative to the partition's start.
+Status EvaluateUdf(const Layout& layout, CallState& st, int64_t ps, int64_t pe,
+                   const std::vector<int64_t>& frame_start, const std::vector<int64_t>& frame_end) {
+  const WindowCall& call = *st.call;
+  const int64_t size = pe - ps;
+  arrow::compute::ExecContext ctx(st.pool ? st.pool : arrow::default_memory_pool());
+  std::shared_ptr<arrow::Array> indices;
+  if (layout.perm) indices = layout.perm_array->Slice(ps, size);
+  std::vector<std::shared_ptr<arrow::Array>> args;
+  for (const auto& a : st.udf_args) {
+    if (!indices) {
+      args.push_back(a->Slice(ps, size));
+      continue;
+    }
+    CA_ASSIGN_OR_RAISE(
+        auto taken,
+        arrow::compute::Take(a, indices, arrow::compute::TakeOptions::NoBoundsCheck(), &ctx));
+    args.push_back(taken.make_array());
+  }
+  CA_ASSIGN_OR_RAISE(auto result,
+                     call.udf->EvaluatePartition(args, size, frame_start.data(), frame_end.data()));
+  auto invalid = [&](const std::string& why) {
+    return InvalidError(stage::kExecution, "WINDOW_UDF_INVALID_RESULT",
+                        "window function " + call.udf->name() + " " + why,
+                        "{\"function\":" + JsonQuote(call.udf->name()) + "}");
+  };
+  if (result == nullptr) return invalid("returned no result");
+  if (result->length() != size) {
+    return invalid("returned " + std::to_string(result->length()) + " rows for a partition of " +
+                   std::to_string(size));
+  }
+  if (!result->type()->Equals(*call.type)) {
+    return invalid("returned " + result->type()->ToString() + " instead of " +
+                   call.type->ToString());
+  }
+  if (!st.udf_nullable && result->null_count() > 0) {
+    return invalid("returned nulls for a non-nullable result");
+  }
+  const int64_t* starts = layout.partition_starts.data;
+  int64_t p = std::upper_bound(starts, starts + layout.num_partitions, ps) - starts - 1;
+  st.udf_results[p] = std::move(result);
+  return Status::OK();
+}
+
+bool ComputeUdf(const Layout& layout, CallState& st, int64_t ps, int64_t pe,
+                const StopState& stop) {
+  const WindowCall& call = *st.call;
+  std::vector<int64_t> frame_start(pe - ps), frame_end(pe - ps);
+  bool done = ForEachRow(layout, ps, pe, stop, [&](int64_t i, int64_t gs, int64_t ge, int64_t) {
+    auto [lo, hi] = FrameOf(call.frame, i, ps, pe, gs, ge);
+    frame_start[i - ps] = lo - ps;
+    frame_end[i - ps] = hi - ps;
+    st.ints.data[layout.Row(i)] = i;  // the row's position among the sorted results
+  });
+  if (!done) return false;
+  Status status = EvaluateUdf(layout, st, ps, pe, frame_start, frame_end);
+  if (!status.ok()) {
+    stop.Fail(std::move(status));
+    return false;
+  }
+  return true;
+}
+
 /// The sorted position `offset` rows after i (before, when negative) within [ps, pe), or -1.
 int64_t Shifted(int64_t i, int64_t offset, int64_t ps, int64_t pe) {
   if (offset >= 0) return offset < pe - i ? i + offset : -1;
@@ -275,6 +341,8 @@ bool ComputePartition(const Layout& layout, CallState& st, int64_t ps, int64_t p
         }
         ints[layout.Row(i)] = pick < 0 ? -1 : layout.Row(pick);
       });
+    case WindowKind::kUdf:
+      return ComputeUdf(layout, st, ps, pe, stop);
     default:
       return ComputeAggregate(layout, st, ps, pe, stop);
   }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <arrow/array.h>
@@ -77,19 +78,41 @@ struct CallState {
   PoolArray<double> floats;  ///< floating results
   PoolArray<arrow::Decimal128> decimals;
   PoolArray<uint8_t> valid;  ///< 1 where a numeric result is valid
+  // kUdf: the argument columns (by input row) and each partition's result (by partition
+  // index, in sorted order); `ints` maps each input row to its position in the sorted results.
+  std::vector<std::shared_ptr<arrow::Array>> udf_args;
+  arrow::MemoryPool* pool = nullptr;  ///< for gathering a partition's arguments
+  bool udf_nullable = true;           ///< false: a result with nulls is invalid
+  std::vector<std::shared_ptr<arrow::Array>> udf_results;
 
   bool IsNull(int64_t row) const { return value->IsNull(row); }
 };
 
-/// Cancellation shared by the tasks of one operator run.
+/// Cancellation shared by the tasks of one operator run, and the first error a task met.
 struct StopState {
   arrow::StopToken token;
-  std::atomic<bool> failed{false};
+  mutable std::atomic<bool> failed{false};
   bool Stopped() const { return failed.load(std::memory_order_relaxed) || token.IsStopRequested(); }
+  /// Records `st` (the first one wins) and stops the other tasks.
+  void Fail(Status st) const {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (error.ok()) error = std::move(st);
+    failed = true;
+  }
+  /// The first recorded error; OK when none.
+  Status Error() const {
+    std::lock_guard<std::mutex> lock(mutex);
+    return error;
+  }
+
+ private:
+  mutable std::mutex mutex;
+  mutable Status error;
 };
 
 /// Computes `st` over the sorted positions [ps, pe) of `layout`, one whole partition, writing
-/// results at the rows' input positions; false when stopped midway.
+/// results at the rows' input positions; false when stopped midway or failed (a window UDF's
+/// error is recorded in `stop`).
 bool ComputePartition(const Layout& layout, CallState& st, int64_t ps, int64_t pe,
                       const StopState& stop);
 

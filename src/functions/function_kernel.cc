@@ -1,5 +1,7 @@
 #include "functions/function_kernel.h"
 
+#include "engine/bind_time_arguments.h"
+
 #include <arrow/array/util.h>
 #include <arrow/compute/exec.h>
 #include <arrow/util/checked_cast.h>
@@ -33,6 +35,10 @@ std::string ParamTypeName(ParamType type) {
       return "list";
     case ParamType::kMap:
       return "map";
+    case ParamType::kFloat64:
+      return "float64";
+    case ParamType::kStruct:
+      return "struct";
     case ParamType::kAny:
       return "any";
   }
@@ -81,7 +87,10 @@ std::shared_ptr<arrow::DataType> CanonicalType(ParamType type) {
       return arrow::list(arrow::utf8());
     case ParamType::kMap:
       return arrow::map(arrow::utf8(), arrow::utf8());
+    case ParamType::kFloat64:
+      return arrow::float64();
     case ParamType::kSpan:
+    case ParamType::kStruct:
     case ParamType::kAny:
       return nullptr;
   }
@@ -92,6 +101,9 @@ bool Exact(ParamType param, const arrow::DataType& type) {
   if (param == ParamType::kAny) return true;
   // NULL literals of nested parameters reach the kernel as they are: no cast of nested types.
   if (param == ParamType::kSpan) return IsSpanStruct(type) || type.id() == arrow::Type::NA;
+  if (param == ParamType::kStruct) {
+    return type.id() == arrow::Type::STRUCT || type.id() == arrow::Type::NA;
+  }
   if (param == ParamType::kList || param == ParamType::kMap) {  // rendered by the kernel
     if (type.id() == arrow::Type::NA) return true;
     if (param == ParamType::kMap) {
@@ -124,6 +136,11 @@ Result<arrow::TypeHolder> Coerce(const FunctionSpec& spec, size_t index, const P
     case ParamType::kBool:
       ok = arrow::is_integer(id) || IsStringLike(id) || id == arrow::Type::NA;
       break;
+    case ParamType::kFloat64:
+      ok = arrow::is_integer(id) || arrow::is_floating(id) || arrow::is_decimal(id) ||
+           IsStringLike(id) || id == arrow::Type::NA;
+      break;
+    case ParamType::kStruct:
     case ParamType::kSpan:
     case ParamType::kList:
     case ParamType::kMap:
@@ -135,9 +152,10 @@ Result<arrow::TypeHolder> Coerce(const FunctionSpec& spec, size_t index, const P
   if (ok) return arrow::TypeHolder(CanonicalType(param.type));
   std::string expected = param.type == ParamType::kSpan
                              ? "a span struct with integer bstart and bend"
-                         : param.type == ParamType::kList ? "a list of scalar values"
-                         : param.type == ParamType::kMap  ? "a map of scalar keys and values"
-                                                          : ParamTypeName(param.type);
+                         : param.type == ParamType::kStruct ? "a struct"
+                         : param.type == ParamType::kList   ? "a list of scalar values"
+                         : param.type == ParamType::kMap    ? "a map of scalar keys and values"
+                                                            : ParamTypeName(param.type);
   return InvalidError(
       stage::kPlanning, "TYPE_MISMATCH",
       spec.name + ": argument " + std::to_string(index + 1) + " (" + param.name + ") must be " +
@@ -151,12 +169,19 @@ std::string ArityText(const FunctionSpec& spec) {
   return std::to_string(spec.min_args) + " to " + std::to_string(spec.params.size());
 }
 
+const engine::BindTimeArguments& DefaultBindTimeArguments() {
+  static const engine::BindTimeArguments defaults;
+  return defaults;
+}
+
 // A scalar function whose dispatch coerces arguments to the spec's parameter types, so one
 // kernel serves every accepted input type and arity.
 class BundleFunction : public cp::ScalarFunction {
  public:
   BundleFunction(std::string name, const cp::Arity& arity, cp::FunctionDoc doc, FunctionSpec spec)
-      : cp::ScalarFunction(std::move(name), arity, std::move(doc)), spec_(std::move(spec)) {}
+      : cp::ScalarFunction(std::move(name), arity, std::move(doc),
+                           spec.bind_time_arguments ? &DefaultBindTimeArguments() : nullptr),
+        spec_(std::move(spec)) {}
 
   Result<const cp::Kernel*> DispatchExact(
       const std::vector<arrow::TypeHolder>& types) const override {
@@ -220,7 +245,8 @@ Result<std::shared_ptr<cp::ScalarFunction>> MakeScalarFunction(const FunctionSpe
   auto fn = std::make_shared<BundleFunction>(name, arity, std::move(doc), spec);
 
   cp::OutputType out =
-      spec.result_type
+      spec.result_resolver ? cp::OutputType(spec.result_resolver)
+      : spec.result_type
           ? cp::OutputType(spec.result_type)
           : cp::OutputType(
                 [index = spec.result_from_arg](
@@ -235,6 +261,7 @@ Result<std::shared_ptr<cp::ScalarFunction>> MakeScalarFunction(const FunctionSpe
   kernel.mem_allocation = cp::MemAllocation::NO_PREALLOCATE;
   kernel.can_write_into_slices = false;
   kernel.data = std::make_shared<FunctionState>(spec.name, config);
+  if (spec.bind_time_arguments) kernel.init = engine::BindTimeArgumentsInit;
   CA_RETURN_NOT_OK(fn->AddKernel(std::move(kernel)));
   return fn;
 }
@@ -275,6 +302,7 @@ FunctionDescriptor DescribeSpec(const FunctionSpec& spec) {
   } else {
     d.return_type = "any";
   }
+  if (!spec.result_type_name.empty()) d.return_type = spec.result_type_name;
   d.doc = spec.doc;
   d.config_keys = spec.config_keys;
   return d;

@@ -33,6 +33,8 @@ enum class ParamType {
   kList,       ///< a list or large_list of scalar types; the kernel renders elements as text
                ///< (not an implicit cast: the session's "cast" cannot cast nested types)
   kMap,        ///< a map of scalar key and value types; rendered as text by the kernel
+  kFloat64,    ///< float64; integers, decimals, strings (parsed) and NULL are cast
+  kStruct,     ///< any struct (NULL passes as it is)
   kAny,        ///< anything, unchanged
 };
 
@@ -54,6 +56,14 @@ struct FunctionSpec {
   cp::ArrayKernelExec exec = nullptr;
   std::string doc;
   std::vector<std::string> config_keys;
+  /// The result type when it depends on more than the argument types (e.g. on a constant
+  /// argument, read from the bind-time arguments); overrides result_type.
+  cp::OutputType::Resolver result_resolver = nullptr;
+  /// Calls carry their constants and field metadata (engine/bind_time_arguments.h), read by
+  /// the kernel with engine::BindTimeArgumentsOf(ctx).
+  bool bind_time_arguments = false;
+  /// How the descriptor spells the result type when result_resolver decides it.
+  std::string result_type_name = {};
 };
 
 /// Kernel data: the config the function was installed with and its canonical name.
@@ -84,6 +94,7 @@ std::vector<FunctionSpec> HashFunctionSpecs();
 std::vector<FunctionSpec> SpanFunctionSpecs();
 std::vector<FunctionSpec> StringFunctionSpecs();
 std::vector<FunctionSpec> NestedFunctionSpecs();
+std::vector<FunctionSpec> MiscFunctionSpecs();
 
 /// One kernel argument, scalar or array, read row by row (a scalar repeats for every row).
 /// The bind-time coercion guarantees the physical type the accessor expects.

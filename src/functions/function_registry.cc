@@ -4,6 +4,7 @@
 #include <arrow/util/utf8.h>
 
 #include "engine/session_state.h"
+#include "functions/aggregate_functions.h"
 #include "functions/function_kernel.h"
 #include "functions/functions.h"
 
@@ -14,8 +15,9 @@ namespace {
 const std::vector<internal::FunctionSpec>& AllSpecs() {
   static const auto specs = [] {
     std::vector<internal::FunctionSpec> all;
-    for (auto family : {internal::HashFunctionSpecs, internal::SpanFunctionSpecs,
-                        internal::StringFunctionSpecs, internal::NestedFunctionSpecs}) {
+    for (auto family :
+         {internal::HashFunctionSpecs, internal::SpanFunctionSpecs, internal::StringFunctionSpecs,
+          internal::NestedFunctionSpecs, internal::MiscFunctionSpecs}) {
       for (auto& spec : family()) all.push_back(std::move(spec));
     }
     std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
@@ -36,6 +38,8 @@ const std::vector<FunctionDescriptor>& CodeanatomyFunctions() {
   static const auto descriptors = [] {
     std::vector<FunctionDescriptor> out;
     for (const auto& spec : AllSpecs()) out.push_back(internal::DescribeSpec(spec));
+    for (auto& d : AggregateFunctionDescriptors()) out.push_back(std::move(d));
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return out;
   }();
   return descriptors;
@@ -78,7 +82,7 @@ Status InstallCodeanatomyFunctions(arrow::compute::FunctionRegistry* registry,
       CA_RETURN_NOT_OK(registry->AddFunction(std::move(fn), /*allow_overwrite=*/true));
     }
   }
-  return Status::OK();
+  return InstallAggregateFunctions(registry, config);
 }
 
 }  // namespace codeanatomy::functions

@@ -41,7 +41,7 @@ JsonValue FunctionConfigToJson(const FunctionConfig& config);
 /// What a registry snapshot needs to know about one function of the bundle.
 struct FunctionDescriptor {
   std::string name;
-  std::string kind;  ///< "scalar"
+  std::string kind;  ///< "scalar" or "aggregate" (windows: functions/window_functions.h)
   std::vector<std::string> aliases;
   /// Every parameter in order; for a variadic function the last one names the repeated part.
   std::vector<std::string> parameter_names;

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <map>
-#include <mutex>
 
 #include <arrow/acero/options.h>
 #include <arrow/array/util.h>
@@ -15,7 +13,12 @@
 #include <arrow/io/interfaces.h>
 #include <arrow/util/config.h>
 #include <arrow/util/utf8.h>
+
+#include "plugin_host/plugin_aggregate.h"
+#include "plugin_host/plugin_filters.h"
+#include "plugin_host/plugin_scalar.h"
 #include "plugin_host/plugin_values.h"
+#include "plugin_host/plugin_window.h"
 
 namespace codeanatomy::plugin_host {
 
@@ -35,169 +38,6 @@ const std::vector<std::pair<uint64_t, const char*>>& CapabilityNames() {
       {CA_CAP_WINDOW_UDF, "window_udf"},
       {CA_CAP_TABLE_FUNCTION, "table_function"}};
   return kNames;
-}
-
-// ---- scalar functions through the ABI ----
-
-// One plugin scalar function, shared by its Arrow kernel; keeps the library loaded.
-struct ScalarBridge {
-  std::shared_ptr<Plugin> plugin;
-  CaScalarUdf udf;  // owned: released with the bridge
-  std::string name;
-  // Result types by argument types: asked of the plugin once per signature, not per batch.
-  std::mutex mutex;
-  std::map<std::string, std::shared_ptr<arrow::DataType>> return_types;
-  ~ScalarBridge() {
-    if (udf.release != nullptr) udf.release(&udf);
-  }
-};
-
-struct BridgeState : public cp::KernelState {
-  std::shared_ptr<ScalarBridge> bridge;
-};
-
-// Argument types exported as ArrowSchemas for a call.
-struct ExportedTypes {
-  std::vector<ArrowSchema> schemas;
-  std::vector<ArrowSchema*> pointers;
-  ~ExportedTypes() {
-    for (auto& s : schemas) {
-      if (s.release != nullptr) s.release(&s);
-    }
-  }
-};
-
-Status ExportTypes(const std::vector<arrow::TypeHolder>& types, ExportedTypes* out) {
-  out->schemas.resize(types.size());
-  for (auto& s : out->schemas) s.release = nullptr;
-  for (size_t i = 0; i < types.size(); ++i) {
-    CA_RETURN_NOT_OK(arrow::ExportType(*types[i].type, &out->schemas[i]));
-  }
-  for (auto& s : out->schemas) out->pointers.push_back(&s);
-  return Status::OK();
-}
-
-Result<std::shared_ptr<arrow::DataType>> AskReturnType(
-    const ScalarBridge& b, const std::vector<arrow::TypeHolder>& types) {
-  ExportedTypes exported;
-  CA_RETURN_NOT_OK(ExportTypes(types, &exported));
-  ArrowSchema out;
-  out.release = nullptr;
-  CaPluginError error = NewError();
-  int rc = b.udf.return_type(&b.udf, exported.pointers.data(),
-                             static_cast<int64_t>(exported.pointers.size()), &out, &error);
-  if (rc != CA_OK) {
-    if (out.release != nullptr) out.release(&out);
-    return CallFailed(b.plugin->path(), "return_type of '" + b.name + "'", error);
-  }
-  if (out.release == nullptr) {
-    return PluginError("PLUGIN_BAD_RESULT", b.plugin->path(),
-                       "return_type of '" + b.name + "' returned no type");
-  }
-  auto type = arrow::ImportType(&out);
-  if (!type.ok()) {
-    return PluginError(
-        "PLUGIN_BAD_RESULT", b.plugin->path(),
-        "return_type of '" + b.name + "' returned an invalid type: " + type.status().message());
-  }
-  return *type;
-}
-
-Result<std::shared_ptr<arrow::DataType>> ReturnType(ScalarBridge& b,
-                                                    const std::vector<arrow::TypeHolder>& types) {
-  std::string key;
-  for (const auto& t : types) key += t.type->fingerprint() + '\x1f';
-  {
-    std::lock_guard<std::mutex> lock(b.mutex);
-    if (auto it = b.return_types.find(key); it != b.return_types.end()) return it->second;
-  }
-  CA_ASSIGN_OR_RAISE(auto type, AskReturnType(b, types));
-  std::lock_guard<std::mutex> lock(b.mutex);
-  b.return_types.emplace(std::move(key), type);
-  return type;
-}
-
-Result<arrow::TypeHolder> ResolveBridge(cp::KernelContext* ctx,
-                                        const std::vector<arrow::TypeHolder>& types) {
-  auto& bridge = *static_cast<const BridgeState*>(ctx->state())->bridge;
-  CA_ASSIGN_OR_RAISE(auto type, ReturnType(bridge, types));
-  return arrow::TypeHolder(std::move(type));
-}
-
-Result<std::unique_ptr<cp::KernelState>> InitBridge(std::shared_ptr<ScalarBridge> bridge) {
-  auto state = std::make_unique<BridgeState>();
-  state->bridge = std::move(bridge);
-  return std::unique_ptr<cp::KernelState>(std::move(state));
-}
-
-Status ExecBridge(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecResult* out) {
-  auto& b = *static_cast<const BridgeState*>(ctx->state())->bridge;
-  const std::string& path = b.plugin->path();
-  std::vector<arrow::TypeHolder> types;
-  std::vector<std::shared_ptr<arrow::Array>> arrays;
-  for (int i = 0; i < batch.num_values(); ++i) {
-    const cp::ExecValue& v = batch[i];
-    if (v.is_scalar()) {  // a constant: one row for all (the ABI's convention for literals)
-      CA_ASSIGN_OR_RAISE(auto a, arrow::MakeArrayFromScalar(*v.scalar, 1, ctx->memory_pool()));
-      arrays.push_back(std::move(a));
-    } else {
-      arrays.push_back(v.array.ToArray());
-    }
-    types.push_back(arrays.back()->type());
-  }
-  CA_ASSIGN_OR_RAISE(auto result_type, ReturnType(b, types));
-  ExportedTypes exported;
-  CA_RETURN_NOT_OK(ExportTypes(types, &exported));
-  std::vector<ArrowArray> args(arrays.size());
-  std::vector<ArrowArray*> arg_pointers;
-  for (auto& a : args) a.release = nullptr;
-  auto release_args = [&] {
-    for (auto& a : args) {
-      if (a.release != nullptr) a.release(&a);
-    }
-  };
-  for (size_t i = 0; i < arrays.size(); ++i) {
-    Status st = arrow::ExportArray(*arrays[i], &args[i]);
-    if (!st.ok()) {
-      release_args();
-      return st;
-    }
-    arg_pointers.push_back(&args[i]);
-  }
-  ArrowArray result;
-  result.release = nullptr;
-  CaPluginError error = NewError();
-  int rc = b.udf.invoke(&b.udf, exported.pointers.data(), arg_pointers.data(),
-                        static_cast<int64_t>(arg_pointers.size()), batch.length, &result, &error);
-  release_args();
-  if (rc != CA_OK) {
-    if (result.release != nullptr) result.release(&result);
-    return CallFailed(path, "'" + b.name + "'", error);
-  }
-  if (result.release == nullptr) {
-    return PluginError("PLUGIN_BAD_RESULT", path, "'" + b.name + "' returned no array");
-  }
-  if (result.length != batch.length) {
-    int64_t got = result.length;
-    result.release(&result);
-    return PluginError("PLUGIN_BAD_RESULT", path,
-                       "'" + b.name + "' returned " + std::to_string(got) + " rows for " +
-                           std::to_string(batch.length));
-  }
-  auto imported = arrow::ImportArray(&result, result_type);  // releases `result` either way
-  if (!imported.ok()) {
-    return PluginError("PLUGIN_BAD_RESULT", path,
-                       "'" + b.name + "' returned an invalid " + result_type->ToString() +
-                           " array: " + imported.status().message());
-  }
-  Status valid = (*imported)->Validate();
-  if (!valid.ok()) {
-    return PluginError("PLUGIN_BAD_RESULT", path,
-                       "'" + b.name + "' returned an invalid " + result_type->ToString() +
-                           " array: " + valid.message());
-  }
-  out->value = (*imported)->data();
-  return Status::OK();
 }
 
 // ---- table providers through the ABI ----
@@ -228,12 +68,14 @@ class PluginTableProvider : public engine::TableProvider {
       return ac::Declaration("table_source", ac::TableSourceNodeOptions(std::move(empty)));
     }
     std::vector<int32_t> projection(request.columns.begin(), request.columns.end());
+    const CaTableProvider& p = handle_->provider;
+    CA_ASSIGN_OR_RAISE(auto filters, PushedFilters(request.filter));
     ArrowArrayStream stream;
     stream.release = nullptr;
     CaPluginError error = NewError();
-    const CaTableProvider& p = handle_->provider;
-    int rc = p.scan(&p, projection.data(), static_cast<int64_t>(projection.size()), nullptr, 0, -1,
-                    &stream, &error);
+    int rc = p.scan(&p, projection.data(), static_cast<int64_t>(projection.size()),
+                    filters ? filters->data() : nullptr, filters ? filters->size() : 0, -1, &stream,
+                    &error);
     if (rc != CA_OK) {
       if (stream.release != nullptr) stream.release(&stream);
       return CallFailed(path, "scan of '" + name_ + "'", error);
@@ -255,6 +97,36 @@ class PluginTableProvider : public engine::TableProvider {
     return ac::Declaration("record_batch_reader_source",
                            ac::RecordBatchReaderSourceNodeOptions(
                                *reader, arrow::io::default_io_context().executor()));
+  }
+
+  /// The conjuncts of the filter hint Substrait can carry and the provider takes (all but
+  /// CA_FILTER_UNSUPPORTED ones), serialized; null when none. The engine applies the whole
+  /// filter after the scan either way, so inexact and exact filters are equally safe.
+  Result<std::shared_ptr<arrow::Buffer>> PushedFilters(const cp::Expression& filter) const {
+    const CaTableProvider& p = handle_->provider;
+    if (p.supports_filters == nullptr) return nullptr;
+    auto conjuncts = PushableConjuncts(filter, schema_);
+    if (conjuncts.empty()) return nullptr;
+    CA_ASSIGN_OR_RAISE(auto all, SerializeFilters(conjuncts, schema_));
+    std::vector<int32_t> support(conjuncts.size(), CA_FILTER_UNSUPPORTED);
+    CaPluginError error = NewError();
+    int rc = p.supports_filters(&p, all->data(), all->size(),
+                                static_cast<int64_t>(conjuncts.size()), support.data(), &error);
+    if (rc != CA_OK)
+      return CallFailed(handle_->plugin->path(), "supports_filters of '" + name_ + "'", error);
+    std::vector<cp::Expression> taken;
+    for (size_t i = 0; i < conjuncts.size(); ++i) {
+      if (support[i] == CA_FILTER_INEXACT || support[i] == CA_FILTER_EXACT) {
+        taken.push_back(conjuncts[i]);
+      } else if (support[i] != CA_FILTER_UNSUPPORTED) {
+        return PluginError("PLUGIN_BAD_RESULT", handle_->plugin->path(),
+                           "supports_filters of '" + name_ + "' answered " +
+                               std::to_string(support[i]) + ", not a CaFilterSupport");
+      }
+    }
+    if (taken.empty()) return nullptr;
+    if (taken.size() == conjuncts.size()) return all;
+    return SerializeFilters(taken, schema_);
   }
 
  private:
@@ -414,6 +286,16 @@ Result<std::vector<std::string>> Plugin::RegisterUdfs(arrow::compute::FunctionRe
   struct BundleGuard {
     CaUdfBundle* b;
     ~BundleGuard() {
+      // Aggregates not taken (a failure before them) are released here, strided by the
+      // plugin's struct size.
+      if (b->aggregate != nullptr && b->n_aggregate > 0 &&
+          b->aggregate[0].struct_size >= CA_AGGREGATE_UDF_SIZE_1_0) {
+        size_t stride = b->aggregate[0].struct_size;
+        for (uint64_t i = 0; i < b->n_aggregate; ++i) {
+          CaAggregateUdf* entry = PluginElement(b->aggregate, stride, i);
+          if (entry->struct_size == stride && entry->release != nullptr) entry->release(entry);
+        }
+      }
       if (b->release != nullptr) b->release(b);
     }
   } guard{&bundle};
@@ -429,48 +311,77 @@ Result<std::vector<std::string>> Plugin::RegisterUdfs(arrow::compute::FunctionRe
                            "' offers scalar functions without the "
                            "scalar_udf capability");
   }
-  if (bundle.n_aggregate + bundle.n_window + bundle.n_table_functions > 0) {
+  if (bundle.n_window > 0 && bundle.window == nullptr) {
+    return PluginError("PLUGIN_BAD_RESULT", path_, "udf bundle lists window functions but none");
+  }
+  if (bundle.n_window > 0 && !(manifest_.capabilities & CA_CAP_WINDOW_UDF)) {
+    return PluginError("PLUGIN_CAPABILITY_MISSING", path_,
+                       "plugin '" + path_ +
+                           "' offers window functions without the window_udf "
+                           "capability");
+  }
+  if (bundle.n_aggregate > 0 && bundle.aggregate == nullptr) {
+    return PluginError("PLUGIN_BAD_RESULT", path_, "udf bundle lists aggregate functions but none");
+  }
+  if (bundle.n_aggregate > 0 && !(manifest_.capabilities & CA_CAP_AGGREGATE_UDF)) {
+    return PluginError("PLUGIN_CAPABILITY_MISSING", path_,
+                       "plugin '" + path_ +
+                           "' offers aggregate functions without the aggregate_udf "
+                           "capability");
+  }
+  if (bundle.n_table_functions > 0) {
     return PluginError("PLUGIN_CALL_FAILED", path_,
-                       "aggregate, window and table functions through plugins are not supported "
-                       "by this host yet");
+                       "table functions through plugins are not supported by this host yet");
   }
   std::vector<std::shared_ptr<ScalarBridge>> bridges;
-  for (uint64_t i = 0; i < bundle.n_scalar; ++i) {
-    auto bridge = std::make_shared<ScalarBridge>();
-    bridge->plugin = shared_from_this();
-    bridge->udf = bundle.scalar[i];
-    bundle.scalar[i].release = nullptr;  // taken: released by the bridge
-    if (bridge->udf.struct_size < sizeof(CaScalarUdf)) {
-      return PluginError("PLUGIN_STRUCT_TOO_SMALL", path_, "scalar udf struct is too small");
+  if (bundle.n_scalar > 0) {
+    CA_ASSIGN_OR_RAISE(auto stride,
+                       PluginStride(bundle.scalar, CA_SCALAR_UDF_SIZE_1_0, path_, "scalar udf"));
+    for (uint64_t i = 0; i < bundle.n_scalar; ++i) {
+      CA_ASSIGN_OR_RAISE(
+          auto bridge,
+          TakeScalarUdf(shared_from_this(), PluginElement(bundle.scalar, stride, i), stride));
+      bridges.push_back(std::move(bridge));
     }
-    CA_ASSIGN_OR_RAISE(bridge->name, PluginString(bridge->udf.name, path_, "scalar udf name"));
-    if (bridge->udf.return_type == nullptr || bridge->udf.invoke == nullptr) {
-      return PluginError("PLUGIN_INVALID_MODULE", path_,
-                         "scalar udf '" + bridge->name + "' has a NULL function pointer");
+  }
+  std::vector<std::shared_ptr<const engine::WindowUdf>> windows;
+  size_t window_stride = 0;
+  if (bundle.n_window > 0) {
+    CA_ASSIGN_OR_RAISE(window_stride,
+                       PluginStride(bundle.window, CA_WINDOW_UDF_SIZE_1_0, path_, "window udf"));
+  }
+  for (uint64_t i = 0; i < bundle.n_window; ++i) {
+    CA_ASSIGN_OR_RAISE(
+        auto window,
+        BridgeWindowUdf(shared_from_this(), PluginElement(bundle.window, window_stride, i)));
+    windows.push_back(std::move(window));
+  }
+  std::vector<functions::AggregateSpec> aggregates;
+  if (bundle.n_aggregate > 0) {
+    CA_ASSIGN_OR_RAISE(auto agg_stride, PluginStride(bundle.aggregate, CA_AGGREGATE_UDF_SIZE_1_0,
+                                                     path_, "aggregate udf"));
+    for (uint64_t i = 0; i < bundle.n_aggregate; ++i) {
+      CaAggregateUdf* entry = PluginElement(bundle.aggregate, agg_stride, i);
+      if (entry->struct_size != agg_stride) {
+        return PluginError("PLUGIN_STRUCT_TOO_SMALL", path_,
+                           "aggregate udf structs of one bundle differ in size");
+      }
+      CA_ASSIGN_OR_RAISE(auto spec, BridgeAggregateUdf(shared_from_this(), entry));
+      aggregates.push_back(std::move(spec));
     }
-    bridges.push_back(std::move(bridge));
   }
   std::vector<std::string> names;
   for (const auto& bridge : bridges) {
-    CA_ASSIGN_OR_RAISE(auto aliases, PluginStrings(bridge->udf.aliases, bridge->udf.n_aliases,
-                                                   path_, "scalar udf aliases"));
-    auto fn = std::make_shared<cp::ScalarFunction>(
-        bridge->name, cp::Arity::VarArgs(0),
-        cp::FunctionDoc("Plugin function from " + manifest_.plugin_name, "", {}));
-    cp::ScalarKernel kernel(
-        cp::KernelSignature::Make({cp::InputType::Any()}, cp::OutputType(ResolveBridge),
-                                  /*is_varargs=*/true),
-        ExecBridge,
-        [bridge](cp::KernelContext*, const cp::KernelInitArgs&) { return InitBridge(bridge); });
-    kernel.null_handling = cp::NullHandling::COMPUTED_NO_PREALLOCATE;
-    kernel.mem_allocation = cp::MemAllocation::NO_PREALLOCATE;
-    kernel.can_write_into_slices = false;
-    CA_RETURN_NOT_OK(fn->AddKernel(std::move(kernel)));
-    CA_RETURN_NOT_OK(registry->AddFunction(std::move(fn), /*allow_overwrite=*/true));
-    for (const auto& alias : aliases) {
-      CA_RETURN_NOT_OK(registry->AddAlias(alias, bridge->name));
-    }
-    names.push_back(bridge->name);
+    CA_ASSIGN_OR_RAISE(auto name, RegisterScalarUdf(bridge, registry, manifest_.plugin_name));
+    names.push_back(std::move(name));
+  }
+  for (const auto& spec : aggregates) {
+    CA_RETURN_NOT_OK(RegisterAggregateSpec(registry, spec));
+    names.push_back(spec.name);
+  }
+  for (const auto& window : windows) {
+    CA_RETURN_NOT_OK(engine::RegisterWindowUdf(registry, window));
+    names.push_back(window->name());
   }
   return names;
 }

@@ -65,8 +65,12 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   const ManifestInfo& manifest() const { return manifest_; }
   const ExportsInfo& exports() const { return exports_; }
 
-  /// Installs the plugin's scalar functions (udf_bundle_with_options(options_json)) into
-  /// `registry`; the names it installed. Needs CA_CAP_SCALAR_UDF when there are any.
+  /// Installs the plugin's scalar, aggregate and window functions
+  /// (udf_bundle_with_options(options_json)) into `registry` (window functions as in
+  /// engine/window_udf.h, shadowing built-ins of their names; aggregates as `f` and `hash_f`,
+  /// plugin_host/plugin_aggregate.h); the names it installed. Needs CA_CAP_SCALAR_UDF /
+  /// CA_CAP_AGGREGATE_UDF / CA_CAP_WINDOW_UDF when there are any of each; table functions are
+  /// refused.
   Result<std::vector<std::string>> RegisterUdfs(arrow::compute::FunctionRegistry* registry,
                                                 const std::string& options_json);
 

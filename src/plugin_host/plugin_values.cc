@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstring>
 
+#include <arrow/c/bridge.h>
 #include <arrow/util/utf8.h>
 
 #include "common/json.h"
@@ -90,6 +91,31 @@ CaPluginError NewError() {
   e.code = CA_OK;
   e.message[0] = '\0';
   return e;
+}
+
+ExportedSchemas::~ExportedSchemas() {
+  for (auto& s : schemas_) {
+    if (s.release != nullptr) s.release(&s);
+  }
+}
+
+Status ExportedSchemas::Export(
+    const std::vector<arrow::TypeHolder>& types,
+    const std::vector<std::shared_ptr<const arrow::KeyValueMetadata>>* metadata) {
+  schemas_.resize(types.size());  // sized once: the pointers below stay valid
+  for (auto& s : schemas_) s.release = nullptr;
+  pointers_.clear();
+  for (size_t i = 0; i < types.size(); ++i) {
+    auto md = metadata != nullptr && i < metadata->size() ? (*metadata)[i] : nullptr;
+    if (md != nullptr) {
+      CA_RETURN_NOT_OK(arrow::ExportField(
+          *arrow::field("", types[i].GetSharedPtr(), true, md->Copy()), &schemas_[i]));
+    } else {
+      CA_RETURN_NOT_OK(arrow::ExportType(*types[i].type, &schemas_[i]));
+    }
+    pointers_.push_back(&schemas_[i]);
+  }
+  return Status::OK();
 }
 
 }  // namespace codeanatomy::plugin_host

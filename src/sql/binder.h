@@ -13,6 +13,7 @@
 #include "engine/expr.h"
 #include "engine/logical_plan.h"
 #include "engine/session_state.h"
+#include "engine/table_function.h"
 #include "engine/view.h"
 
 namespace codeanatomy::sql {
@@ -167,6 +168,9 @@ class Binder {
                                      const ExprScope* outer);
   Result<BoundRelation> BindFromItem(const JsonValue& item, const ExprScope* outer);
   Result<BoundRelation> BindRangeVar(const JsonValue& node);
+  Result<BoundRelation> BindRangeFunction(const JsonValue& node);
+  Result<engine::TableFunctionArgs> BindTableFunctionArgs(const engine::TableFunction& fn,
+                                                          const JsonValue& call);
   Result<BoundRelation> BindViewDefinition(const std::string& name,
                                            const engine::ViewProvider& view, const JsonValue& node);
   Result<BoundRelation> BindJoinExpr(const JsonValue& node, const ExprScope* outer);

@@ -1,5 +1,6 @@
 // Binding FROM: tables, views, CTE references, subqueries, explicit joins (ON, USING,
-// NATURAL) and comma lists joined on their WHERE equalities.
+// NATURAL) and comma lists joined on their WHERE equalities; table functions:
+// table_function_binder.cc.
 #include <algorithm>
 #include <cctype>
 #include <limits>
@@ -7,8 +8,10 @@
 #include <arrow/array/util.h>
 #include <arrow/compute/api.h>
 #include <arrow/table.h>
+#include <arrow/util/string.h>
 
 #include "engine/physical_planner.h"
+#include "engine/table_function.h"
 #include "engine/table_provider.h"
 #include "engine/view.h"
 #include "sql/binder.h"
@@ -307,9 +310,7 @@ Result<BoundRelation> Binder::BindFromItem(const JsonValue& item, const ExprScop
     }
     return rel;
   }
-  if (type == "RangeFunction") {
-    return ErrorAt("NOT_SUPPORTED", "not supported: table functions in FROM", item);
-  }
+  if (type == "RangeFunction") return BindRangeFunction(item);
   return ErrorAt("NOT_SUPPORTED", "not supported: FROM item " + std::string(type), item);
 }
 

@@ -5,13 +5,25 @@
  *   fails(...)                        -> error CA_ERR_EXECUTION "fails always"
  *   wrong_length(int64) -> int64      (returns one row too few)
  *   wrong_type(int64) -> int64        (returns an array whose buffers are missing)
+ * with the bundle option {"windows": true} also the window functions (for the host's bridge
+ * tests; the manifest has no window_udf capability, so RegisterUdfs refuses them)
+ *   running_sum(int64) -> int64       (sum of the frame's non-null values; NULL when none)
+ *   fails_window(...)                 -> error CA_ERR_EXECUTION "window fails always"
+ *   wrong_length_window(int64)        (returns one row too few)
+ *   wrong_type_window(int64)          (returns an array whose buffers are missing)
+ * with {"aggregates": true} also the aggregates (state: int64 sum and count)
+ *   sum_agg(int64) -> int64           (alias total_agg; sum of non-null values, NULL when none)
+ *   fails_agg(int64)                  -> update fails: CA_ERR_EXECUTION "aggregate fails always"
+ *   wrong_length_agg(int64)           (finalize returns two rows)
+ * and with {"null_aggregate": true} as well null_fn_agg, whose new_accumulator is NULL;
+ * {"no_scalars": true} leaves the scalar functions out.
  * and a table provider "numbers" {n: int64} with rows 0..count-1 (options {"count": N}), whose
  * stream fails after the first batch when the options say {"fail": true}.
  *
  * Variants: TEST_ABI_MAJOR, TEST_ABI_MINOR, TEST_ENGINE_MAJOR, TEST_ARROW_MAJOR,
  * TEST_SHORT_MANIFEST, TEST_NULL_MANIFEST_FN, TEST_NO_ENTRY, TEST_BAD_UTF8_NAME,
- * TEST_NO_CAPABILITIES, TEST_NULL_INVOKE; TEST_FROZEN_ABI_1_0 builds the good plugin against the frozen 1.0
- * header (tests/plugins/frozen), which must keep loading as the ABI grows. */
+ * TEST_NO_CAPABILITIES, TEST_NULL_INVOKE; TEST_FROZEN_ABI_1_0 builds the good plugin against the
+ * frozen 1.0 header (tests/plugins/frozen), which must keep loading as the ABI grows. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +63,13 @@ static void set_error(CaPluginError* error, int32_t code, const char* message) {
 struct Int64ArrayData {
   const void* buffers[2];
   int64_t* values;
+  uint8_t* validity; /* NULL: no nulls */
 };
 
 static void release_int64_array(struct ArrowArray* array) {
   struct Int64ArrayData* data = (struct Int64ArrayData*)array->private_data;
   free(data->values);
+  free(data->validity);
   free(data);
   array->release = NULL;
 }
@@ -64,6 +78,7 @@ static void release_int64_array(struct ArrowArray* array) {
 static void make_int64_array(struct ArrowArray* out, int64_t* values, int64_t length) {
   struct Int64ArrayData* data = (struct Int64ArrayData*)malloc(sizeof(struct Int64ArrayData));
   data->values = values;
+  data->validity = NULL;
   data->buffers[0] = NULL;
   data->buffers[1] = values;
   out->length = length;
@@ -160,9 +175,271 @@ static void fill_udf(CaScalarUdf* u, const char* name, intptr_t kind) {
   u->private_data = (void*)kind;
 }
 
+/* ---- window functions ---- */
+
+enum WindowKind {
+  RUNNING_SUM = 0,
+  FAILS_WINDOW = 1,
+  WRONG_LENGTH_WINDOW = 2,
+  WRONG_TYPE_WINDOW = 3
+};
+
+static int window_return_type(const CaWindowUdf* self, struct ArrowSchema* const* arg_types,
+                              int64_t n_args, struct ArrowSchema* out, CaPluginError* error) {
+  intptr_t kind = (intptr_t)self->private_data;
+  if (kind != FAILS_WINDOW && (n_args != 1 || strcmp(arg_types[0]->format, "l") != 0)) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "expects one int64 argument");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  make_int64_schema(out, "");
+  return CA_OK;
+}
+
+static int window_evaluate(const CaWindowUdf* self, struct ArrowSchema* const* arg_types,
+                           struct ArrowArray* const* args, int64_t n_args, int64_t num_rows,
+                           const int64_t* frame_start, const int64_t* frame_end,
+                           struct ArrowArray* out, CaPluginError* error) {
+  (void)arg_types;
+  intptr_t kind = (intptr_t)self->private_data;
+  if (kind == FAILS_WINDOW) {
+    set_error(error, CA_ERR_EXECUTION, "window fails always");
+    return CA_ERR_EXECUTION;
+  }
+  if (n_args != 1) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "expects one argument");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  const struct ArrowArray* in = args[0];
+  const uint8_t* valid = (const uint8_t*)in->buffers[0];
+  const int64_t* values = (const int64_t*)in->buffers[1];
+  int64_t n = kind == WRONG_LENGTH_WINDOW ? num_rows - 1 : num_rows;
+  if (n < 0) n = 0;
+  int64_t* result = (int64_t*)malloc(sizeof(int64_t) * (size_t)(num_rows > 0 ? num_rows : 1));
+  uint8_t* bits = (uint8_t*)calloc((size_t)(num_rows / 8 + 1), 1);
+  int64_t nulls = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    int64_t sum = 0, seen = 0;
+    for (int64_t k = frame_start[r]; k < frame_end[r]; ++k) {
+      int64_t at = in->offset + k;
+      if (valid != NULL && !(valid[at / 8] & (1 << (at % 8)))) continue;
+      sum += values[at];
+      ++seen;
+    }
+    result[r] = sum;
+    if (seen > 0) {
+      bits[r / 8] |= (uint8_t)(1 << (r % 8));
+    } else {
+      ++nulls;
+    }
+  }
+  make_int64_array(out, result, n);
+  /* The validity bitmap rides in the array's private data (freed with it). */
+  struct Int64ArrayData* data = (struct Int64ArrayData*)out->private_data;
+  data->validity = bits;
+  data->buffers[0] = bits;
+  out->null_count = nulls;
+  if (kind == WRONG_TYPE_WINDOW) {
+    out->n_buffers = 1; /* an int64 array needs two */
+  }
+  return CA_OK;
+}
+
+static void release_window(CaWindowUdf* self) {
+  if (self->release == NULL) ++g_double_releases;
+  ++g_releases;
+  self->release = NULL;
+}
+
+static void fill_window(CaWindowUdf* u, const char* name, intptr_t kind) {
+  memset(u, 0, sizeof(*u));
+  u->struct_size = sizeof(CaWindowUdf);
+  u->name = name;
+  u->volatility = CA_VOLATILITY_IMMUTABLE;
+  u->return_type = window_return_type;
+  u->evaluate_partition = window_evaluate;
+  u->release = release_window;
+  u->private_data = (void*)kind;
+}
+
+/* ---- aggregate functions ---- */
+
+enum AggregateKind { SUM_AGG = 0, FAILS_AGG = 1, WRONG_LENGTH_AGG = 2, NULL_FN_AGG = 3 };
+
+/* Accumulators alive (made and not yet released), so the host tests can check none leaks. */
+static int64_t g_live_accumulators = 0;
+EXPORT int64_t test_plugin_live_accumulators(void) { return g_live_accumulators; }
+
+struct SumState {
+  intptr_t kind;
+  int64_t sum;
+  int64_t count; /* non-null values seen */
+};
+
+static int agg_check_args(struct ArrowSchema* const* arg_types, int64_t n_args,
+                          CaPluginError* error) {
+  if (n_args != 1 || strcmp(arg_types[0]->format, "l") != 0) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "expects one int64 argument");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  return CA_OK;
+}
+
+static int agg_return_type(const CaAggregateUdf* self, struct ArrowSchema* const* arg_types,
+                           int64_t n_args, struct ArrowSchema* out, CaPluginError* error) {
+  (void)self;
+  int rc = agg_check_args(arg_types, n_args, error);
+  if (rc != CA_OK) return rc;
+  make_int64_schema(out, "");
+  return CA_OK;
+}
+
+/* State: the sum and the count of non-null values, both int64. */
+static int agg_state_types(const CaAggregateUdf* self, struct ArrowSchema* const* arg_types,
+                           int64_t n_args, struct ArrowSchema* out, int64_t max_state,
+                           int64_t* n_state, CaPluginError* error) {
+  (void)self;
+  int rc = agg_check_args(arg_types, n_args, error);
+  if (rc != CA_OK) return rc;
+  if (max_state < 2) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "needs two state arrays");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  make_int64_schema(&out[0], "sum");
+  make_int64_schema(&out[1], "count");
+  *n_state = 2;
+  return CA_OK;
+}
+
+static int64_t int64_at(const struct ArrowArray* a, int64_t i, int* valid) {
+  int64_t at = a->offset + i;
+  const uint8_t* bits = (const uint8_t*)a->buffers[0];
+  *valid = bits == NULL || (bits[at / 8] & (1 << (at % 8)));
+  return ((const int64_t*)a->buffers[1])[at];
+}
+
+static int acc_update(CaAccumulator* self, struct ArrowSchema* const* arg_types,
+                      struct ArrowArray* const* args, int64_t n_args, int64_t num_rows,
+                      CaPluginError* error) {
+  (void)arg_types;
+  struct SumState* st = (struct SumState*)self->private_data;
+  if (st->kind == FAILS_AGG) {
+    set_error(error, CA_ERR_EXECUTION, "aggregate fails always");
+    return CA_ERR_EXECUTION;
+  }
+  if (n_args != 1 || args[0]->length != num_rows) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "expects one argument of num_rows rows");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  for (int64_t i = 0; i < num_rows; ++i) {
+    int valid;
+    int64_t v = int64_at(args[0], i, &valid);
+    if (!valid) continue;
+    st->sum += v;
+    ++st->count;
+  }
+  return CA_OK;
+}
+
+static int64_t* one_value(int64_t v) {
+  int64_t* values = (int64_t*)malloc(sizeof(int64_t) * 2);
+  values[0] = v;
+  values[1] = v;
+  return values;
+}
+
+static int acc_state(CaAccumulator* self, struct ArrowArray* out, int64_t n_state,
+                     CaPluginError* error) {
+  struct SumState* st = (struct SumState*)self->private_data;
+  if (n_state != 2) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "two state arrays");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  make_int64_array(&out[0], one_value(st->sum), 1);
+  make_int64_array(&out[1], one_value(st->count), 1);
+  return CA_OK;
+}
+
+static int acc_merge(CaAccumulator* self, struct ArrowArray* const* states, int64_t n_state,
+                     CaPluginError* error) {
+  struct SumState* st = (struct SumState*)self->private_data;
+  if (n_state != 2 || states[0]->length != states[1]->length) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "two state arrays of equal length");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  for (int64_t i = 0; i < states[0]->length; ++i) {
+    int valid;
+    st->sum += int64_at(states[0], i, &valid);
+    st->count += int64_at(states[1], i, &valid);
+  }
+  return CA_OK;
+}
+
+/* The sum, NULL when no value was seen; WRONG_LENGTH_AGG returns two rows. */
+static int acc_finalize(CaAccumulator* self, struct ArrowArray* out, CaPluginError* error) {
+  (void)error;
+  struct SumState* st = (struct SumState*)self->private_data;
+  int64_t n = st->kind == WRONG_LENGTH_AGG ? 2 : 1;
+  make_int64_array(out, one_value(st->sum), n);
+  if (st->count == 0) {
+    struct Int64ArrayData* data = (struct Int64ArrayData*)out->private_data;
+    data->validity = (uint8_t*)calloc(1, 1);
+    data->buffers[0] = data->validity;
+    out->null_count = n;
+  }
+  return CA_OK;
+}
+
+static void acc_release(CaAccumulator* self) {
+  if (self->release == NULL) ++g_double_releases;
+  --g_live_accumulators;
+  free(self->private_data);
+  self->private_data = NULL;
+  self->release = NULL;
+}
+
+static int agg_new_accumulator(const CaAggregateUdf* self, struct ArrowSchema* const* arg_types,
+                               int64_t n_args, CaAccumulator* out, CaPluginError* error) {
+  int rc = agg_check_args(arg_types, n_args, error);
+  if (rc != CA_OK) return rc;
+  struct SumState* st = (struct SumState*)calloc(1, sizeof(struct SumState));
+  st->kind = (intptr_t)self->private_data;
+  memset(out, 0, sizeof(*out));
+  out->struct_size = sizeof(CaAccumulator);
+  out->update = acc_update;
+  out->state = acc_state;
+  out->merge = acc_merge;
+  out->finalize = acc_finalize;
+  out->release = acc_release;
+  out->private_data = st;
+  ++g_live_accumulators;
+  return CA_OK;
+}
+
+static void release_aggregate(CaAggregateUdf* self) {
+  if (self->release == NULL) ++g_double_releases;
+  ++g_releases;
+  self->release = NULL;
+}
+
+static const char* const kSumAggAliases[] = {"total_agg"};
+
+static void fill_aggregate(CaAggregateUdf* u, const char* name, intptr_t kind) {
+  memset(u, 0, sizeof(*u));
+  u->struct_size = sizeof(CaAggregateUdf);
+  u->name = name;
+  u->volatility = CA_VOLATILITY_IMMUTABLE;
+  u->return_type = agg_return_type;
+  u->state_types = agg_state_types;
+  u->new_accumulator = kind == NULL_FN_AGG ? NULL : agg_new_accumulator;
+  u->release = release_aggregate;
+  u->private_data = (void*)kind;
+}
+
 static void release_bundle(CaUdfBundle* bundle) {
   ++g_releases;
   free(bundle->scalar);
+  free(bundle->window);
+  free(bundle->aggregate);
   bundle->release = NULL;
 }
 
@@ -174,7 +451,8 @@ static int udf_bundle_with_options(const char* options_json, CaUdfBundle* out,
   }
   memset(out, 0, sizeof(*out));
   out->struct_size = sizeof(CaUdfBundle);
-  out->n_scalar = 4;
+  int no_scalars = options_json != NULL && strstr(options_json, "\"no_scalars\": true") != NULL;
+  out->n_scalar = no_scalars ? 0 : 4;
   out->scalar = (CaScalarUdf*)calloc(4, sizeof(CaScalarUdf));
   fill_udf(&out->scalar[0], "add_one", ADD_ONE);
   out->scalar[0].aliases = kAddOneAliases;
@@ -185,6 +463,25 @@ static int udf_bundle_with_options(const char* options_json, CaUdfBundle* out,
 #ifdef TEST_NULL_INVOKE
   out->scalar[0].invoke = NULL; /* a UDF without its function pointer */
 #endif
+  if (options_json != NULL && strstr(options_json, "\"windows\": true") != NULL) {
+    out->n_window = 4;
+    out->window = (CaWindowUdf*)calloc(4, sizeof(CaWindowUdf));
+    fill_window(&out->window[0], "running_sum", RUNNING_SUM);
+    fill_window(&out->window[1], "fails_window", FAILS_WINDOW);
+    fill_window(&out->window[2], "wrong_length_window", WRONG_LENGTH_WINDOW);
+    fill_window(&out->window[3], "wrong_type_window", WRONG_TYPE_WINDOW);
+  }
+  if (options_json != NULL && strstr(options_json, "\"aggregates\": true") != NULL) {
+    int with_null = strstr(options_json, "\"null_aggregate\": true") != NULL;
+    out->n_aggregate = with_null ? 4 : 3;
+    out->aggregate = (CaAggregateUdf*)calloc(4, sizeof(CaAggregateUdf));
+    fill_aggregate(&out->aggregate[0], "sum_agg", SUM_AGG);
+    out->aggregate[0].aliases = kSumAggAliases;
+    out->aggregate[0].n_aliases = 1;
+    fill_aggregate(&out->aggregate[1], "fails_agg", FAILS_AGG);
+    fill_aggregate(&out->aggregate[2], "wrong_length_agg", WRONG_LENGTH_AGG);
+    fill_aggregate(&out->aggregate[3], "null_fn_agg", NULL_FN_AGG);
+  }
   out->release = release_bundle;
   return CA_OK;
 }
@@ -310,8 +607,8 @@ static void provider_release(CaTableProvider* self) {
   self->release = NULL;
 }
 
-static int create_table_provider(const char* name, const char* options_json,
-                                 CaTableProvider* out, CaPluginError* error) {
+static int create_table_provider(const char* name, const char* options_json, CaTableProvider* out,
+                                 CaPluginError* error) {
   if (strcmp(name, "numbers") != 0) {
     set_error(error, CA_ERR_NOT_FOUND, "no such provider");
     return CA_ERR_NOT_FOUND;
@@ -346,7 +643,7 @@ static const char* const kScalars[] = {"add_one", "fails", "wrong_length", "wron
 #ifdef TEST_NO_CAPABILITIES
 #define CAPABILITIES 0
 #else
-#define CAPABILITIES (CA_CAP_SCALAR_UDF | CA_CAP_TABLE_PROVIDER)
+#define CAPABILITIES (CA_CAP_SCALAR_UDF | CA_CAP_AGGREGATE_UDF | CA_CAP_TABLE_PROVIDER)
 #endif
 
 static const CaPluginManifest kManifest = {
@@ -368,17 +665,8 @@ static const CaPluginManifest kManifest = {
 
 __attribute__((unused)) static const CaPluginManifest* manifest(void) { return &kManifest; }
 
-static const CaPluginExports kExports = {(uint32_t)sizeof(CaPluginExports),
-                                         kProviders,
-                                         1,
-                                         kScalars,
-                                         4,
-                                         NULL,
-                                         0,
-                                         NULL,
-                                         0,
-                                         NULL,
-                                         0};
+static const CaPluginExports kExports = {
+    (uint32_t)sizeof(CaPluginExports), kProviders, 1, kScalars, 4, NULL, 0, NULL, 0, NULL, 0};
 
 static const CaPluginExports* exports(void) { return &kExports; }
 

@@ -32,7 +32,7 @@ def test_manifest_and_exports():
     m = plugin_manifest(plugin)
     assert (m["plugin_name"], m["plugin_version"], m["plugin_abi_major"]) == (
         "test_plugin", "1.0.0", 1)
-    assert m["capabilities"] == ["table_provider", "scalar_udf"]
+    assert m["capabilities"] == ["table_provider", "scalar_udf", "aggregate_udf"]
     assert plugin_manifest(_path("test_plugin")) == m
     assert plugin_exports(plugin)["table_providers"] == ["numbers"]
 
@@ -154,6 +154,11 @@ def _column(type_name: str, rng, n: int):
         return pa.array([maybe([(rng.choice(["K", "k", "a", "B"]), maybe(rng.choice(_WORDS[:4])))
                                 for _ in range(rng.randint(0, 3))]) for _ in range(n)],
                         pa.map_(pa.string(), pa.string()))
+    if type_name == "struct":  # struct_pick's input: its names are literals 'x' and 'd'
+        rows = [maybe({"x": maybe(rng.randint(0, 9)), "d": maybe(rng.choice(_WORDS)),
+                       "z": rng.random() < 0.5}) for _ in range(n)]
+        return pa.array(rows, pa.struct([("x", pa.int64()), ("d", pa.string()),
+                                         ("z", pa.bool_())]))
     raise AssertionError(f"no generator for {type_name}")
 
 
@@ -173,11 +178,16 @@ def test_every_bundle_function_gives_the_same_results_through_the_plugin():
     from codeanatomy import _native
     from codeanatomy.plugins import plugin_library_path
 
-    descriptors = json.loads(_native.codeanatomy_function_descriptors_json())
+    bundle = json.loads(_native.codeanatomy_function_descriptors_json())
+    descriptors = [d for d in bundle if d["kind"] == "scalar"]  # the others have tests of their own
+    aggregates = {d["name"] for d in bundle if d["kind"] == "aggregate"}
     native, via_plugin = SessionContext(), SessionContext()
     native.install_codeanatomy_udfs()
     installed = via_plugin.register_plugin_udfs(load_plugin(plugin_library_path()))
-    assert sorted(installed) == sorted(d["name"] for d in descriptors)
+    # The plugin also installs the bundle's aggregates (tests/python/test_plugin_aggregates.py)
+    # and window functions (tests/python/test_window_functions.py).
+    assert sorted(installed) == sorted({d["name"] for d in descriptors} | aggregates
+                                       | {"lag", "lead", "row_number"})
     rng = random.Random(7)
     checked = ok = 0
     for d in descriptors:
@@ -207,7 +217,8 @@ def test_every_bundle_function_gives_the_same_results_through_the_plugin():
 def _literal(param: str, type_name: str) -> str:
     if type_name == "bool":
         return "true"
-    for key, value in (("unit", "'utf16'"), ("form", "'NFKC'"), ("case", "'lower'")):
+    for key, value in (("unit", "'utf16'"), ("form", "'NFKC'"), ("case", "'lower'"),
+                       ("names", "'x'")):
         if key in param:
             return value
     return "'d'"

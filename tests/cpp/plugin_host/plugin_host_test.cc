@@ -48,7 +48,8 @@ TEST_F(PluginHostTest, TheManifestAndExportsOfAGoodPlugin) {
   EXPECT_EQ(m.plugin_version, "1.0.0");
   EXPECT_EQ(m.abi_major, CA_PLUGIN_ABI_MAJOR);
   EXPECT_EQ(m.features, std::vector<std::string>{"test"});
-  EXPECT_EQ(m.ToJson().Get("capabilities")->ToJson(), R"(["table_provider","scalar_udf"])");
+  EXPECT_EQ(m.ToJson().Get("capabilities")->ToJson(),
+            R"(["table_provider","scalar_udf","aggregate_udf"])");
   EXPECT_EQ(plugin->exports().table_providers, std::vector<std::string>{"numbers"});
   EXPECT_EQ(plugin->exports().scalar_functions.size(), 4u);
 }
