@@ -17,28 +17,18 @@ namespace {
 // Schemas and arrays exported for one call; whatever the plugin did not take is released when
 // the call is over.
 struct ExportedArgs {
-  std::vector<ArrowSchema> schemas;
-  std::vector<ArrowSchema*> schema_pointers;
+  ExportedSchemas types;
   std::vector<ArrowArray> arrays;
   std::vector<ArrowArray*> array_pointers;
 
   ~ExportedArgs() {
-    for (auto& s : schemas) {
-      if (s.release != nullptr) s.release(&s);
-    }
     for (auto& a : arrays) {
       if (a.release != nullptr) a.release(&a);
     }
   }
 
-  Status ExportTypes(const std::vector<std::shared_ptr<arrow::DataType>>& types) {
-    schemas.resize(types.size());
-    for (auto& s : schemas) s.release = nullptr;
-    for (size_t i = 0; i < types.size(); ++i) {
-      CA_RETURN_NOT_OK(arrow::ExportType(*types[i], &schemas[i]));
-      schema_pointers.push_back(&schemas[i]);
-    }
-    return Status::OK();
+  Status ExportTypes(const std::vector<std::shared_ptr<arrow::DataType>>& values) {
+    return types.Export(std::vector<arrow::TypeHolder>(values.begin(), values.end()));
   }
 
   Status ExportArrays(const std::vector<std::shared_ptr<arrow::Array>>& values) {
@@ -110,9 +100,9 @@ class PluginWindowUdf final : public engine::WindowUdf {
       ExportedArgs exported;  // lent for the call: released right after it
       CA_RETURN_NOT_OK(exported.ExportTypes(types));
       CA_RETURN_NOT_OK(exported.ExportArrays(args));
-      rc = udf_.evaluate_partition(
-          &udf_, exported.schema_pointers.data(), exported.array_pointers.data(),
-          static_cast<int64_t>(args.size()), num_rows, frame_start, frame_end, &result, &error);
+      rc = udf_.evaluate_partition(&udf_, exported.types.data(), exported.array_pointers.data(),
+                                   static_cast<int64_t>(args.size()), num_rows, frame_start,
+                                   frame_end, &result, &error);
     }
     if (rc != CA_OK) {
       if (result.release != nullptr) result.release(&result);
@@ -153,8 +143,8 @@ class PluginWindowUdf final : public engine::WindowUdf {
     ArrowSchema out;
     out.release = nullptr;
     CaPluginError error = NewError();
-    int rc = udf_.return_type(&udf_, exported.schema_pointers.data(),
-                              static_cast<int64_t>(arg_types.size()), &out, &error);
+    int rc = udf_.return_type(&udf_, exported.types.data(), static_cast<int64_t>(arg_types.size()),
+                              &out, &error);
     if (rc != CA_OK) {
       if (out.release != nullptr) out.release(&out);
       return CallFailed(path, "return_type of window function '" + name_ + "'", error);
