@@ -23,8 +23,8 @@ void BindFunctions(nb::module_& m) {
       },
       nb::arg("ctx"), nb::arg("config_json") = "");
   m.def("registry_snapshot_json", [](engine::SessionContext& ctx) {
-    auto catalog = functions::SessionFunctionCatalog(ctx.state().get());
-    return Unwrap(functions::RegistrySnapshot(catalog->Descriptors())).ToJson();
+    return Unwrap(functions::RegistrySnapshot(functions::SessionDescriptors(ctx.state().get())))
+        .ToJson();
   });
   m.def("capabilities_snapshot_json",
         []() { return plugin_host::CapabilitiesSnapshot().ToJson(); });

@@ -104,7 +104,8 @@ void BindPlugins(nb::module_& m) {
                                    const std::string& options_json) {
     const PluginPtr& plugin = FromCapsule(capsule);
     return Unwrap(WithoutGil([&]() -> Result<std::vector<std::string>> {
-      CA_ASSIGN_OR_RAISE(auto names, plugin->RegisterUdfs(ctx.state()->registry(), options_json));
+      CA_ASSIGN_OR_RAISE(auto names, plugin->RegisterUdfs(ctx.state()->registry(), options_json,
+                                                          ctx.state()->mutable_table_functions()));
       CA_RETURN_NOT_OK(
           plugin_host::RecordPluginFunctions(*plugin, ctx.state().get(), options_json));
       return names;

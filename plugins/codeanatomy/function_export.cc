@@ -18,6 +18,7 @@
 #include "engine/bind_time_arguments.h"
 #include "functions/functions.h"
 #include "functions/registry_snapshot.h"
+#include "table_function_export.h"
 #include "window_export.h"
 
 namespace codeanatomy::plugin {
@@ -163,6 +164,7 @@ void ReleaseBundle(CaUdfBundle* bundle) {
   bundle->scalar = nullptr;
   ReleaseAggregateFunctions(bundle);
   ReleaseWindowFunctions(bundle);
+  ReleaseTableFunctions(bundle);
   bundle->release = nullptr;
 }
 
@@ -265,6 +267,7 @@ int ExportFunctionBundle(const char* options_json, CaUdfBundle* out, CaPluginErr
     }
     ExportAggregateFunctions(out, *config);
     ExportWindowFunctions(out, *config);
+    ExportTableFunctions(out);
     return CA_OK;
   });
 }

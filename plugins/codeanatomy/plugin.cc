@@ -13,6 +13,7 @@
 #include "delta/provider_options.h"
 #include "engine/session_state.h"
 #include "function_export.h"
+#include "table_function_export.h"
 #include "window_export.h"
 
 namespace codeanatomy::plugin {
@@ -30,7 +31,8 @@ const CaPluginManifest kManifest = {
     "codeanatomy",
     "0.1.0",
     CODEANATOMY_PLUGIN_BUILD_ID,
-    CA_CAP_TABLE_PROVIDER | CA_CAP_SCALAR_UDF | CA_CAP_AGGREGATE_UDF | CA_CAP_WINDOW_UDF,
+    CA_CAP_TABLE_PROVIDER | CA_CAP_SCALAR_UDF | CA_CAP_AGGREGATE_UDF | CA_CAP_WINDOW_UDF |
+        CA_CAP_TABLE_FUNCTION,
     kFeatures,
     3,
 };
@@ -48,8 +50,8 @@ const CaPluginExports* Exports() {
       ExportedAggregateFunctionNames().size(),
       ExportedWindowFunctionNames().data(),
       ExportedWindowFunctionNames().size(),
-      nullptr,
-      0,
+      ExportedTableFunctionNames().data(),
+      ExportedTableFunctionNames().size(),
   };
   return &exports;
 }

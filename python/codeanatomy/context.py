@@ -109,7 +109,8 @@ class SessionContext:
     def register_plugin_udfs(self, plugin: Any, options: dict[str, Any] | None = None) -> list[str]:
         """Installs a plugin's functions (its ``udf_bundle_with_options(options)``) in this
         session; they work in SQL and DataFrames like native ones (a window function shadows
-        the built-in of its name). Returns their names, scalar then window."""
+        the built-in of its name; a table function is called as ``FROM f(...)``). Returns their
+        names: scalar, aggregate, window, then table functions."""
         import json
 
         return _native.register_plugin_udfs(self._ctx, plugin, json.dumps(options or {}))
@@ -154,7 +155,8 @@ class SessionContext:
 
         exports = plugin_exports(plugin)
         names: list[str] = []
-        if exports["scalar_functions"] or exports["window_functions"]:
+        if any(exports[k] for k in ("scalar_functions", "aggregate_functions",
+                                     "window_functions", "table_functions")):
             names = self.register_plugin_udfs(plugin, options)
         if isinstance(table_names, list):
             table_names = {p: p for p in table_names}

@@ -201,7 +201,7 @@ Result<std::shared_ptr<arrow::Table>> AddActionRowsTable(const Snapshot& snap) {
                             static_cast<int64_t>(snap.files().size()));
 }
 
-Status RegisterDeltaTableFunctions(engine::SessionState* state) {
+std::vector<engine::TableFunction> DeltaTableFunctions() {
   std::vector<TableFunction> functions;
   functions.push_back(
       {"read_delta",
@@ -249,7 +249,12 @@ Status RegisterDeltaTableFunctions(engine::SessionState* state) {
          CA_ASSIGN_OR_RAISE(auto snapshot, Snapshot::Load(StringArg(args, 0), VersionArg(args, 1)));
          return InMemory(AddActionRowsTable(*snapshot));
        }});
-  for (auto& fn : functions) CA_RETURN_NOT_OK(state->RegisterTableFunction(std::move(fn)));
+  return functions;
+}
+
+Status RegisterDeltaTableFunctions(engine::SessionState* state) {
+  for (auto& fn : DeltaTableFunctions())
+    CA_RETURN_NOT_OK(state->RegisterTableFunction(std::move(fn)));
   return Status::OK();
 }
 

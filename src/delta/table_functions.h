@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include <arrow/table.h>
 
@@ -12,6 +13,10 @@
 #include "engine/session_state.h"
 
 namespace codeanatomy::delta {
+
+/// The Delta table functions (registered by RegisterDeltaTableFunctions; exported by the
+/// first-party plugin).
+std::vector<engine::TableFunction> DeltaTableFunctions();
 
 /// Registers in `state`:
 /// - `read_delta(uri[, version])`: the table at the latest or the given version (the "delta"

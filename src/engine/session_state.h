@@ -59,6 +59,7 @@ class SessionState {
   std::vector<std::string> TableFunctionNames() const;
   /// The registry itself (listings with signatures and docs).
   const TableFunctionRegistry& table_functions() const { return table_functions_; }
+  TableFunctionRegistry* mutable_table_functions() { return &table_functions_; }
 
   /// Registers (or replaces) a window function of this session under its name and aliases;
   /// it shadows a built-in window function of the same name in this session.

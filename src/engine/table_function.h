@@ -15,6 +15,7 @@
 #include <arrow/scalar.h>
 #include <arrow/type.h>
 
+#include "common/json.h"
 #include "common/status.h"
 #include "engine/logical_plan.h"
 #include "engine/table_provider.h"
@@ -45,6 +46,10 @@ struct TableFunction {
   std::string doc;
   /// Called with arguments already checked against `parameters` (see CheckArguments).
   Invoke invoke;
+  /// True when the parameters are not known here (a plugin function without a descriptor):
+  /// any arguments are passed on as given (integers widened to int64, as DataFusion types
+  /// integer literals; trailing NULLs dropped) and the function checks them itself.
+  bool any_arguments = false;
 
   /// The parameter names, in order.
   std::vector<std::string> parameter_names() const;
@@ -58,6 +63,18 @@ struct TableFunction {
 /// {function, expected, actual} or INVALID_TABLE_FUNCTION_ARGUMENT {function, parameter,
 /// expected, actual}.
 Result<TableFunctionArgs> CheckArguments(const TableFunction& fn, const TableFunctionArgs& args);
+
+/// The function as a registry descriptor (the catalog form of functions/registry_snapshot.h):
+/// {name, kind "table", aliases [], parameter_names, volatility "volatile", signatures (one
+/// type-name list per accepted arity; utf8 for strings, else the Arrow type name), variadic,
+/// return_type "table", doc, config_defaults {}}.
+JsonValue TableFunctionDescriptor(const TableFunction& fn);
+
+/// A function's name, doc and parameters back from its TableFunctionDescriptor (the longest
+/// signature gives the types, the shortest the number of required parameters; variadic means
+/// any_arguments); `invoke` is left empty. A malformed descriptor is an
+/// INVALID_FUNCTION_DESCRIPTOR error (stage validation) naming the member.
+Result<TableFunction> TableFunctionFromDescriptor(const JsonValue& descriptor);
 
 /// Thread-safe registry of table functions, by case-insensitive name.
 class TableFunctionRegistry {

@@ -69,6 +69,14 @@ std::shared_ptr<FunctionCatalog> SessionFunctionCatalog(engine::SessionState* st
   return state->Extension<FunctionCatalog>("functions.catalog");
 }
 
+std::vector<JsonValue> SessionDescriptors(engine::SessionState* state) {
+  std::vector<JsonValue> out = SessionFunctionCatalog(state)->Descriptors();
+  for (const auto& fn : state->table_functions().Functions()) {
+    out.push_back(engine::TableFunctionDescriptor(*fn));
+  }
+  return out;
+}
+
 JsonValue DescriptorJson(const FunctionDescriptor& descriptor, const FunctionConfig& config) {
   JsonValue out = FunctionDescriptorsToJson({descriptor}).array_value()[0];
   JsonValue all = FunctionConfigToJson(config);

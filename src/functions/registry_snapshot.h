@@ -42,6 +42,10 @@ class FunctionCatalog {
 /// The session's catalog (created empty on first use).
 std::shared_ptr<FunctionCatalog> SessionFunctionCatalog(engine::SessionState* state);
 
+/// Every function of the session as a descriptor: the catalog's (scalar, aggregate, window),
+/// then one per table function of the session (engine::TableFunctionDescriptor), by name.
+std::vector<JsonValue> SessionDescriptors(engine::SessionState* state);
+
 /// A descriptor as the catalog keeps it: the FunctionDescriptorsToJson members, except that
 /// `config_keys` becomes `config_defaults`, an object of each key the function reads and the
 /// value `config` binds it to.

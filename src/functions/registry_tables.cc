@@ -43,10 +43,10 @@ std::string Text(const JsonValue* v) {
   return v != nullptr && v->is_string() ? v->string_value() : "";
 }
 
-/// What the session has: its catalog's functions, then its table functions.
+/// What the session has: its catalog's functions and its table functions.
 std::vector<Listed> ListFunctions(engine::SessionState* state) {
   std::vector<Listed> out;
-  for (const auto& d : SessionFunctionCatalog(state)->Descriptors()) {
+  for (const auto& d : SessionDescriptors(state)) {
     Listed l;
     l.name = Text(d.Get("name"));
     l.kind = Text(d.Get("kind"));
@@ -61,29 +61,6 @@ std::vector<Listed> ListFunctions(engine::SessionState* state) {
     const JsonValue* config = d.Get("config_defaults");
     l.config_defaults = config != nullptr ? config->ToJson() : "{}";
     l.doc = Text(d.Get("doc"));
-    out.push_back(std::move(l));
-  }
-  for (const auto& fn : state->table_functions().Functions()) {
-    Listed l;
-    l.name = fn->name;
-    l.kind = "table";
-    l.parameter_names = fn->parameter_names();
-    l.volatility = "volatile";  // reads tables that change
-    // One signature per accepted arity (optional parameters trail).
-    JsonValue signatures = JsonValue::MakeArray();
-    JsonValue sig = JsonValue::MakeArray();
-    size_t required = 0;
-    for (const auto& p : fn->parameters) required += p.optional ? 0 : 1;
-    if (required == 0) signatures.Append(sig);
-    for (size_t i = 0; i < fn->parameters.size(); ++i) {
-      const auto& type = fn->parameters[i].type;
-      sig.Append(type->id() == arrow::Type::STRING ? std::string("utf8") : type->ToString());
-      if (i + 1 >= required) signatures.Append(sig);
-    }
-    l.signatures = signatures.ToJson();
-    l.return_type = "table";
-    l.config_defaults = "{}";
-    l.doc = fn->doc;
     out.push_back(std::move(l));
   }
   std::sort(out.begin(), out.end(),
@@ -167,7 +144,7 @@ Result<std::shared_ptr<engine::TableProvider>> DocsTable(engine::SessionState* s
 
 }  // namespace
 
-Status RegisterRegistryTableFunctions(engine::SessionState* state) {
+std::vector<engine::TableFunction> RegistryTableFunctions(engine::SessionState* state) {
   // The functions live in the session's own registry, so the raw pointer never outlives it.
   engine::TableFunction registry;
   registry.name = "udf_registry";
@@ -176,12 +153,18 @@ Status RegisterRegistryTableFunctions(engine::SessionState* state) {
       "table functions): name, kind, aliases, parameter_names, volatility, signatures (JSON), "
       "variadic, return_type, config_defaults (JSON); sorted by name.";
   registry.invoke = [state](const engine::TableFunctionArgs&) { return RegistryTable(state); };
-  CA_RETURN_NOT_OK(state->RegisterTableFunction(std::move(registry)));
   engine::TableFunction docs;
   docs.name = "udf_docs";
   docs.doc = "One row per function the session has: name, kind, signature and doc; sorted by name.";
   docs.invoke = [state](const engine::TableFunctionArgs&) { return DocsTable(state); };
-  return state->RegisterTableFunction(std::move(docs));
+  return {std::move(registry), std::move(docs)};
+}
+
+Status RegisterRegistryTableFunctions(engine::SessionState* state) {
+  for (auto& fn : RegistryTableFunctions(state)) {
+    CA_RETURN_NOT_OK(state->RegisterTableFunction(std::move(fn)));
+  }
+  return Status::OK();
 }
 
 }  // namespace codeanatomy::functions

@@ -4,7 +4,10 @@
 // scanned, so they always show what the session has now.
 #pragma once
 
+#include <vector>
+
 #include "common/status.h"
+#include "engine/table_function.h"
 
 namespace codeanatomy::engine {
 class SessionState;
@@ -19,5 +22,9 @@ namespace codeanatomy::functions {
 ///   variadic bool, return_type, config_defaults (JSON text), sorted by name.
 /// udf_docs(): name, kind, signature ("stable_id(prefix, value)"), doc, sorted by name.
 Status RegisterRegistryTableFunctions(engine::SessionState* state);
+
+/// The two functions over `state` (not registered; `state` must outlive them, and may be null
+/// when they are only described).
+std::vector<engine::TableFunction> RegistryTableFunctions(engine::SessionState* state);
 
 }  // namespace codeanatomy::functions

@@ -6,9 +6,11 @@
 #include <arrow/config.h>
 
 #include "delta/snapshot.h"
+#include "delta/table_functions.h"
 #include "delta/write_policy.h"
 #include "engine/session_config.h"
 #include "functions/functions.h"
+#include "functions/registry_tables.h"
 #include "functions/window_functions.h"
 #include "plugin_host/plugin_host.h"
 
@@ -43,6 +45,8 @@ JsonValue CapabilitiesSnapshot() {
       {"scalar", 0}, {"aggregate", 0}, {"window", 0}, {"table", 0}};
   for (const auto& d : functions::CodeanatomyFunctions()) ++counts[d.kind];
   for (const auto& d : functions::WindowFunctionDescriptors()) ++counts[d.kind];
+  counts["table"] += static_cast<int64_t>(delta::DeltaTableFunctions().size() +
+                                          functions::RegistryTableFunctions(nullptr).size());
   JsonValue functions = JsonValue::MakeObject();
   for (const auto& [kind, n] : counts) functions.Set(kind, n);
   JsonValue out = JsonValue::MakeObject();

@@ -15,8 +15,9 @@
 #include <arrow/util/utf8.h>
 
 #include "plugin_host/plugin_aggregate.h"
-#include "plugin_host/plugin_filters.h"
+#include "plugin_host/plugin_provider.h"
 #include "plugin_host/plugin_scalar.h"
+#include "plugin_host/plugin_table_function.h"
 #include "plugin_host/plugin_values.h"
 #include "plugin_host/plugin_window.h"
 
@@ -39,101 +40,6 @@ const std::vector<std::pair<uint64_t, const char*>>& CapabilityNames() {
       {CA_CAP_TABLE_FUNCTION, "table_function"}};
   return kNames;
 }
-
-// ---- table providers through the ABI ----
-
-struct ProviderHandle {
-  std::shared_ptr<Plugin> plugin;
-  CaTableProvider provider;
-  ~ProviderHandle() {
-    if (provider.release != nullptr) provider.release(&provider);
-  }
-};
-
-class PluginTableProvider : public engine::TableProvider {
- public:
-  PluginTableProvider(std::shared_ptr<ProviderHandle> handle, std::string name,
-                      std::shared_ptr<arrow::Schema> schema)
-      : handle_(std::move(handle)), name_(std::move(name)), schema_(std::move(schema)) {}
-  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
-  std::string kind() const override { return "plugin:" + name_; }
-
-  Result<ac::Declaration> Scan(const engine::ScanRequest& request) override {
-    const std::string& path = handle_->plugin->path();
-    std::vector<std::shared_ptr<arrow::Field>> fields;
-    for (int c : request.columns) fields.push_back(schema_->field(c));
-    auto projected = arrow::schema(fields);
-    if (request.explain_only) {
-      CA_ASSIGN_OR_RAISE(auto empty, arrow::Table::MakeEmpty(projected));
-      return ac::Declaration("table_source", ac::TableSourceNodeOptions(std::move(empty)));
-    }
-    std::vector<int32_t> projection(request.columns.begin(), request.columns.end());
-    const CaTableProvider& p = handle_->provider;
-    CA_ASSIGN_OR_RAISE(auto filters, PushedFilters(request.filter));
-    ArrowArrayStream stream;
-    stream.release = nullptr;
-    CaPluginError error = NewError();
-    int rc = p.scan(&p, projection.data(), static_cast<int64_t>(projection.size()),
-                    filters ? filters->data() : nullptr, filters ? filters->size() : 0, -1, &stream,
-                    &error);
-    if (rc != CA_OK) {
-      if (stream.release != nullptr) stream.release(&stream);
-      return CallFailed(path, "scan of '" + name_ + "'", error);
-    }
-    if (stream.release == nullptr) {
-      return PluginError("PLUGIN_BAD_RESULT", path, "scan of '" + name_ + "' returned no stream");
-    }
-    auto reader = arrow::ImportRecordBatchReader(&stream);
-    if (!reader.ok()) {
-      return PluginError(
-          "PLUGIN_BAD_RESULT", path,
-          "scan of '" + name_ + "' returned an invalid stream: " + reader.status().message());
-    }
-    if (!(*reader)->schema()->Equals(*projected, /*check_metadata=*/false)) {
-      return PluginError("PLUGIN_BAD_RESULT", path,
-                         "scan of '" + name_ + "' returned " + (*reader)->schema()->ToString() +
-                             ", not the projected schema " + projected->ToString());
-    }
-    return ac::Declaration("record_batch_reader_source",
-                           ac::RecordBatchReaderSourceNodeOptions(
-                               *reader, arrow::io::default_io_context().executor()));
-  }
-
-  /// The conjuncts of the filter hint Substrait can carry and the provider takes (all but
-  /// CA_FILTER_UNSUPPORTED ones), serialized; null when none. The engine applies the whole
-  /// filter after the scan either way, so inexact and exact filters are equally safe.
-  Result<std::shared_ptr<arrow::Buffer>> PushedFilters(const cp::Expression& filter) const {
-    const CaTableProvider& p = handle_->provider;
-    if (p.supports_filters == nullptr) return nullptr;
-    auto conjuncts = PushableConjuncts(filter, schema_);
-    if (conjuncts.empty()) return nullptr;
-    CA_ASSIGN_OR_RAISE(auto all, SerializeFilters(conjuncts, schema_));
-    std::vector<int32_t> support(conjuncts.size(), CA_FILTER_UNSUPPORTED);
-    CaPluginError error = NewError();
-    int rc = p.supports_filters(&p, all->data(), all->size(),
-                                static_cast<int64_t>(conjuncts.size()), support.data(), &error);
-    if (rc != CA_OK)
-      return CallFailed(handle_->plugin->path(), "supports_filters of '" + name_ + "'", error);
-    std::vector<cp::Expression> taken;
-    for (size_t i = 0; i < conjuncts.size(); ++i) {
-      if (support[i] == CA_FILTER_INEXACT || support[i] == CA_FILTER_EXACT) {
-        taken.push_back(conjuncts[i]);
-      } else if (support[i] != CA_FILTER_UNSUPPORTED) {
-        return PluginError("PLUGIN_BAD_RESULT", handle_->plugin->path(),
-                           "supports_filters of '" + name_ + "' answered " +
-                               std::to_string(support[i]) + ", not a CaFilterSupport");
-      }
-    }
-    if (taken.empty()) return nullptr;
-    if (taken.size() == conjuncts.size()) return all;
-    return SerializeFilters(taken, schema_);
-  }
-
- private:
-  std::shared_ptr<ProviderHandle> handle_;
-  std::string name_;
-  std::shared_ptr<arrow::Schema> schema_;
-};
 
 }  // namespace
 
@@ -267,8 +173,9 @@ Plugin::~Plugin() {
   if (handle_ != nullptr) dlclose(handle_);
 }
 
-Result<std::vector<std::string>> Plugin::RegisterUdfs(arrow::compute::FunctionRegistry* registry,
-                                                      const std::string& options_json) {
+Result<std::vector<std::string>> Plugin::RegisterUdfs(
+    arrow::compute::FunctionRegistry* registry, const std::string& options_json,
+    engine::TableFunctionRegistry* table_functions) {
   if (module_->udf_bundle_with_options == nullptr) {
     return PluginError("PLUGIN_INVALID_MODULE", path_,
                        "plugin '" + path_ + "': udf_bundle_with_options is NULL");
@@ -293,6 +200,14 @@ Result<std::vector<std::string>> Plugin::RegisterUdfs(arrow::compute::FunctionRe
         size_t stride = b->aggregate[0].struct_size;
         for (uint64_t i = 0; i < b->n_aggregate; ++i) {
           CaAggregateUdf* entry = PluginElement(b->aggregate, stride, i);
+          if (entry->struct_size == stride && entry->release != nullptr) entry->release(entry);
+        }
+      }
+      if (b->table_functions != nullptr && b->n_table_functions > 0 &&
+          b->table_functions[0].struct_size >= CA_TABLE_FUNCTION_SIZE_1_0) {
+        size_t stride = b->table_functions[0].struct_size;
+        for (uint64_t i = 0; i < b->n_table_functions; ++i) {
+          CaTableFunction* entry = PluginElement(b->table_functions, stride, i);
           if (entry->struct_size == stride && entry->release != nullptr) entry->release(entry);
         }
       }
@@ -329,9 +244,17 @@ Result<std::vector<std::string>> Plugin::RegisterUdfs(arrow::compute::FunctionRe
                            "' offers aggregate functions without the aggregate_udf "
                            "capability");
   }
-  if (bundle.n_table_functions > 0) {
+  if (bundle.n_table_functions > 0 && bundle.table_functions == nullptr) {
+    return PluginError("PLUGIN_BAD_RESULT", path_, "udf bundle lists table functions but none");
+  }
+  if (bundle.n_table_functions > 0 && !(manifest_.capabilities & CA_CAP_TABLE_FUNCTION)) {
+    return PluginError(
+        "PLUGIN_CAPABILITY_MISSING", path_,
+        "plugin '" + path_ + "' offers table functions without the table_function capability");
+  }
+  if (bundle.n_table_functions > 0 && table_functions == nullptr) {
     return PluginError("PLUGIN_CALL_FAILED", path_,
-                       "table functions through plugins are not supported by this host yet");
+                       "plugin '" + path_ + "' offers table functions and no session takes them");
   }
   std::vector<std::shared_ptr<ScalarBridge>> bridges;
   if (bundle.n_scalar > 0) {
@@ -370,6 +293,20 @@ Result<std::vector<std::string>> Plugin::RegisterUdfs(arrow::compute::FunctionRe
       aggregates.push_back(std::move(spec));
     }
   }
+  std::vector<engine::TableFunction> bridged_tables;
+  if (bundle.n_table_functions > 0) {
+    CA_ASSIGN_OR_RAISE(auto stride, PluginStride(bundle.table_functions, CA_TABLE_FUNCTION_SIZE_1_0,
+                                                 path_, "table function"));
+    for (uint64_t i = 0; i < bundle.n_table_functions; ++i) {
+      CaTableFunction* entry = PluginElement(bundle.table_functions, stride, i);
+      if (entry->struct_size != stride) {
+        return PluginError("PLUGIN_STRUCT_TOO_SMALL", path_,
+                           "table function structs of one bundle differ in size");
+      }
+      CA_ASSIGN_OR_RAISE(auto fn, BridgeTableFunction(shared_from_this(), entry));
+      bridged_tables.push_back(std::move(fn));
+    }
+  }
   std::vector<std::string> names;
   for (const auto& bridge : bridges) {
     CA_ASSIGN_OR_RAISE(auto name, RegisterScalarUdf(bridge, registry, manifest_.plugin_name));
@@ -382,6 +319,10 @@ Result<std::vector<std::string>> Plugin::RegisterUdfs(arrow::compute::FunctionRe
   for (const auto& window : windows) {
     CA_RETURN_NOT_OK(engine::RegisterWindowUdf(registry, window));
     names.push_back(window->name());
+  }
+  for (auto& fn : bridged_tables) {
+    names.push_back(fn.name);
+    CA_RETURN_NOT_OK(table_functions->Register(std::move(fn)));
   }
   return names;
 }
@@ -401,32 +342,15 @@ Result<std::shared_ptr<engine::TableProvider>> Plugin::CreateTableProvider(
     return PluginError("PLUGIN_INVALID_MODULE", path_,
                        "plugin '" + path_ + "': create_table_provider is NULL");
   }
-  auto handle = std::make_shared<ProviderHandle>();
-  handle->plugin = shared_from_this();
-  std::memset(&handle->provider, 0, sizeof(handle->provider));
+  CaTableProvider provider;
+  std::memset(&provider, 0, sizeof(provider));
   CaPluginError error = NewError();
-  int rc =
-      module_->create_table_provider(name.c_str(), options_json.c_str(), &handle->provider, &error);
-  if (rc != CA_OK) return CallFailed(path_, "create_table_provider('" + name + "')", error);
-  const CaTableProvider& p = handle->provider;
-  if (p.struct_size < sizeof(CaTableProvider) || p.schema == nullptr || p.scan == nullptr) {
-    return PluginError("PLUGIN_BAD_RESULT", path_,
-                       "table provider '" + name + "' is incomplete (struct size or NULL methods)");
-  }
-  ArrowSchema schema;
-  schema.release = nullptr;
-  rc = p.schema(&p, &schema, &error);
+  int rc = module_->create_table_provider(name.c_str(), options_json.c_str(), &provider, &error);
   if (rc != CA_OK) {
-    if (schema.release != nullptr) schema.release(&schema);
-    return CallFailed(path_, "schema of '" + name + "'", error);
+    if (provider.release != nullptr) provider.release(&provider);
+    return CallFailed(path_, "create_table_provider('" + name + "')", error);
   }
-  auto imported = arrow::ImportSchema(&schema);
-  if (!imported.ok()) {
-    return PluginError(
-        "PLUGIN_BAD_RESULT", path_,
-        "table provider '" + name + "' returned an invalid schema: " + imported.status().message());
-  }
-  return std::make_shared<PluginTableProvider>(std::move(handle), name, *imported);
+  return WrapPluginProvider(shared_from_this(), &provider, name);
 }
 
 }  // namespace codeanatomy::plugin_host

@@ -14,6 +14,7 @@
 #include "codeanatomy/plugin_abi.h"
 #include "common/json.h"
 #include "common/status.h"
+#include "engine/table_function.h"
 #include "engine/table_provider.h"
 
 namespace codeanatomy::plugin_host {
@@ -69,10 +70,13 @@ class Plugin : public std::enable_shared_from_this<Plugin> {
   /// (udf_bundle_with_options(options_json)) into `registry` (window functions as in
   /// engine/window_udf.h, shadowing built-ins of their names; aggregates as `f` and `hash_f`,
   /// plugin_host/plugin_aggregate.h); the names it installed. Needs CA_CAP_SCALAR_UDF /
-  /// CA_CAP_AGGREGATE_UDF / CA_CAP_WINDOW_UDF when there are any of each; table functions are
-  /// refused.
-  Result<std::vector<std::string>> RegisterUdfs(arrow::compute::FunctionRegistry* registry,
-                                                const std::string& options_json);
+  /// CA_CAP_AGGREGATE_UDF / CA_CAP_WINDOW_UDF when there are any of each. Table functions
+  /// (CA_CAP_TABLE_FUNCTION) go to `table_functions`; a bundle with table functions and no
+  /// registry for them is PLUGIN_CALL_FAILED. Nothing is registered unless every function of
+  /// the bundle was taken.
+  Result<std::vector<std::string>> RegisterUdfs(
+      arrow::compute::FunctionRegistry* registry, const std::string& options_json,
+      engine::TableFunctionRegistry* table_functions = nullptr);
 
   /// The exported table provider `name` made from `options_json`. Needs CA_CAP_TABLE_PROVIDER
   /// and `name` among the exports.

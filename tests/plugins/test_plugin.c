@@ -16,7 +16,13 @@
  *   fails_agg(int64)                  -> update fails: CA_ERR_EXECUTION "aggregate fails always"
  *   wrong_length_agg(int64)           (finalize returns two rows)
  * and with {"null_aggregate": true} as well null_fn_agg, whose new_accumulator is NULL;
- * {"no_scalars": true} leaves the scalar functions out.
+ * {"no_scalars": true} leaves the scalar functions out; with {"tables": true} also the table
+ * functions (their descriptors say numbers_fn(count int64, [fail bool]); a 1.0 build has none,
+ * so numbers_fn checks its own arguments there)
+ *   numbers_fn(count[, fail])         -> the "numbers" provider with `count` rows
+ *   fails_fn(...)                     -> error CA_ERR_EXECUTION "table function fails always"
+ *   no_provider_fn(...)               -> CA_OK without a provider
+ * and {"bad_descriptor": true} gives numbers_fn a descriptor that is not JSON.
  * and a table provider "numbers" {n: int64} with rows 0..count-1 (options {"count": N}), whose
  * stream fails after the first batch when the options say {"fail": true}.
  *
@@ -435,11 +441,79 @@ static void fill_aggregate(CaAggregateUdf* u, const char* name, intptr_t kind) {
   u->private_data = (void*)kind;
 }
 
+
+/* ---- table functions ---- */
+
+enum { NUMBERS_FN = 1, FAILS_FN = 2, NO_PROVIDER_FN = 3 };
+
+static int create_table_provider(const char* name, const char* options_json, CaTableProvider* out,
+                                 CaPluginError* error);
+
+static int table_function_call(const struct CaTableFunction* self,
+                               struct ArrowSchema* const* arg_types,
+                               struct ArrowArray* const* args, int64_t n_args,
+                               CaTableProvider* out, CaPluginError* error) {
+  intptr_t kind = (intptr_t)self->private_data;
+  if (kind == FAILS_FN) {
+    set_error(error, CA_ERR_EXECUTION, "table function fails always");
+    return CA_ERR_EXECUTION;
+  }
+  if (kind == NO_PROVIDER_FN) return CA_OK;
+  /* numbers_fn: a one-row int64 count, then an optional one-row bool fail. */
+  if (n_args < 1 || n_args > 2 || strcmp(arg_types[0]->format, "l") != 0 ||
+      args[0]->length != 1 || args[0]->null_count != 0) {
+    set_error(error, CA_ERR_INVALID_ARGUMENT, "numbers_fn takes a non-null int64 count");
+    return CA_ERR_INVALID_ARGUMENT;
+  }
+  int64_t count = ((const int64_t*)args[0]->buffers[1])[args[0]->offset];
+  int fail = 0;
+  if (n_args == 2) {
+    if (strcmp(arg_types[1]->format, "b") != 0 || args[1]->length != 1) {
+      set_error(error, CA_ERR_INVALID_ARGUMENT, "numbers_fn: fail must be a bool");
+      return CA_ERR_INVALID_ARGUMENT;
+    }
+    const uint8_t* bits = (const uint8_t*)args[1]->buffers[1];
+    fail = (bits[args[1]->offset / 8] >> (args[1]->offset % 8)) & 1;
+  }
+  char options[64];
+  snprintf(options, sizeof(options), "{\"count\":%lld%s}", (long long)count,
+           fail ? ",\"fail\":true" : "");
+  return create_table_provider("numbers", options, out, error);
+}
+
+static void release_table_function(CaTableFunction* self) {
+  if (self->release == NULL) ++g_double_releases;
+  ++g_releases;
+  self->release = NULL;
+}
+
+static void fill_table_function(CaTableFunction* f, const char* name, intptr_t kind,
+                                const char* descriptor) {
+  memset(f, 0, sizeof(*f));
+  f->struct_size = (uint32_t)sizeof(CaTableFunction);
+  f->name = name;
+  f->call = table_function_call;
+  f->release = release_table_function;
+  f->private_data = (void*)kind;
+#ifndef TEST_FROZEN_ABI_1_0
+  f->descriptor_json = descriptor;
+#else
+  (void)descriptor;
+#endif
+}
+
+static const char kNumbersDescriptor[] =
+    "{\"name\":\"numbers_fn\",\"kind\":\"table\",\"aliases\":[],"
+    "\"parameter_names\":[\"count\",\"fail\"],\"signatures\":[[\"int64\"],[\"int64\",\"bool\"]],"
+    "\"variadic\":false,\"volatility\":\"volatile\",\"return_type\":\"table\","
+    "\"doc\":\"Rows 0..count-1.\",\"config_defaults\":{}}";
+
 static void release_bundle(CaUdfBundle* bundle) {
   ++g_releases;
   free(bundle->scalar);
   free(bundle->window);
   free(bundle->aggregate);
+  free(bundle->table_functions);
   bundle->release = NULL;
 }
 
@@ -481,6 +555,15 @@ static int udf_bundle_with_options(const char* options_json, CaUdfBundle* out,
     fill_aggregate(&out->aggregate[1], "fails_agg", FAILS_AGG);
     fill_aggregate(&out->aggregate[2], "wrong_length_agg", WRONG_LENGTH_AGG);
     fill_aggregate(&out->aggregate[3], "null_fn_agg", NULL_FN_AGG);
+  }
+  if (options_json != NULL && strstr(options_json, "\"tables\": true") != NULL) {
+    int bad = strstr(options_json, "\"bad_descriptor\": true") != NULL;
+    out->n_table_functions = 3;
+    out->table_functions = (CaTableFunction*)calloc(3, sizeof(CaTableFunction));
+    fill_table_function(&out->table_functions[0], "numbers_fn", NUMBERS_FN,
+                        bad ? "{not json" : kNumbersDescriptor);
+    fill_table_function(&out->table_functions[1], "fails_fn", FAILS_FN, NULL);
+    fill_table_function(&out->table_functions[2], "no_provider_fn", NO_PROVIDER_FN, NULL);
   }
   out->release = release_bundle;
   return CA_OK;
@@ -633,6 +716,7 @@ static int create_table_provider(const char* name, const char* options_json, CaT
 static const char* const kFeatures[] = {"test"};
 static const char* const kProviders[] = {"numbers"};
 static const char* const kScalars[] = {"add_one", "fails", "wrong_length", "wrong_type"};
+static const char* const kTableFunctions[] = {"numbers_fn", "fails_fn", "no_provider_fn"};
 
 #ifdef TEST_BAD_UTF8_NAME
 #define PLUGIN_NAME "bad\xff\xfename"
@@ -643,7 +727,8 @@ static const char* const kScalars[] = {"add_one", "fails", "wrong_length", "wron
 #ifdef TEST_NO_CAPABILITIES
 #define CAPABILITIES 0
 #else
-#define CAPABILITIES (CA_CAP_SCALAR_UDF | CA_CAP_AGGREGATE_UDF | CA_CAP_TABLE_PROVIDER)
+#define CAPABILITIES \
+  (CA_CAP_SCALAR_UDF | CA_CAP_AGGREGATE_UDF | CA_CAP_TABLE_PROVIDER | CA_CAP_TABLE_FUNCTION)
 #endif
 
 static const CaPluginManifest kManifest = {
@@ -666,7 +751,8 @@ static const CaPluginManifest kManifest = {
 __attribute__((unused)) static const CaPluginManifest* manifest(void) { return &kManifest; }
 
 static const CaPluginExports kExports = {
-    (uint32_t)sizeof(CaPluginExports), kProviders, 1, kScalars, 4, NULL, 0, NULL, 0, NULL, 0};
+    (uint32_t)sizeof(CaPluginExports), kProviders, 1, kScalars, 4, NULL, 0, NULL, 0,
+    kTableFunctions, 3};
 
 static const CaPluginExports* exports(void) { return &kExports; }
 

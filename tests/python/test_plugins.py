@@ -32,9 +32,12 @@ def test_manifest_and_exports():
     m = plugin_manifest(plugin)
     assert (m["plugin_name"], m["plugin_version"], m["plugin_abi_major"]) == (
         "test_plugin", "1.0.0", 1)
-    assert m["capabilities"] == ["table_provider", "scalar_udf", "aggregate_udf"]
+    assert m["capabilities"] == ["table_provider", "scalar_udf", "aggregate_udf",
+                                 "table_function"]
     assert plugin_manifest(_path("test_plugin")) == m
     assert plugin_exports(plugin)["table_providers"] == ["numbers"]
+    assert plugin_exports(plugin)["table_functions"] == ["numbers_fn", "fails_fn",
+                                                         "no_provider_fn"]
 
 
 @pytest.mark.parametrize("name, code", [
@@ -184,10 +187,13 @@ def test_every_bundle_function_gives_the_same_results_through_the_plugin():
     native, via_plugin = SessionContext(), SessionContext()
     native.install_codeanatomy_udfs()
     installed = via_plugin.register_plugin_udfs(load_plugin(plugin_library_path()))
-    # The plugin also installs the bundle's aggregates (tests/python/test_plugin_aggregates.py)
-    # and window functions (tests/python/test_window_functions.py).
+    # The plugin also installs the bundle's aggregates (tests/python/test_plugin_aggregates.py),
+    # window functions (tests/python/test_window_functions.py) and the Delta table functions
+    # (tests/python/test_table_functions.py).
     assert sorted(installed) == sorted({d["name"] for d in descriptors} | aggregates
-                                       | {"lag", "lead", "row_number"})
+                                       | {"lag", "lead", "row_number"}
+                                       | {"read_delta", "read_delta_cdf", "delta_snapshot",
+                                          "delta_add_actions"})
     rng = random.Random(7)
     checked = ok = 0
     for d in descriptors:

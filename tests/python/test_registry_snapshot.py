@@ -52,9 +52,18 @@ def test_native_snapshot_lists_the_bundle():
     assert snap["version"] == 1
     descriptors = json.loads(codeanatomy._native.codeanatomy_function_descriptors_json())
     windows = ["lag", "lead", "row_number"]  # the window part (functions/window_functions.h)
+    tables = ["delta_add_actions", "delta_snapshot", "read_delta", "read_delta_cdf", "udf_docs",
+              "udf_registry"]  # the session's table functions (engine/table_function.h)
     for kind in KINDS:
         listed = sorted(d["name"] for d in descriptors if d["kind"] == kind)
-        assert snap[kind] == (windows if kind == "window" else listed)
+        assert snap[kind] == {"window": windows, "table": tables}.get(kind, listed)
+    # A table function: one signature per accepted arity, volatile (it reads tables).
+    assert snap["parameter_names"]["read_delta"] == ["uri", "version"]
+    assert snap["signatures"]["read_delta"] == [["utf8"], ["utf8", "int64"]]
+    assert snap["signatures"]["read_delta_cdf"] == [
+        ["utf8", "int64"], ["utf8", "int64", "int64"], ["utf8", "int64", "int64", "bool"]]
+    assert snap["signatures"]["udf_registry"] == [[]]
+    assert snap["return_types"]["read_delta"] == "table"
     # CONTRACTS §5's aliases, each to its canonical name.
     for alias, name in [("hash64", "stable_hash64"), ("stable_id_multi", "stable_id_parts"),
                         ("span", "span_make"), ("null_if_blank", "utf8_null_if_blank"),
@@ -63,7 +72,8 @@ def test_native_snapshot_lists_the_bundle():
     assert snap["parameter_names"]["stable_id"] == ["prefix", "value"]
     assert snap["signatures"]["col_to_byte"] == [["utf8", "int64", "utf8"]]
     assert snap["return_types"]["stable_hash64"] == "int64"
-    assert set(snap["volatility"].values()) == {"immutable"}
+    assert {snap["volatility"][n] for n in tables} == {"volatile"}
+    assert {v for n, v in snap["volatility"].items() if n not in tables} == {"immutable"}
     assert "stable_id_parts" in snap["variadic"]
     assert snap["config_defaults"]["utf8_normalize"] == {
         "utf8_normalize_casefold": True, "utf8_normalize_collapse_ws": True,
@@ -131,10 +141,9 @@ def test_udf_registry_and_udf_docs_list_what_the_snapshot_lists():
     ctx.install_codeanatomy_udfs({"span_default_line_base": 1})
     snap = codeanatomy.registry_snapshot(ctx)
     rows = ctx.sql("SELECT * FROM udf_registry()").to_pylist()
-    catalog = [r for r in rows if r["kind"] != "table"]
-    for kind in ("scalar", "aggregate", "window"):
-        assert [r["name"] for r in catalog if r["kind"] == kind] == snap[kind]
-    for r in catalog:
+    for kind in KINDS:
+        assert [r["name"] for r in rows if r["kind"] == kind] == snap[kind]
+    for r in rows:
         assert json.loads(r["signatures"]) == snap["signatures"][r["name"]]
         assert r["parameter_names"] == snap["parameter_names"][r["name"]]
         assert r["return_type"] == snap["return_types"][r["name"]]
@@ -142,8 +151,7 @@ def test_udf_registry_and_udf_docs_list_what_the_snapshot_lists():
         assert sorted(r["aliases"]) == sorted(a for a, n in snap["aliases"].items()
                                               if n == r["name"])
     # The session's table functions are listed too: the Delta ones and these two.
-    tables = {r["name"] for r in rows if r["kind"] == "table"}
-    assert {"read_delta", "delta_snapshot", "udf_registry", "udf_docs"} <= tables
+    assert {"read_delta", "delta_snapshot", "udf_registry", "udf_docs"} <= set(snap["table"])
     docs = {r["name"]: r for r in ctx.sql("SELECT * FROM udf_docs()").to_pylist()}
     descriptors = json.loads(codeanatomy._native.codeanatomy_function_descriptors_json())
     for d in descriptors:

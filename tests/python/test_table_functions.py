@@ -1,5 +1,6 @@
 """Table functions (CONTRACTS §5): read_delta, read_delta_cdf, delta_snapshot and
-delta_add_actions, in SQL (``FROM f(...)``) and through ``ctx.table_function``; their rows equal
+delta_add_actions, in SQL (``FROM f(...)``) and through ``ctx.table_function``, natively and
+through the first-party plugin (every test runs both ways); their rows equal
 delta-rs's own answers (DeltaTable.version/metadata/protocol/get_add_actions/load_cdf), they
 join with registered tables, and their errors are typed."""
 
@@ -39,10 +40,17 @@ def table(tmp_path) -> str:
     return path
 
 
-@pytest.fixture()
-def ctx() -> SessionContext:
+@pytest.fixture(params=["native", "plugin"])
+def ctx(request) -> SessionContext:
+    """Every test runs twice: with the native bundle, and in a session that has only the
+    first-party plugin's functions (its table functions bridged through the ABI)."""
     c = SessionContext()
-    c.install_codeanatomy_udfs()
+    if request.param == "native":
+        c.install_codeanatomy_udfs()
+    else:
+        from codeanatomy.plugins import load_plugin, plugin_library_path
+
+        c.register_plugin_udfs(load_plugin(plugin_library_path()))
     return c
 
 
@@ -356,3 +364,23 @@ def test_functions_come_with_the_bundle(table):
     bare.install_codeanatomy_udfs()
     assert set(_native.table_function_names(bare._ctx)) >= {
         "read_delta", "read_delta_cdf", "delta_snapshot", "delta_add_actions"}
+
+
+def test_plugin_table_functions_are_bridged_and_described_as_natively(table):
+    from codeanatomy import _native, registry_snapshot
+    from codeanatomy.plugins import load_plugin, plugin_library_path
+
+    native = SessionContext()
+    native.install_codeanatomy_udfs()
+    via_plugin = SessionContext()
+    names = via_plugin.register_plugin_udfs(load_plugin(plugin_library_path()))
+    assert names[-4:] == ["read_delta", "read_delta_cdf", "delta_snapshot", "delta_add_actions"]
+    assert set(_native.table_function_names(via_plugin._ctx)) >= set(names[-4:])
+    # The plugin's descriptors give the same signatures, parameter names and docs.
+    assert registry_snapshot(via_plugin) == registry_snapshot(native)
+    q = ("SELECT r.name, r.parameter_names, r.signatures, d.doc FROM udf_registry() r "
+         "JOIN udf_docs() d ON r.name = d.name WHERE r.kind = 'table'")
+    assert via_plugin.sql(q).to_arrow().sort_by("name") == native.sql(q).to_arrow().sort_by("name")
+    # A scan through the plugin's provider prunes as natively does.
+    sql = f"SELECT id, v FROM read_delta('{table}', 3) WHERE p = 'p1' ORDER BY id"
+    assert via_plugin.sql(sql).to_arrow() == native.sql(sql).to_arrow()

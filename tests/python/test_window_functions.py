@@ -66,7 +66,8 @@ def test_the_plugin_exports_the_window_functions():
     assert plugin_exports(plugin)["window_functions"] == ["lag", "lead", "row_number"]
     ctx = SessionContext()
     names = ctx.register_plugin_udfs(plugin)
-    assert names[-3:] == ["lag", "lead", "row_number"]
+    assert [n for n in names if n in {"lag", "lead", "row_number"}] == ["lag", "lead",
+                                                                        "row_number"]
 
 
 def test_aliases_work_in_sql():

@@ -146,6 +146,81 @@ TEST(TableFunctionArgumentsTest, OutOfRangeIntegerIsRefused) {
   EXPECT_EQ(ErrorCode(r.status()), "INVALID_TABLE_FUNCTION_ARGUMENT");
 }
 
+TEST(TableFunctionDescriptorTest, DescribesEachArityAndRoundTrips) {
+  TableFunction fn = Series();
+  JsonValue d = TableFunctionDescriptor(fn);
+  EXPECT_EQ(d.Get("kind")->string_value(), "table");
+  EXPECT_EQ(d.Get("parameter_names")->ToJson(), R"(["start","stop"])");
+  EXPECT_EQ(d.Get("signatures")->ToJson(), R"([["int64"],["int64","int64"]])");
+  EXPECT_EQ(d.Get("volatility")->string_value(), "volatile");
+  EXPECT_EQ(d.Get("return_type")->string_value(), "table");
+  ASSERT_OK_AND_ASSIGN(auto back, TableFunctionFromDescriptor(d));
+  EXPECT_EQ(back.name, "Series");
+  EXPECT_EQ(back.doc, fn.doc);
+  EXPECT_EQ(back.Signature(), "Series(start, [stop])");
+  ASSERT_EQ(back.parameters.size(), 2u);
+  EXPECT_TRUE(back.parameters[1].type->Equals(*arrow::int64()));
+  EXPECT_FALSE(back.parameters[0].optional);
+  EXPECT_TRUE(back.parameters[1].optional);
+  EXPECT_EQ(TableFunctionDescriptor(back).ToJson(), d.ToJson());
+  // No parameters: one empty signature.
+  TableFunction none{"now_tables", {}, "", fn.invoke};
+  EXPECT_EQ(TableFunctionDescriptor(none).Get("signatures")->ToJson(), "[[]]");
+  ASSERT_OK_AND_ASSIGN(auto none_back, TableFunctionFromDescriptor(TableFunctionDescriptor(none)));
+  EXPECT_TRUE(none_back.parameters.empty());
+  EXPECT_FALSE(none_back.any_arguments);
+}
+
+TEST(TableFunctionDescriptorTest, MalformedDescriptorsNameTheMember) {
+  auto with = [](const std::string& key, JsonValue value) {
+    JsonValue d = TableFunctionDescriptor(Series());
+    d.Set(key, std::move(value));
+    return TableFunctionFromDescriptor(d);
+  };
+  struct Case {
+    std::string key;
+    JsonValue value;
+  };
+  JsonValue unknown_type =
+      JsonValue::Parse(R"j([["int64"],["int64","decimal(3,1)"]])j").ValueOrDie();
+  JsonValue short_sig = JsonValue::Parse(R"([["int64"]])").ValueOrDie();
+  for (const auto& [key, value] : std::vector<Case>{{"name", JsonValue(int64_t{3})},
+                                                    {"kind", JsonValue("scalar")},
+                                                    {"parameter_names", JsonValue("start")},
+                                                    {"signatures", JsonValue::MakeArray()},
+                                                    {"signatures", unknown_type},
+                                                    {"signatures", short_sig}}) {
+    auto r = with(key, value);
+    ASSERT_FALSE(r.ok()) << key;
+    EXPECT_EQ(ErrorCode(r.status()), "INVALID_FUNCTION_DESCRIPTOR") << key;
+    EXPECT_EQ(ErrorStage(r.status()), "validation");
+    EXPECT_EQ(ErrorDetails(r.status()).Get("field")->string_value(), key);
+  }
+}
+
+TEST(TableFunctionArgumentsTest, AnyArgumentsPassAsGiven) {
+  TableFunction fn{"loose", {}, "", Series().invoke, /*any_arguments=*/true};
+  EXPECT_EQ(fn.Signature(), "loose(...)");
+  auto null_int = arrow::MakeNullScalar(arrow::int64());
+  ASSERT_OK_AND_ASSIGN(
+      auto args, CheckArguments(fn, {std::make_shared<arrow::StringScalar>("x"), I(2), null_int}));
+  ASSERT_EQ(args.size(), 2u);  // the trailing NULL is "not given"
+  EXPECT_EQ(args[0]->type->id(), arrow::Type::STRING);
+  // Integers are widened to int64 (SQL types the literal 4 int32).
+  ASSERT_OK_AND_ASSIGN(auto widened,
+                       CheckArguments(fn, {std::make_shared<arrow::Int32Scalar>(-7),
+                                           std::make_shared<arrow::UInt8Scalar>(200)}));
+  EXPECT_TRUE(widened[0]->Equals(*I(-7))) << widened[0]->ToString();
+  EXPECT_TRUE(widened[1]->Equals(*I(200))) << widened[1]->ToString();
+  TableFunctionRegistry registry;
+  TableFunction both = fn;
+  both.parameters = {{"a", arrow::int64()}};
+  EXPECT_FALSE(registry.Register(both).ok());
+  EXPECT_EQ(TableFunctionDescriptor(fn).Get("variadic")->ToJson(), "true");
+  ASSERT_OK_AND_ASSIGN(auto back, TableFunctionFromDescriptor(TableFunctionDescriptor(fn)));
+  EXPECT_TRUE(back.any_arguments);
+}
+
 TEST(TableFunctionSessionTest, SessionsKeepTheirOwnRegistry) {
   ASSERT_OK_AND_ASSIGN(auto a, SessionContext::Make());
   ASSERT_OK_AND_ASSIGN(auto b, SessionContext::Make());

@@ -49,8 +49,10 @@ TEST_F(PluginHostTest, TheManifestAndExportsOfAGoodPlugin) {
   EXPECT_EQ(m.abi_major, CA_PLUGIN_ABI_MAJOR);
   EXPECT_EQ(m.features, std::vector<std::string>{"test"});
   EXPECT_EQ(m.ToJson().Get("capabilities")->ToJson(),
-            R"(["table_provider","scalar_udf","aggregate_udf"])");
+            R"(["table_provider","scalar_udf","aggregate_udf","table_function"])");
   EXPECT_EQ(plugin->exports().table_providers, std::vector<std::string>{"numbers"});
+  EXPECT_EQ(plugin->exports().table_functions,
+            (std::vector<std::string>{"numbers_fn", "fails_fn", "no_provider_fn"}));
   EXPECT_EQ(plugin->exports().scalar_functions.size(), 4u);
 }
 

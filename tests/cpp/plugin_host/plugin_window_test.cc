@@ -56,7 +56,9 @@ TEST(PluginWindowTest, FirstPartyWindowFunctionsEqualTheNativeOnes) {
   ASSERT_OK(native.RegisterTable("t", Sample()));
   ASSERT_OK(through.RegisterTable("t", Sample()));
   ASSERT_OK(functions::InstallWindowFunctions(native.state().get()));
-  ASSERT_OK_AND_ASSIGN(auto names, plugin->RegisterUdfs(through.state()->registry(), "{}"));
+  ASSERT_OK_AND_ASSIGN(auto names,
+                       plugin->RegisterUdfs(through.state()->registry(), "{}",
+                                            through.state()->mutable_table_functions()));
   for (const char* w : {"lag", "lead", "row_number"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), w), names.end()) << w;
     EXPECT_NE(through.state()->LookupWindowUdf(w), nullptr) << w;
