@@ -34,7 +34,8 @@ namespace {
 struct BridgeState : public cp::KernelState {
   std::shared_ptr<ScalarBridge> bridge;
   // For a function with return_type_with_constants: the call's constants and field metadata,
-  // and the result type they gave (resolved once when the call is bound).
+  // and the result type they gave (resolved once, when the kernel is initialized for the call;
+  // never written after).
   std::optional<engine::BindTimeArguments> bound;
   std::shared_ptr<arrow::DataType> bound_type;
 };
@@ -111,11 +112,14 @@ Result<std::shared_ptr<arrow::DataType>> ReturnType(ScalarBridge& b,
 
 Result<arrow::TypeHolder> ResolveBridge(cp::KernelContext* ctx,
                                         const std::vector<arrow::TypeHolder>& types) {
-  auto* state = static_cast<BridgeState*>(ctx->state());
+  // The state is the call's, shared by every execution of it (Arrow resolves the type again
+  // each time an expression runs, on any thread): read it, never write it here.
+  const auto* state = static_cast<const BridgeState*>(ctx->state());
   auto& bridge = *state->bridge;
+  if (state->bound_type != nullptr) return arrow::TypeHolder(state->bound_type);
   if (state->bound.has_value()) {
-    CA_ASSIGN_OR_RAISE(state->bound_type, AskReturnType(bridge, types, &*state->bound));
-    return arrow::TypeHolder(state->bound_type);
+    CA_ASSIGN_OR_RAISE(auto type, AskReturnType(bridge, types, &*state->bound));
+    return arrow::TypeHolder(std::move(type));
   }
   CA_ASSIGN_OR_RAISE(auto type, ReturnType(bridge, types));
   return arrow::TypeHolder(std::move(type));
@@ -130,6 +134,8 @@ Result<std::unique_ptr<cp::KernelState>> InitBridge(std::shared_ptr<ScalarBridge
                             ? static_cast<const engine::BindTimeArguments*>(args.options)
                             : nullptr;
     state->bound = bound != nullptr ? *bound : engine::BindTimeArguments();
+    // Resolved once, here, for the call's argument types.
+    CA_ASSIGN_OR_RAISE(state->bound_type, AskReturnType(*bridge, args.inputs, &*state->bound));
   }
   state->bridge = std::move(bridge);
   return std::unique_ptr<cp::KernelState>(std::move(state));

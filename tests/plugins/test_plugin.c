@@ -16,9 +16,10 @@
  *   fails_agg(int64)                  -> update fails: CA_ERR_EXECUTION "aggregate fails always"
  *   wrong_length_agg(int64)           (finalize returns two rows)
  * and with {"null_aggregate": true} as well null_fn_agg, whose new_accumulator is NULL;
- * {"no_scalars": true} leaves the scalar functions out; with {"tables": true} also the table
- * functions (their descriptors say numbers_fn(count int64, [fail bool]); a 1.0 build has none,
- * so numbers_fn checks its own arguments there)
+ * {"no_scalars": true} leaves the scalar functions out; {"constants": true} gives add_one a
+ * return_type_with_constants (counted: test_plugin_typed_with_constants); with {"tables": true}
+ * also the table functions (their descriptors say numbers_fn(count int64, [fail bool]); a 1.0
+ * build has none, so numbers_fn checks its own arguments there)
  *   numbers_fn(count[, fail])         -> the "numbers" provider with `count` rows
  *   fails_fn(...)                     -> error CA_ERR_EXECUTION "table function fails always"
  *   no_provider_fn(...)               -> CA_OK without a provider
@@ -154,6 +155,22 @@ static int invoke(const CaScalarUdf* self, struct ArrowSchema* const* arg_types,
   }
   return CA_OK;
 }
+
+#ifndef TEST_FROZEN_ABI_1_0
+/* add_one's result type from its constants (ABI 1.1), with the bundle option {"constants": true}:
+ * counted, so the host tests can check it is asked once per call bound, not once per batch. */
+static int64_t g_typed_with_constants = 0;
+EXPORT int64_t test_plugin_typed_with_constants(void) { return g_typed_with_constants; }
+
+static int return_type_with_constants(const CaScalarUdf* self,
+                                      struct ArrowSchema* const* arg_types,
+                                      struct ArrowArray* const* constants, int64_t n_args,
+                                      struct ArrowSchema* out, CaPluginError* error) {
+  (void)constants;
+  __atomic_add_fetch(&g_typed_with_constants, 1, __ATOMIC_RELAXED);
+  return return_type(self, arg_types, n_args, out, error);
+}
+#endif
 
 /* Releases seen, so the host tests can check every object is released exactly once (a second
  * release of one object would find release == NULL and is counted as an error). */
@@ -536,6 +553,11 @@ static int udf_bundle_with_options(const char* options_json, CaUdfBundle* out,
   fill_udf(&out->scalar[3], "wrong_type", WRONG_TYPE);
 #ifdef TEST_NULL_INVOKE
   out->scalar[0].invoke = NULL; /* a UDF without its function pointer */
+#endif
+#ifndef TEST_FROZEN_ABI_1_0
+  if (options_json != NULL && strstr(options_json, "\"constants\": true") != NULL) {
+    out->scalar[0].return_type_with_constants = return_type_with_constants;
+  }
 #endif
   if (options_json != NULL && strstr(options_json, "\"windows\": true") != NULL) {
     out->n_window = 4;

@@ -99,9 +99,6 @@ def test_cpg_score_equals_pyarrows_cast(ctx):
     assert out.column("c").to_pylist() == [1.5, None, -2.0, 1000.0]
 
 
-@pytest.mark.skip(reason="segfaulted once in a fresh-clone CI run (main thread, during "
-                  "to_arrow) and never in isolation or in the working-tree suite; skipped until "
-                  "found (see the issue 5 note)")
 def test_through_the_first_party_plugin_as_natively(ctx):
     """The plugin's struct_pick and arrow_metadata get the call's constants and field metadata
     through the ABI's return_type_with_constants (1.1) and give what the native ones give."""

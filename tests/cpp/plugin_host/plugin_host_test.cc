@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include <arrow/builder.h>
 #include <gtest/gtest.h>
 
 #include "../engine/test_util.h"
@@ -110,6 +111,40 @@ TEST_F(PluginHostTest, ScalarFunctionsRunInSqlLikeNativeOnes) {
   ASSERT_FALSE(bad_args.ok());
   EXPECT_NE(bad_args.status().message().find("expects one int64 argument"), std::string::npos)
       << bad_args.status().ToString();
+}
+
+// The result type from constants (ABI 1.1) is asked once when a call is bound. Arrow resolves a
+// call's type again on every execution, on any thread, with the call's one kernel state: asking
+// (and storing) there raced, freeing a type another batch still used (a segfault seen in CI).
+TEST_F(PluginHostTest, ATypeFromConstantsIsAskedOncePerCallNotPerBatch) {
+  using Counter = int64_t (*)();
+  ASSERT_OK_AND_ASSIGN(auto plugin, Plugin::Load(PluginPath("test_plugin")));
+  void* self = dlopen(PluginPath("test_plugin").c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+  ASSERT_NE(self, nullptr);
+  auto asked = reinterpret_cast<Counter>(dlsym(self, "test_plugin_typed_with_constants"));
+  ASSERT_NE(asked, nullptr);
+  ASSERT_OK(plugin->RegisterUdfs(ctx_->state()->registry(), R"({"constants": true})").status());
+  // The same 2,000 rows as one batch and as 200 batches of 10 (executed in parallel).
+  arrow::Int64Builder builder;
+  for (int64_t i = 0; i < 2000; ++i) ASSERT_OK(builder.Append(i));
+  ASSERT_OK_AND_ASSIGN(auto values, builder.Finish());
+  auto schema = arrow::schema({arrow::field("x", arrow::int64())});
+  auto one = arrow::Table::Make(schema, {values});
+  arrow::ArrayVector slices;
+  for (int64_t i = 0; i < 2000; i += 10) slices.push_back(values->Slice(i, 10));
+  auto many = arrow::Table::Make(schema, {std::make_shared<arrow::ChunkedArray>(slices)});
+  ASSERT_OK(ctx_->RegisterTable("one", one));
+  ASSERT_OK(ctx_->RegisterTable("many", many));
+  std::vector<int64_t> asks;
+  for (const char* table : {"one", "many", "many", "many"}) {
+    int64_t before = asked();
+    ASSERT_OK_AND_ASSIGN(auto out, Run(std::string("SELECT sum(add_one(x)) AS s FROM ") + table));
+    EXPECT_EQ(Rows(*out), (std::vector<std::string>{"2001000"}));  // sum(1..2000)
+    asks.push_back(asked() - before);
+  }
+  EXPECT_GT(asks[0], 0);
+  for (int64_t n : asks) EXPECT_EQ(n, asks[0]) << "asked per batch, not per call";
+  dlclose(self);
 }
 
 TEST_F(PluginHostTest, EveryObjectIsReleasedExactlyOnce) {
