@@ -62,5 +62,6 @@ void BindDeltaWrite(nb::module_& m);
 void BindFunctions(nb::module_& m);
 void BindPlugins(nb::module_& m);
 void BindTableFunctions(nb::module_& m);
+void BindSemantic(nb::module_& m);
 
 }  // namespace codeanatomy::bindings

@@ -21,4 +21,5 @@ NB_MODULE(_native, m) {
   BindFunctions(m);
   BindPlugins(m);
   BindTableFunctions(m);
+  BindSemantic(m);
 }

@@ -1,6 +1,8 @@
 #include "delta/writer.h"
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -388,6 +390,12 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   WriteResult result;
   for (const auto& f : files) result.rows_written += f.rows;
   result.files_added = static_cast<int64_t>(files.size());
+  std::set<std::map<std::string, std::optional<std::string>>> partitions;
+  for (const auto& f : files) {
+    result.bytes_written += f.size;
+    partitions.insert(f.partition_values);
+  }
+  result.partitions_written = static_cast<int64_t>(partitions.size());
   std::string schema_json;
   if (!exists) {
     CA_ASSIGN_OR_RAISE(schema_json, SchemaToDeltaJson(*schema));
@@ -443,6 +451,9 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     metrics.Set("numOutputRows", std::to_string(result.rows_written));
     metrics.Set("numRemovedFiles", std::to_string(removed.size()));
     info.Set("operationMetrics", std::move(metrics));
+    for (const auto& [key, value] : options.commit_properties) {
+      if (info.Get(key) == nullptr) info.Set(key, value);
+    }
     JsonValue ci = JsonValue::MakeObject();
     ci.Set("commitInfo", std::move(info));
     commit += ci.ToJson() + "\n";

@@ -61,6 +61,9 @@ struct WriteOptions {
   /// An application transaction (idempotent writes): the commit records txn {app_id, version};
   /// a write whose app_id already has a version >= this one is skipped (nothing is written).
   std::optional<std::pair<std::string, int64_t>> app_transaction;
+  /// Extra members of the commit's commitInfo (delta-rs' commit properties), e.g. the semantic
+  /// engine's `codeanatomy.spec_hash`; they never replace the writer's own members.
+  std::map<std::string, std::string> commit_properties;
 };
 
 struct WriteResult {
@@ -68,7 +71,9 @@ struct WriteResult {
   int64_t files_added = 0;
   int64_t files_removed = 0;
   int64_t rows_written = 0;
-  int64_t read_version = -1;  ///< the version the write read (-1: it created the table)
+  int64_t bytes_written = 0;       ///< the sizes of the data files added
+  int64_t partitions_written = 0;  ///< distinct partition values among them (1: unpartitioned)
+  int64_t read_version = -1;       ///< the version the write read (-1: it created the table)
   int attempts = 1;
   bool checkpointed = false;  ///< a checkpoint was written at `version`
   bool skipped = false;       ///< the app transaction was already committed: nothing written

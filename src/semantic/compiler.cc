@@ -1,0 +1,379 @@
+#include "semantic/compiler.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "common/hash.h"
+#include "delta/provider_options.h"
+#include "engine/view.h"
+#include "sql/statement.h"
+
+namespace codeanatomy::semantic {
+
+namespace {
+
+// A compilation failure of view `index`: the planner's code and message, stage "compilation",
+// details naming the view, its JSON path, the SQL planned and the cause's own stage.
+Status ViewError(const Status& cause, const ViewDefinition& view, size_t index,
+                 const std::string& sql) {
+  ErrorInfo info = DescribeError(cause);
+  std::string details = "{\"view\":" + JsonQuote(view.name) + ",\"path\":" +
+                        JsonQuote("$.view_definitions[" + std::to_string(index) + "]") +
+                        (sql.empty() ? "" : ",\"sql\":" + JsonQuote(sql)) +
+                        ",\"cause_stage\":" + JsonQuote(info.stage) +
+                        (info.details_json.empty() ? "" : ",\"cause\":" + info.details_json) + "}";
+  return EngineError(cause.code(), stage::kCompilation, info.code,
+                     "view '" + view.name + "': " + info.message, details);
+}
+
+Status CompileError(std::string_view code, const std::string& message, const ViewDefinition& view,
+                    size_t index, const std::string& extra = "") {
+  return InvalidError(stage::kCompilation, code, "view '" + view.name + "': " + message,
+                      "{\"view\":" + JsonQuote(view.name) + ",\"path\":" +
+                          JsonQuote("$.view_definitions[" + std::to_string(index) + "]") +
+                          (extra.empty() ? "" : "," + extra) + "}");
+}
+
+std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i > 0 ? separator : "") + parts[i];
+  return out;
+}
+
+std::string SqlJoinType(JoinType type) {
+  switch (type) {
+    case JoinType::kInner:
+      return "JOIN";
+    case JoinType::kLeft:
+      return "LEFT JOIN";
+    case JoinType::kRight:
+      return "RIGHT JOIN";
+    case JoinType::kFull:
+      return "FULL JOIN";
+    case JoinType::kSemi:
+    case JoinType::kAnti:
+      break;
+  }
+  return "";
+}
+
+// Writes the SQL of one view. `columns_of` gives a relation's column names (inputs and the
+// views compiled so far); `location_of` an input relation's Delta location (empty for views).
+class ViewSql {
+ public:
+  ViewSql(const ViewDefinition& view, size_t index,
+          const std::map<std::string, std::vector<std::string>>& columns,
+          const std::map<std::string, std::string>& locations)
+      : view_(view), index_(index), columns_(columns), locations_(locations) {}
+
+  Result<std::string> Write() {
+    return std::visit([this](const auto& t) { return Sql(t); }, view_.transform);
+  }
+
+ private:
+  const std::vector<std::string>& Columns(const std::string& relation) const {
+    return columns_.at(relation);  // the spec's validation guarantees the relation exists
+  }
+
+  Result<std::string> Sql(const FilterTransform& t) const {
+    return "SELECT * FROM " + QuoteIdent(t.source) + " WHERE " + t.predicate;
+  }
+
+  Result<std::string> Sql(const ProjectTransform& t) const {
+    std::vector<std::string> cols;
+    for (const auto& c : t.columns) cols.push_back(QuoteIdent(c));
+    return "SELECT " + (cols.empty() ? std::string("*") : Join(cols, ", ")) + " FROM " +
+           QuoteIdent(t.source);
+  }
+
+  Result<std::string> Sql(const AggregateTransform& t) const {
+    std::vector<std::string> select, group;
+    for (const auto& g : t.group_by) {
+      select.push_back(QuoteIdent(g));
+      group.push_back(QuoteIdent(g));
+    }
+    for (const auto& a : t.aggregations) {
+      std::string arg = a.column == "*" ? "*" : QuoteIdent(a.column);
+      select.push_back(a.function + "(" + arg + ") AS " + QuoteIdent(a.alias));
+    }
+    return "SELECT " + Join(select, ", ") + " FROM " + QuoteIdent(t.source) +
+           (group.empty() ? "" : " GROUP BY " + Join(group, ", "));
+  }
+
+  // Left's columns, then right's that left does not have; a join key named alike on both
+  // sides is one column (coalesced for the outer joins that can leave either side NULL).
+  Result<std::string> Sql(const RelateTransform& t) const {
+    if (t.left == t.right) {
+      return CompileError("INVALID_JOIN_KEYS", "a Relate of '" + t.left + "' with itself", view_,
+                          index_);
+    }
+    std::string l = QuoteIdent(t.left), r = QuoteIdent(t.right);
+    std::vector<std::string> on;
+    for (const auto& k : t.join_keys) {
+      on.push_back(l + "." + QuoteIdent(k.left_key) + " = " + r + "." + QuoteIdent(k.right_key));
+    }
+    if (t.join_type == JoinType::kSemi || t.join_type == JoinType::kAnti) {
+      return "SELECT * FROM " + l + " WHERE " + (t.join_type == JoinType::kAnti ? "NOT " : "") +
+             "EXISTS (SELECT 1 FROM " + r + " WHERE " + Join(on, " AND ") + ")";
+    }
+    const auto& left_cols = Columns(t.left);
+    std::set<std::string> shared_keys;
+    for (const auto& k : t.join_keys) {
+      if (k.left_key == k.right_key) shared_keys.insert(k.left_key);
+    }
+    std::vector<std::string> select;
+    for (const auto& c : left_cols) {
+      std::string q = QuoteIdent(c);
+      bool coalesce = shared_keys.count(c) > 0 &&
+                      (t.join_type == JoinType::kRight || t.join_type == JoinType::kFull);
+      select.push_back(coalesce ? "coalesce(" + l + "." + q + ", " + r + "." + q + ") AS " + q
+                                : l + "." + q);
+    }
+    for (const auto& c : Columns(t.right)) {
+      if (std::find(left_cols.begin(), left_cols.end(), c) == left_cols.end()) {
+        select.push_back(r + "." + QuoteIdent(c));
+      } else if (shared_keys.count(c) == 0) {
+        return CompileError("AMBIGUOUS_COLUMN",
+                            "column '" + c + "' is in both '" + t.left + "' and '" + t.right +
+                                "' and is not a join key of the same name; project one away "
+                                "first",
+                            view_, index_, "\"column\":" + JsonQuote(c));
+      }
+    }
+    return "SELECT " + Join(select, ", ") + " FROM " + l + " " + SqlJoinType(t.join_type) + " " +
+           r + " ON " + Join(on, " AND ");
+  }
+
+  // Columns by name in the first source's order; the discriminator names each row's source.
+  Result<std::string> Sql(const UnionTransform& t) const {
+    const auto& first = Columns(t.sources.at(0));
+    std::vector<std::string> parts;
+    for (const auto& s : t.sources) {
+      const auto& cols = Columns(s);
+      std::vector<std::string> select;
+      for (const auto& c : first) {
+        if (std::find(cols.begin(), cols.end(), c) == cols.end()) {
+          return CompileError(
+              "UNION_COLUMN_MISSING",
+              "union source '" + s + "' has no column '" + c + "' (of '" + t.sources[0] + "')",
+              view_, index_, "\"source\":" + JsonQuote(s) + ",\"column\":" + JsonQuote(c));
+        }
+        select.push_back(QuoteIdent(c));
+      }
+      if (cols.size() != first.size()) {
+        return CompileError(
+            "UNION_COLUMN_MISSING",
+            "union sources '" + t.sources[0] + "' and '" + s + "' have different columns", view_,
+            index_, "\"source\":" + JsonQuote(s));
+      }
+      if (t.discriminator_column) {
+        select.push_back(QuoteString(s) + " AS " + QuoteIdent(*t.discriminator_column));
+      }
+      parts.push_back("SELECT " + Join(select, ", ") + " FROM " + QuoteIdent(s));
+    }
+    return Join(parts, t.distinct ? " UNION " : " UNION ALL ");
+  }
+
+  Result<std::string> Location(const std::string& source) const {
+    auto it = locations_.find(source);
+    if (it == locations_.end()) {
+      return CompileError("DELTA_SOURCE_REQUIRED",
+                          "'" + source + "' is a view; this transform reads an input relation",
+                          view_, index_, "\"source\":" + JsonQuote(source));
+    }
+    return it->second;
+  }
+
+  Result<std::string> Sql(const IncrementalCdfTransform& t) const {
+    CA_ASSIGN_OR_RAISE(auto location, Location(t.source));
+    if (t.starting_timestamp || t.ending_timestamp) {
+      return CompileError("NOT_SUPPORTED",
+                          "IncrementalCdf by timestamp is not supported yet; give versions", view_,
+                          index_);
+    }
+    return "SELECT * FROM read_delta_cdf(" + QuoteString(location) + ", " +
+           std::to_string(t.starting_version.value_or(0)) +
+           (t.ending_version ? ", " + std::to_string(*t.ending_version) : "") + ")";
+  }
+
+  Result<std::string> Sql(const MetadataTransform& t) const {
+    CA_ASSIGN_OR_RAISE(auto location, Location(t.source));
+    return "SELECT * FROM delta_snapshot(" + QuoteString(location) + ")";
+  }
+
+  Result<std::string> Sql(const FileManifestTransform& t) const {
+    CA_ASSIGN_OR_RAISE(auto location, Location(t.source));
+    return "SELECT * FROM delta_add_actions(" + QuoteString(location) + ")";
+  }
+
+  Result<std::string> Sql(const NormalizeTransform&) const {
+    return CompileError("NOT_SUPPORTED", "the Normalize transform is not supported yet", view_,
+                        index_, "\"kind\":\"Normalize\"");
+  }
+
+  Result<std::string> Sql(const CpgEmitTransform&) const {
+    return CompileError("NOT_SUPPORTED", "the CpgEmit transform is not supported yet", view_,
+                        index_, "\"kind\":\"CpgEmit\"");
+  }
+
+  const ViewDefinition& view_;
+  size_t index_;
+  const std::map<std::string, std::vector<std::string>>& columns_;
+  const std::map<std::string, std::string>& locations_;
+};
+
+// Views in dependency order: each after the views its transform reads and its
+// view_dependencies (the spec's validation has refused cycles and unknown names).
+std::vector<size_t> DependencyOrder(const SemanticSpec& spec) {
+  std::map<std::string, size_t> by_name;
+  for (size_t i = 0; i < spec.view_definitions.size(); ++i) {
+    by_name[spec.view_definitions[i].name] = i;
+  }
+  std::vector<size_t> order;
+  std::vector<int> state(spec.view_definitions.size(), 0);  // 0 new, 1 visiting, 2 done
+  std::function<void(size_t)> visit = [&](size_t i) {
+    if (state[i] != 0) return;
+    state[i] = 1;
+    const auto& v = spec.view_definitions[i];
+    std::vector<std::string> needs = TransformSources(v.transform);
+    needs.insert(needs.end(), v.view_dependencies.begin(), v.view_dependencies.end());
+    for (const auto& n : needs) {
+      auto it = by_name.find(n);
+      if (it != by_name.end()) visit(it->second);
+    }
+    state[i] = 2;
+    order.push_back(i);
+  };
+  for (size_t i = 0; i < spec.view_definitions.size(); ++i) visit(i);
+  return order;
+}
+
+std::vector<std::string> ColumnNames(const arrow::Schema& schema) {
+  std::vector<std::string> out;
+  for (const auto& f : schema.fields()) out.push_back(f->name());
+  return out;
+}
+
+// The runtime flags this engine accepts without acting on them yet: one warning each.
+std::vector<std::string> RuntimeWarnings(const RuntimeConfig& r) {
+  std::vector<std::string> out;
+  auto flag = [&](bool on, const char* name) {
+    if (on) out.push_back(name);
+  };
+  flag(r.compliance_capture, "compliance_capture");
+  flag(r.tuner_mode != TunerMode::kOff, "tuner_mode");
+  flag(r.capture_substrait, "capture_substrait");
+  flag(r.capture_optimizer_lab, "capture_optimizer_lab");
+  flag(r.capture_delta_codec, "capture_delta_codec");
+  flag(r.enable_tracing, "enable_tracing");
+  flag(r.enable_rule_tracing, "enable_rule_tracing");
+  flag(r.enable_plan_preview, "enable_plan_preview");
+  flag(r.enable_function_factory, "enable_function_factory");
+  flag(r.enable_domain_planner, "enable_domain_planner");
+  flag(r.enable_relation_planner, "enable_relation_planner");
+  return out;
+}
+
+}  // namespace
+
+const CompiledView* CompiledPlan::view(const std::string& name) const {
+  for (const auto& v : views) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+std::string QuoteIdent(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string QuoteString(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+std::vector<std::string> ActiveRules(const SemanticSpec& spec) {
+  std::vector<std::string> rules;
+  for (const auto& r : spec.rule_intents) {
+    if (spec.rulepack_profile == RulepackProfile::kLowLatency &&
+        r.rule_class != RuleClass::kSemanticIntegrity) {
+      continue;
+    }
+    if (r.rule_class == RuleClass::kSafety && spec.rulepack_profile != RulepackProfile::kStrict) {
+      continue;
+    }
+    rules.push_back(r.name);
+  }
+  if (spec.rulepack_profile == RulepackProfile::kStrict ||
+      spec.rulepack_profile == RulepackProfile::kReplay) {
+    rules.push_back("strict_safety");
+  }
+  return rules;
+}
+
+std::string RulepackFingerprint(const std::vector<std::string>& rules) {
+  std::string text;
+  for (const auto& r : rules) text += r + "\n";
+  return Blake2bHex(text, 32);
+}
+
+Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec& spec) {
+  CompiledPlan plan;
+  plan.spec = spec;
+  plan.spec_hash = SpecHashHex(spec);
+  plan.rules = ActiveRules(spec);
+  plan.rulepack_fingerprint = RulepackFingerprint(plan.rules);
+  for (const auto& name : RuntimeWarnings(spec.runtime)) {
+    plan.warnings.push_back(name);
+  }
+  std::map<std::string, std::vector<std::string>> columns;
+  std::map<std::string, std::string> locations;
+  for (size_t i = 0; i < spec.input_relations.size(); ++i) {
+    const auto& in = spec.input_relations[i];
+    std::string options =
+        "{\"table_uri\":" + JsonQuote(in.delta_location) +
+        (in.version_pin ? ",\"version\":" + std::to_string(*in.version_pin) : "") + "}";
+    auto provider = delta::MakeDeltaProvider("delta", options);
+    if (!provider.ok()) {
+      ErrorInfo info = DescribeError(provider.status());
+      return EngineError(provider.status().code(), stage::kCompilation, info.code,
+                         "input relation '" + in.logical_name + "': " + info.message,
+                         "{\"relation\":" + JsonQuote(in.logical_name) + ",\"path\":" +
+                             JsonQuote("$.input_relations[" + std::to_string(i) + "]") +
+                             ",\"cause_stage\":" + JsonQuote(info.stage) + "}");
+    }
+    CA_RETURN_NOT_OK(ctx.RegisterProvider(in.logical_name, *provider));
+    columns[in.logical_name] = ColumnNames(*(*provider)->schema());
+    locations[in.logical_name] = in.delta_location;
+  }
+  for (size_t index : DependencyOrder(spec)) {
+    const ViewDefinition& view = spec.view_definitions[index];
+    ViewSql writer(view, index, columns, locations);
+    CA_ASSIGN_OR_RAISE(std::string sql, writer.Write());
+    auto df = sql::ExecuteSql(ctx, sql);
+    if (!df.ok()) return ViewError(df.status(), view, index, sql);
+    auto names = ColumnNames(*df->schema());
+    for (const auto& [column, type] : view.output_schema.columns) {
+      if (std::find(names.begin(), names.end(), column) == names.end()) {
+        return CompileError("OUTPUT_SCHEMA_MISMATCH",
+                            "output_schema declares column '" + column +
+                                "', which the view does not produce (it has: " + Join(names, ", ") +
+                                ")",
+                            view, index, "\"column\":" + JsonQuote(column));
+      }
+    }
+    // No definition text: later views inline this plan as compiled (not re-bound from SQL).
+    CA_RETURN_NOT_OK(
+        ctx.RegisterProvider(view.name, std::make_shared<engine::ViewProvider>(df->plan(), "")));
+    columns[view.name] = std::move(names);
+    plan.views.push_back(CompiledView{view.name, sql, *df});
+  }
+  return plan;
+}
+
+}  // namespace codeanatomy::semantic

@@ -1,0 +1,56 @@
+// The semantic plan compiler: a validated spec (semantic/spec.h) onto a session. Input relations
+// become Delta providers, each view a lazy DataFrame (planned through SQL text the compiler
+// writes, so views share the binder, the optimizer and the function registry with user SQL)
+// registered as a catalog view that later views and outputs read by name.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/dataframe.h"
+#include "engine/session_context.h"
+#include "semantic/spec.h"
+
+namespace codeanatomy::semantic {
+
+/// One compiled view: its name, the SQL it was planned from, and its lazy DataFrame.
+struct CompiledView {
+  std::string name;
+  std::string sql;
+  engine::DataFrame df;
+};
+
+/// A spec compiled onto a session: views in dependency order, the hashes of CONTRACTS §1.
+struct CompiledPlan {
+  SemanticSpec spec;
+  std::string spec_hash;             ///< SpecHashHex(spec)
+  std::vector<std::string> rules;    ///< the active rules, in order
+  std::string rulepack_fingerprint;  ///< BLAKE2b-256 hex over `rules`
+  std::vector<CompiledView> views;
+  std::vector<std::string> warnings;  ///< accepted settings that have no effect here
+
+  /// The view `name`, or null.
+  const CompiledView* view(const std::string& name) const;
+};
+
+/// The rules a spec's rulepack profile activates, in order: its rule intents (LowLatency keeps
+/// the SemanticIntegrity ones only; Safety rules only under Strict), then `strict_safety` for
+/// Strict and Replay.
+std::vector<std::string> ActiveRules(const SemanticSpec& spec);
+
+/// BLAKE2b-256 hex over the rule names, one per line.
+std::string RulepackFingerprint(const std::vector<std::string>& rules);
+
+/// Compiles `spec` onto `ctx`: registers each input relation as a Delta table (pinned to its
+/// version_pin) and each view as a catalog view, in dependency order. A view that does not
+/// plan (an unknown column, a bad predicate, a type error, a missing output_schema column)
+/// fails with stage "compilation", the planner's code, and details {view, path, sql?, cause}.
+Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec& spec);
+
+/// "name" with embedded double quotes doubled: an SQL identifier.
+std::string QuoteIdent(const std::string& name);
+/// 'text' with embedded single quotes doubled: an SQL string literal.
+std::string QuoteString(const std::string& text);
+
+}  // namespace codeanatomy::semantic

@@ -1,0 +1,52 @@
+// The materializer and run_build (CONTRACTS §2): a compiled plan's outputs streamed into their
+// Delta targets, and the JSON-in, JSON-out entry point that parses a request, builds a session
+// from its engine profile, compiles the spec and materializes it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.h"
+#include "engine/session_context.h"
+#include "semantic/compiler.h"
+
+namespace codeanatomy::semantic {
+
+/// What one output target's write did.
+struct OutputResult {
+  std::string table_name;
+  std::string delta_location;
+  int64_t rows_written = 0;
+  int64_t partition_count = 0;  ///< distinct partition values written (1: unpartitioned)
+  int64_t delta_version = 0;
+  int64_t files_added = 0;
+  int64_t bytes_written = 0;
+};
+
+/// The identity of a run, stamped on every commit as `codeanatomy.*` commit properties.
+struct RunIdentity {
+  std::string envelope_hash;
+  std::string run_started_at;  ///< RFC 3339 UTC
+};
+
+/// Streams each output target's view (its `columns`, in order; all when empty) into its Delta
+/// location: Overwrite or Append, `partition_by`, `max_commit_retries`, and commit properties
+/// codeanatomy.{spec_hash, envelope_hash, rulepack_fingerprint, rulepack_profile,
+/// run_started_at} plus the target's `write_metadata`. Failures have stage "runtime", code
+/// PIPELINE_EXECUTION_FAILED unless the writer gave its own, and details {table_name, path}.
+Result<std::vector<OutputResult>> Materialize(const CompiledPlan& plan, const RunIdentity& run);
+
+/// BLAKE2b-256 hex over what a run depends on: engine and Arrow versions, the session profile,
+/// the input tables (name, location, pinned version), the session's function names hash, the
+/// spec hash and the rulepack fingerprint.
+Result<std::string> EnvelopeHash(const engine::SessionContext& ctx,
+                                 const engine::SessionFactory& factory, const CompiledPlan& plan);
+
+/// run_build: request `{spec_json (string), engine_profile?, runtime?, orchestration?}` →
+/// response `{contract_version: 3, run_result, outputs, warnings, diagnostics, artifacts}`
+/// (CONTRACTS §2). Request errors: INVALID_RUN_BUILD_REQUEST, RUN_BUILD_REQUEST_MISSING_SPEC_JSON
+/// (stage validation); an unknown engine profile is an argument error.
+Result<JsonValue> RunBuild(std::string_view request_json);
+
+}  // namespace codeanatomy::semantic

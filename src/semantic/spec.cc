@@ -1,0 +1,1084 @@
+#include "semantic/spec.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <functional>
+#include <initializer_list>
+#include <type_traits>
+#include <utility>
+
+#include "common/hash.h"
+#include "common/suggest.h"
+
+namespace codeanatomy::semantic {
+
+namespace {
+
+constexpr std::string_view kInvalidSpecJson = "INVALID_SPEC_JSON";
+
+std::string DetailsJson(std::vector<std::pair<std::string_view, JsonValue>> members) {
+  JsonValue details = JsonValue::MakeObject();
+  for (auto& [key, value] : members) details.Set(key, std::move(value));
+  return details.ToJson();
+}
+
+Status SpecError(std::string_view path, const std::string& error) {
+  return InvalidError(stage::kValidation, kInvalidSpecJson,
+                      "invalid spec at " + std::string(path) + ": " + error,
+                      DetailsJson({{"path", path}, {"error", error}}));
+}
+
+Status TypeMismatch(std::string_view path, std::string_view expected, const JsonValue& actual) {
+  return SpecError(path, "expected " + std::string(expected) + ", got " +
+                             std::string(JsonTypeName(actual.type())));
+}
+
+template <size_t N>
+std::string JoinNames(const std::array<std::string_view, N>& names) {
+  std::string out;
+  for (size_t i = 0; i < N; ++i) out += (i > 0 ? ", " : "") + std::string(names[i]);
+  return out;
+}
+
+template <size_t N>
+std::optional<size_t> IndexOf(const std::array<std::string_view, N>& names, std::string_view s) {
+  auto it = std::find(names.begin(), names.end(), s);
+  if (it == names.end()) return std::nullopt;
+  return static_cast<size_t>(it - names.begin());
+}
+
+// ---- enum spellings: kNames[i] spells the enumerator with value i ----
+
+template <typename E>
+struct Spelling;
+template <>
+struct Spelling<JoinType> {
+  static constexpr std::array<std::string_view, 6> kNames = {"Inner", "Left", "Right",
+                                                             "Full",  "Semi", "Anti"};
+};
+template <>
+struct Spelling<CpgOutputKind> {
+  static constexpr std::array<std::string_view, 6> kNames = {
+      "Nodes", "Edges", "Props", "PropsMap", "EdgesBySrc", "EdgesByDst"};
+};
+template <>
+struct Spelling<MaterializationMode> {
+  static constexpr std::array<std::string_view, 2> kNames = {"Append", "Overwrite"};
+};
+template <>
+struct Spelling<RuleClass> {
+  static constexpr std::array<std::string_view, 4> kNames = {"SemanticIntegrity", "DeltaScanAware",
+                                                             "CostShape", "Safety"};
+};
+template <>
+struct Spelling<RulepackProfile> {
+  static constexpr std::array<std::string_view, 4> kNames = {"Default", "LowLatency", "Replay",
+                                                             "Strict"};
+};
+template <>
+struct Spelling<TunerMode> {
+  static constexpr std::array<std::string_view, 3> kNames = {"Off", "Observe", "Apply"};
+};
+// The original engine serialized these two in snake_case; requests written for it must parse.
+template <>
+struct Spelling<PushdownEnforcementMode> {
+  static constexpr std::array<std::string_view, 3> kNames = {"Warn", "Strict", "Disabled"};
+  static constexpr std::array<std::string_view, 3> kAliases = {"warn", "strict", "disabled"};
+};
+template <>
+struct Spelling<ExtensionGovernanceMode> {
+  static constexpr std::array<std::string_view, 3> kNames = {"StrictAllowlist",
+                                                             "WarnOnUnregistered", "Permissive"};
+  static constexpr std::array<std::string_view, 3> kAliases = {
+      "strict_allowlist", "warn_on_unregistered", "permissive"};
+};
+template <>
+struct Spelling<TracingPreset> {
+  static constexpr std::array<std::string_view, 3> kNames = {"Maximal", "MaximalNoData",
+                                                             "ProductionLean"};
+};
+template <>
+struct Spelling<RuleTraceMode> {
+  static constexpr std::array<std::string_view, 3> kNames = {"Disabled", "PhaseOnly", "Full"};
+};
+template <>
+struct Spelling<PreviewRedactionMode> {
+  static constexpr std::array<std::string_view, 3> kNames = {"None", "DenyList", "AllowList"};
+};
+template <>
+struct Spelling<OtlpProtocol> {
+  static constexpr std::array<std::string_view, 3> kNames = {"http/protobuf", "http/json", "grpc"};
+};
+template <>
+struct Spelling<ParameterType> {
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "Utf8", "Int64", "Float64", "Boolean", "Date", "Timestamp", "Null"};
+};
+
+template <typename E>
+concept SpecEnum = std::is_enum_v<E> && requires {
+  Spelling<E>::kNames;
+};
+
+// Tags of the variants, in alternative order.
+constexpr std::array<std::string_view, 10> kTransformKinds = {
+    "Normalize", "Relate",         "Union",    "Project",      "Filter",
+    "Aggregate", "IncrementalCdf", "Metadata", "FileManifest", "CpgEmit"};
+static_assert(kTransformKinds.size() == std::variant_size_v<ViewTransform>);
+constexpr std::array<std::string_view, 2> kTargetKinds = {"PlaceholderPos", "FilterEq"};
+static_assert(kTargetKinds.size() == std::variant_size_v<ParameterTarget>);
+
+}  // namespace
+
+template <typename E>
+std::string_view SpecName(E value) {
+  return Spelling<E>::kNames[static_cast<size_t>(value)];
+}
+
+template std::string_view SpecName(JoinType);
+template std::string_view SpecName(CpgOutputKind);
+template std::string_view SpecName(MaterializationMode);
+template std::string_view SpecName(RuleClass);
+template std::string_view SpecName(RulepackProfile);
+template std::string_view SpecName(TunerMode);
+template std::string_view SpecName(PushdownEnforcementMode);
+template std::string_view SpecName(ExtensionGovernanceMode);
+template std::string_view SpecName(TracingPreset);
+template std::string_view SpecName(RuleTraceMode);
+template std::string_view SpecName(PreviewRedactionMode);
+template std::string_view SpecName(OtlpProtocol);
+template std::string_view SpecName(ParameterType);
+
+std::string_view TransformKind(const ViewTransform& transform) {
+  return kTransformKinds[transform.index()];
+}
+
+namespace {
+
+// ---- reading and writing JSON values ----
+//
+// Every Read/Write overload takes a Codec tag first. The tag's namespace is this one, so
+// argument-dependent lookup finds every overload at instantiation time and they can be
+// declared in any order (the struct codecs below recurse into one another).
+struct Codec {};
+
+Status Read(Codec, const JsonValue& j, const std::string& path, std::string& out) {
+  if (!j.is_string()) return TypeMismatch(path, "a string", j);
+  out = j.string_value();
+  return Status::OK();
+}
+
+Status Read(Codec, const JsonValue& j, const std::string& path, bool& out) {
+  if (!j.is_bool()) return TypeMismatch(path, "a boolean", j);
+  out = j.bool_value();
+  return Status::OK();
+}
+
+Status Read(Codec, const JsonValue& j, const std::string& path, int64_t& out) {
+  if (!j.is_int()) return TypeMismatch(path, "an integer", j);
+  out = j.int_value();
+  return Status::OK();
+}
+
+// Integers are accepted and kept as doubles, so `1` and `1.0` mean (and hash) the same.
+Status Read(Codec, const JsonValue& j, const std::string& path, double& out) {
+  if (!j.is_number()) return TypeMismatch(path, "a number", j);
+  out = j.number_value();
+  return Status::OK();
+}
+
+// A free-form block (rule params, maintenance, ...): any object, kept as written.
+Status Read(Codec, const JsonValue& j, const std::string& path, JsonValue& out) {
+  if (!j.is_object()) return TypeMismatch(path, "an object", j);
+  out = j;
+  return Status::OK();
+}
+
+Status Read(Codec, const JsonValue& j, const std::string& path,
+            std::map<std::string, std::string>& out) {
+  if (!j.is_object()) return TypeMismatch(path, "an object of strings", j);
+  out.clear();
+  for (const auto& [key, value] : j.object_value()) {
+    CA_RETURN_NOT_OK(Read(Codec{}, value, JsonPathAppendKey(path, key), out[key]));
+  }
+  return Status::OK();
+}
+
+// Normalize's span_columns: exactly [start, end].
+Status Read(Codec, const JsonValue& j, const std::string& path,
+            std::pair<std::string, std::string>& out) {
+  if (!j.is_array() || j.array_value().size() != 2) {
+    return SpecError(path, "expected an array of two column names [start, end]");
+  }
+  CA_RETURN_NOT_OK(Read(Codec{}, j.array_value()[0], JsonPathAppendIndex(path, 0), out.first));
+  return Read(Codec{}, j.array_value()[1], JsonPathAppendIndex(path, 1), out.second);
+}
+
+template <typename T>
+Status Read(Codec, const JsonValue& j, const std::string& path, std::optional<T>& out) {
+  if (j.is_null()) {
+    out.reset();
+    return Status::OK();
+  }
+  T value{};
+  CA_RETURN_NOT_OK(Read(Codec{}, j, path, value));
+  out = std::move(value);
+  return Status::OK();
+}
+
+template <typename T>
+Status Read(Codec, const JsonValue& j, const std::string& path, std::vector<T>& out) {
+  if (!j.is_array()) return TypeMismatch(path, "an array", j);
+  out.assign(j.array_value().size(), T{});
+  for (size_t i = 0; i < out.size(); ++i) {
+    CA_RETURN_NOT_OK(Read(Codec{}, j.array_value()[i], JsonPathAppendIndex(path, i), out[i]));
+  }
+  return Status::OK();
+}
+
+template <SpecEnum E>
+Status Read(Codec, const JsonValue& j, const std::string& path, E& out) {
+  if (!j.is_string()) return TypeMismatch(path, "a string", j);
+  const auto& names = Spelling<E>::kNames;
+  std::optional<size_t> index = IndexOf(names, j.string_value());
+  if constexpr (requires { Spelling<E>::kAliases; }) {
+    if (!index) index = IndexOf(Spelling<E>::kAliases, j.string_value());
+  }
+  if (!index) {
+    return SpecError(
+        path, "unknown value '" + j.string_value() + "'; expected one of " + JoinNames(names));
+  }
+  out = static_cast<E>(*index);
+  return Status::OK();
+}
+
+JsonValue Write(Codec, const std::string& v) { return JsonValue(v); }
+JsonValue Write(Codec, bool v) { return JsonValue(v); }
+JsonValue Write(Codec, int64_t v) { return JsonValue(v); }
+JsonValue Write(Codec, double v) { return JsonValue(v); }
+JsonValue Write(Codec, const JsonValue& v) { return v; }
+
+JsonValue Write(Codec, const std::map<std::string, std::string>& v) {
+  JsonValue out = JsonValue::MakeObject();
+  for (const auto& [key, value] : v) out.Set(key, value);
+  return out;
+}
+
+JsonValue Write(Codec, const std::pair<std::string, std::string>& v) {
+  return JsonValue(JsonArray{JsonValue(v.first), JsonValue(v.second)});
+}
+
+template <typename T>
+JsonValue Write(Codec, const std::optional<T>& v) {
+  return v ? Write(Codec{}, *v) : JsonValue();
+}
+
+template <typename T>
+JsonValue Write(Codec, const std::vector<T>& v) {
+  JsonValue out = JsonValue::MakeArray();
+  for (const auto& item : v) out.Append(Write(Codec{}, item));
+  return out;
+}
+
+template <SpecEnum E>
+JsonValue Write(Codec, E v) {
+  return JsonValue(SpecName(v));
+}
+
+// ---- structs: one Fields() per struct lists its members once for reading, writing and
+// rejecting unknown keys, so the three can never disagree ----
+
+/// Reads members of one JSON object into a struct, keeping the first error.
+class ObjectReader {
+ public:
+  ObjectReader(const JsonValue& object, const std::string& path) : object_(object), path_(path) {}
+
+  template <typename T>
+  void Required(std::string_view key, T& out) {
+    if (!status_.ok()) return;
+    const JsonValue* member = object_.Get(key);
+    if (member == nullptr) {
+      status_ = SpecError(MemberPath(key), "missing required field '" + std::string(key) + "'");
+      return;
+    }
+    status_ = Read(Codec{}, *member, MemberPath(key), out);
+  }
+
+  /// Absent keeps the default already in `out`.
+  template <typename T>
+  void Optional(std::string_view key, T& out) {
+    if (!status_.ok()) return;
+    if (const JsonValue* member = object_.Get(key)) {
+      status_ = Read(Codec{}, *member, MemberPath(key), out);
+    }
+  }
+
+  /// A condition on values already read; `error` is reported at member `key`.
+  template <typename Pred>
+  void Check(std::string_view key, std::string_view error, Pred holds) {
+    if (status_.ok() && !holds()) status_ = SpecError(MemberPath(key), std::string(error));
+  }
+
+  const Status& status() const { return status_; }
+
+ private:
+  std::string MemberPath(std::string_view key) const { return JsonPathAppendKey(path_, key); }
+
+  const JsonValue& object_;
+  const std::string& path_;
+  Status status_;
+};
+
+/// Writes a struct's members into a JSON object.
+class ObjectWriter {
+ public:
+  template <typename T>
+  void Required(std::string_view key, const T& value) {
+    object_.Set(key, Write(Codec{}, value));
+  }
+  template <typename T>
+  void Optional(std::string_view key, const T& value) {
+    Required(key, value);
+  }
+  template <typename Pred>
+  void Check(std::string_view, std::string_view, Pred) {}
+
+  JsonValue Take() { return std::move(object_); }
+
+ private:
+  JsonValue object_ = JsonValue::MakeObject();
+};
+
+/// Collects a struct's member names.
+class KeyLister {
+ public:
+  template <typename T>
+  void Required(std::string_view key, const T&) {
+    keys.emplace_back(key);
+  }
+  template <typename T>
+  void Optional(std::string_view key, const T&) {
+    keys.emplace_back(key);
+  }
+  template <typename Pred>
+  void Check(std::string_view, std::string_view, Pred) {}
+
+  std::vector<std::string> keys;
+};
+
+template <typename S, typename T>
+concept Is = std::same_as<std::remove_const_t<S>, T>;
+
+bool NonNegative(const std::optional<int64_t>& v) { return !v || *v >= 0; }
+
+constexpr std::string_view kMustBeNonNegative = "must be a non-negative integer";
+constexpr std::string_view kMustBeNonEmpty = "must be a non-empty string";
+
+// Counts, sizes and durations cannot be negative.
+void CheckNonNegative(auto& v,
+                      std::initializer_list<std::pair<std::string_view, const int64_t*>> fields) {
+  for (const auto& [key, value] : fields) {
+    v.Check(key, kMustBeNonNegative, [value] { return *value >= 0; });
+  }
+}
+
+void Fields(auto& v, Is<InputRelation> auto& r) {
+  v.Required("logical_name", r.logical_name);
+  v.Required("delta_location", r.delta_location);
+  v.Optional("requires_lineage", r.requires_lineage);
+  v.Optional("version_pin", r.version_pin);
+  v.Check("logical_name", kMustBeNonEmpty, [&] { return !r.logical_name.empty(); });
+  v.Check("delta_location", kMustBeNonEmpty, [&] { return !r.delta_location.empty(); });
+  v.Check("version_pin", kMustBeNonNegative, [&] { return NonNegative(r.version_pin); });
+}
+
+void Fields(auto& v, Is<SchemaContract> auto& r) { v.Required("columns", r.columns); }
+
+void Fields(auto& v, Is<JoinKeyPair> auto& r) {
+  v.Required("left_key", r.left_key);
+  v.Required("right_key", r.right_key);
+}
+
+void Fields(auto& v, Is<AggregationExpr> auto& r) {
+  v.Required("column", r.column);
+  v.Required("function", r.function);
+  v.Required("alias", r.alias);
+}
+
+void Fields(auto& v, Is<NormalizeTransform> auto& r) {
+  v.Required("source", r.source);
+  v.Required("id_columns", r.id_columns);
+  v.Optional("span_columns", r.span_columns);
+  v.Required("text_columns", r.text_columns);
+}
+
+void Fields(auto& v, Is<RelateTransform> auto& r) {
+  v.Required("left", r.left);
+  v.Required("right", r.right);
+  v.Required("join_type", r.join_type);
+  v.Required("join_keys", r.join_keys);
+}
+
+void Fields(auto& v, Is<UnionTransform> auto& r) {
+  v.Required("sources", r.sources);
+  v.Optional("discriminator_column", r.discriminator_column);
+  v.Required("distinct", r.distinct);
+}
+
+void Fields(auto& v, Is<ProjectTransform> auto& r) {
+  v.Required("source", r.source);
+  v.Required("columns", r.columns);
+}
+
+void Fields(auto& v, Is<FilterTransform> auto& r) {
+  v.Required("source", r.source);
+  v.Required("predicate", r.predicate);
+}
+
+void Fields(auto& v, Is<AggregateTransform> auto& r) {
+  v.Required("source", r.source);
+  v.Required("group_by", r.group_by);
+  v.Required("aggregations", r.aggregations);
+}
+
+void Fields(auto& v, Is<IncrementalCdfTransform> auto& r) {
+  v.Required("source", r.source);
+  v.Optional("starting_version", r.starting_version);
+  v.Optional("ending_version", r.ending_version);
+  v.Optional("starting_timestamp", r.starting_timestamp);
+  v.Optional("ending_timestamp", r.ending_timestamp);
+  v.Check("starting_version", kMustBeNonNegative, [&] { return NonNegative(r.starting_version); });
+  v.Check("ending_version", kMustBeNonNegative, [&] { return NonNegative(r.ending_version); });
+  v.Check("ending_version", "must not be below starting_version", [&] {
+    return !r.starting_version || !r.ending_version || *r.starting_version <= *r.ending_version;
+  });
+}
+
+void Fields(auto& v, Is<MetadataTransform> auto& r) { v.Required("source", r.source); }
+
+void Fields(auto& v, Is<FileManifestTransform> auto& r) { v.Required("source", r.source); }
+
+void Fields(auto& v, Is<CpgEmitTransform> auto& r) {
+  v.Required("output_kind", r.output_kind);
+  v.Optional("sources", r.sources);
+}
+
+void Fields(auto& v, Is<ViewDefinition> auto& r) {
+  v.Required("name", r.name);
+  v.Required("view_kind", r.view_kind);
+  v.Required("view_dependencies", r.view_dependencies);
+  v.Required("transform", r.transform);
+  v.Required("output_schema", r.output_schema);
+  v.Check("name", kMustBeNonEmpty, [&] { return !r.name.empty(); });
+}
+
+void Fields(auto& v, Is<JoinEdge> auto& r) {
+  v.Required("left_relation", r.left_relation);
+  v.Required("right_relation", r.right_relation);
+  v.Required("join_type", r.join_type);
+  v.Required("left_keys", r.left_keys);
+  v.Required("right_keys", r.right_keys);
+  v.Check("right_keys", "must have as many keys as left_keys",
+          [&] { return r.left_keys.size() == r.right_keys.size(); });
+}
+
+void Fields(auto& v, Is<JoinConstraint> auto& r) {
+  v.Required("name", r.name);
+  v.Required("constraint_type", r.constraint_type);
+  v.Required("relations", r.relations);
+  v.Required("columns", r.columns);
+}
+
+void Fields(auto& v, Is<JoinGraph> auto& r) {
+  v.Required("edges", r.edges);
+  v.Required("constraints", r.constraints);
+}
+
+void Fields(auto& v, Is<OutputTarget> auto& r) {
+  v.Required("table_name", r.table_name);
+  v.Optional("delta_location", r.delta_location);
+  v.Required("source_view", r.source_view);
+  v.Required("columns", r.columns);
+  v.Optional("materialization_mode", r.materialization_mode);
+  v.Optional("partition_by", r.partition_by);
+  v.Optional("write_metadata", r.write_metadata);
+  v.Optional("max_commit_retries", r.max_commit_retries);
+  v.Check("table_name", kMustBeNonEmpty, [&] { return !r.table_name.empty(); });
+  v.Check("max_commit_retries", kMustBeNonNegative,
+          [&] { return NonNegative(r.max_commit_retries); });
+}
+
+void Fields(auto& v, Is<RuleIntent> auto& r) {
+  v.Required("name", r.name);
+  v.Required("class", r.rule_class);
+  v.Optional("params", r.params);
+}
+
+void Fields(auto& v, Is<PlaceholderPosTarget> auto& r) {
+  v.Required("position", r.position);
+  v.Check("position", "must be a positive integer ($1 is 1)", [&] { return r.position >= 1; });
+}
+
+void Fields(auto& v, Is<FilterEqTarget> auto& r) {
+  v.Optional("base_table", r.base_table);
+  v.Required("filter_column", r.filter_column);
+}
+
+void Fields(auto& v, Is<TypedParameter> auto& r) {
+  v.Optional("label", r.label);
+  v.Required("target", r.target);
+  v.Required("value", r.value);
+}
+
+void Fields(auto& v, Is<TraceExportPolicy> auto& r) {
+  v.Optional("traces_sampler", r.traces_sampler);
+  v.Optional("traces_sampler_arg", r.traces_sampler_arg);
+  v.Optional("bsp_max_queue_size", r.bsp_max_queue_size);
+  v.Optional("bsp_max_export_batch_size", r.bsp_max_export_batch_size);
+  v.Optional("bsp_schedule_delay_ms", r.bsp_schedule_delay_ms);
+  v.Optional("bsp_export_timeout_ms", r.bsp_export_timeout_ms);
+  CheckNonNegative(v, {{"bsp_max_queue_size", &r.bsp_max_queue_size},
+                       {"bsp_max_export_batch_size", &r.bsp_max_export_batch_size},
+                       {"bsp_schedule_delay_ms", &r.bsp_schedule_delay_ms},
+                       {"bsp_export_timeout_ms", &r.bsp_export_timeout_ms}});
+}
+
+void Fields(auto& v, Is<TracingConfig> auto& r) {
+  v.Optional("enabled", r.enabled);
+  v.Optional("record_metrics", r.record_metrics);
+  v.Optional("rule_mode", r.rule_mode);
+  v.Optional("plan_diff", r.plan_diff);
+  v.Optional("preview_limit", r.preview_limit);
+  v.Optional("preview_redaction_mode", r.preview_redaction_mode);
+  v.Optional("preview_redacted_columns", r.preview_redacted_columns);
+  v.Optional("preview_redaction_token", r.preview_redaction_token);
+  v.Optional("preview_max_width", r.preview_max_width);
+  v.Optional("preview_max_row_height", r.preview_max_row_height);
+  v.Optional("preview_min_compacted_col_width", r.preview_min_compacted_col_width);
+  v.Optional("instrument_object_store", r.instrument_object_store);
+  v.Optional("otlp_endpoint", r.otlp_endpoint);
+  v.Optional("otlp_protocol", r.otlp_protocol);
+  v.Optional("otel_service_name", r.otel_service_name);
+  v.Optional("otel_resource_attributes", r.otel_resource_attributes);
+  v.Optional("custom_span_fields", r.custom_span_fields);
+  v.Optional("export_policy", r.export_policy);
+  CheckNonNegative(v, {{"preview_limit", &r.preview_limit},
+                       {"preview_max_width", &r.preview_max_width},
+                       {"preview_max_row_height", &r.preview_max_row_height},
+                       {"preview_min_compacted_col_width", &r.preview_min_compacted_col_width}});
+}
+
+void Fields(auto& v, Is<RuntimeConfig> auto& r) {
+  v.Optional("compliance_capture", r.compliance_capture);
+  v.Optional("tuner_mode", r.tuner_mode);
+  v.Optional("capture_substrait", r.capture_substrait);
+  v.Optional("capture_optimizer_lab", r.capture_optimizer_lab);
+  v.Optional("capture_delta_codec", r.capture_delta_codec);
+  v.Optional("pushdown_enforcement_mode", r.pushdown_enforcement_mode);
+  v.Optional("extension_governance_mode", r.extension_governance_mode);
+  v.Optional("enable_tracing", r.enable_tracing);
+  v.Optional("enable_rule_tracing", r.enable_rule_tracing);
+  v.Optional("enable_plan_preview", r.enable_plan_preview);
+  v.Optional("enable_function_factory", r.enable_function_factory);
+  v.Optional("enable_domain_planner", r.enable_domain_planner);
+  v.Optional("enable_relation_planner", r.enable_relation_planner);
+  v.Optional("lineage_tags", r.lineage_tags);
+  v.Optional("tracing_preset", r.tracing_preset);
+  v.Optional("tracing", r.tracing);
+}
+
+void Fields(auto& v, Is<SemanticSpec> auto& r) {
+  v.Required("version", r.version);
+  v.Required("input_relations", r.input_relations);
+  v.Required("view_definitions", r.view_definitions);
+  v.Required("join_graph", r.join_graph);
+  v.Required("output_targets", r.output_targets);
+  v.Required("rule_intents", r.rule_intents);
+  v.Required("rulepack_profile", r.rulepack_profile);
+  v.Optional("runtime", r.runtime);
+  v.Optional("typed_parameters", r.typed_parameters);
+  v.Optional("rule_overlay", r.rule_overlay);
+  v.Optional("runtime_profile", r.runtime_profile);
+  v.Optional("cache_policy", r.cache_policy);
+  v.Optional("maintenance", r.maintenance);
+}
+
+template <typename S>
+concept SpecStruct = requires(KeyLister& lister, S& s) {
+  Fields(lister, s);
+};
+
+Status RejectUnknownKeys(const JsonValue& object, const std::string& path,
+                         const std::vector<std::string>& allowed) {
+  for (const auto& [key, value] : object.object_value()) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    return SpecError(JsonPathAppendKey(path, key),
+                     "unknown field '" + key + "'" + SuggestionText(ClosestNames(key, allowed, 1)));
+  }
+  return Status::OK();
+}
+
+// `tag_key` names the member that selected this struct among a variant's alternatives.
+template <SpecStruct S>
+Status ReadObject(const JsonValue& j, const std::string& path, S& out,
+                  std::string_view tag_key = {}) {
+  if (!j.is_object()) return TypeMismatch(path, "an object", j);
+  KeyLister lister;
+  Fields(lister, out);
+  if (!tag_key.empty()) lister.keys.emplace_back(tag_key);
+  CA_RETURN_NOT_OK(RejectUnknownKeys(j, path, lister.keys));
+  ObjectReader reader(j, path);
+  Fields(reader, out);
+  return reader.status();
+}
+
+template <SpecStruct S>
+Status Read(Codec, const JsonValue& j, const std::string& path, S& out) {
+  return ReadObject(j, path, out);
+}
+
+template <SpecStruct S>
+JsonValue Write(Codec, const S& s) {
+  ObjectWriter writer;
+  Fields(writer, s);
+  return writer.Take();
+}
+
+// ---- tagged variants: the alternative is chosen by the string member `tag_key` ----
+
+template <typename Variant, size_t... I>
+Variant VariantWithIndex(size_t index, std::index_sequence<I...>) {
+  Variant out;
+  ((I == index ? (void)out.template emplace<I>() : (void)0), ...);
+  return out;
+}
+
+template <typename Variant, size_t N>
+Status ReadTagged(const JsonValue& j, const std::string& path, std::string_view tag_key,
+                  const std::array<std::string_view, N>& kinds, Variant& out) {
+  if (!j.is_object()) return TypeMismatch(path, "an object", j);
+  const std::string tag_path = JsonPathAppendKey(path, tag_key);
+  const JsonValue* tag = j.Get(tag_key);
+  if (tag == nullptr) {
+    return SpecError(tag_path, "missing required field '" + std::string(tag_key) + "'");
+  }
+  if (!tag->is_string()) return TypeMismatch(tag_path, "a string", *tag);
+  std::optional<size_t> index = IndexOf(kinds, tag->string_value());
+  if (!index) {
+    return SpecError(tag_path, "unknown " + std::string(tag_key) + " '" + tag->string_value() +
+                                   "'; expected one of " + JoinNames(kinds));
+  }
+  out = VariantWithIndex<Variant>(*index, std::make_index_sequence<N>());
+  return std::visit([&](auto& alt) { return ReadObject(j, path, alt, tag_key); }, out);
+}
+
+template <typename Variant, size_t N>
+JsonValue WriteTagged(std::string_view tag_key, const std::array<std::string_view, N>& kinds,
+                      const Variant& v) {
+  JsonValue out = std::visit([](const auto& alt) { return Write(Codec{}, alt); }, v);
+  out.Set(tag_key, kinds[v.index()]);
+  return out;
+}
+
+Status Read(Codec, const JsonValue& j, const std::string& path, ViewTransform& out) {
+  return ReadTagged(j, path, "kind", kTransformKinds, out);
+}
+JsonValue Write(Codec, const ViewTransform& v) { return WriteTagged("kind", kTransformKinds, v); }
+
+Status Read(Codec, const JsonValue& j, const std::string& path, ParameterTarget& out) {
+  return ReadTagged(j, path, "kind", kTargetKinds, out);
+}
+JsonValue Write(Codec, const ParameterTarget& v) { return WriteTagged("kind", kTargetKinds, v); }
+
+// ---- typed parameter values ----
+
+bool Digits(std::string_view s, size_t pos, size_t n) {
+  if (pos + n > s.size()) return false;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+int Number(std::string_view s, size_t pos, size_t n) {
+  int out = 0;
+  for (size_t i = pos; i < pos + n; ++i) out = out * 10 + (s[i] - '0');
+  return out;
+}
+
+// "YYYY-MM-DD" naming a real calendar day.
+bool IsIsoDate(std::string_view s) {
+  if (s.size() != 10 || !Digits(s, 0, 4) || s[4] != '-' || !Digits(s, 5, 2) || s[7] != '-' ||
+      !Digits(s, 8, 2)) {
+    return false;
+  }
+  int year = Number(s, 0, 4), month = Number(s, 5, 2), day = Number(s, 8, 2);
+  static constexpr std::array<int, 12> kDays = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) return false;
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month != 2 || day <= 28 || leap;
+}
+
+// "YYYY-MM-DDThh:mm:ss[.fraction]" or with a space for `T`: the forms the original accepted.
+bool IsIsoTimestamp(std::string_view s) {
+  if (s.size() < 19 || !IsIsoDate(s.substr(0, 10)) || (s[10] != 'T' && s[10] != ' ') ||
+      !Digits(s, 11, 2) || s[13] != ':' || !Digits(s, 14, 2) || s[16] != ':' || !Digits(s, 17, 2)) {
+    return false;
+  }
+  if (Number(s, 11, 2) > 23 || Number(s, 14, 2) > 59 || Number(s, 17, 2) > 60) return false;
+  if (s.size() == 19) return true;
+  return s[19] == '.' && s.size() > 20 && Digits(s, 20, s.size() - 20);
+}
+
+Status ReadNullValue(const JsonValue* value, const std::string& path, ParameterValue& out) {
+  out.value = std::monostate{};
+  out.null_data_type.reset();
+  if (value == nullptr || value->is_null()) return Status::OK();
+  if (!value->is_object()) return TypeMismatch(path, "null or an object {data_type}", *value);
+  CA_RETURN_NOT_OK(RejectUnknownKeys(*value, path, {"data_type"}));
+  ObjectReader reader(*value, path);
+  reader.Optional("data_type", out.null_data_type);
+  return reader.status();
+}
+
+template <typename T>
+Status ReadPayload(const JsonValue& value, const std::string& path, ParameterValue& out) {
+  T payload{};
+  CA_RETURN_NOT_OK(Read(Codec{}, value, path, payload));
+  out.value = std::move(payload);
+  return Status::OK();
+}
+
+Status ReadTextPayload(const JsonValue& value, const std::string& path, ParameterValue& out) {
+  CA_RETURN_NOT_OK(ReadPayload<std::string>(value, path, out));
+  const auto& text = std::get<std::string>(out.value);
+  if (out.type == ParameterType::kDate && !IsIsoDate(text)) {
+    return SpecError(path, "expected a date YYYY-MM-DD, got '" + text + "'");
+  }
+  if (out.type == ParameterType::kTimestamp && !IsIsoTimestamp(text)) {
+    return SpecError(path, "expected a timestamp YYYY-MM-DDThh:mm:ss[.f], got '" + text + "'");
+  }
+  return Status::OK();
+}
+
+Status Read(Codec, const JsonValue& j, const std::string& path, ParameterValue& out) {
+  if (!j.is_object()) return TypeMismatch(path, "an object {type, value}", j);
+  CA_RETURN_NOT_OK(RejectUnknownKeys(j, path, {"type", "value"}));
+  ObjectReader reader(j, path);
+  reader.Required("type", out.type);
+  CA_RETURN_NOT_OK(reader.status());
+  const std::string value_path = JsonPathAppendKey(path, "value");
+  const JsonValue* value = j.Get("value");
+  if (out.type == ParameterType::kNull) return ReadNullValue(value, value_path, out);
+  out.null_data_type.reset();
+  if (value == nullptr) return SpecError(value_path, "missing required field 'value'");
+  switch (out.type) {
+    case ParameterType::kInt64:
+      return ReadPayload<int64_t>(*value, value_path, out);
+    case ParameterType::kFloat64:
+      return ReadPayload<double>(*value, value_path, out);
+    case ParameterType::kBoolean:
+      return ReadPayload<bool>(*value, value_path, out);
+    default:  // Utf8, Date, Timestamp
+      return ReadTextPayload(*value, value_path, out);
+  }
+}
+
+JsonValue Write(Codec, const ParameterValue& v) {
+  JsonValue out = JsonValue::MakeObject();
+  out.Set("type", SpecName(v.type));
+  if (v.type == ParameterType::kNull) {
+    JsonValue null_value;
+    if (v.null_data_type) null_value.Set("data_type", *v.null_data_type);
+    out.Set("value", std::move(null_value));
+    return out;
+  }
+  out.Set("value",
+          std::visit(
+              [](const auto& payload) -> JsonValue {
+                if constexpr (std::is_same_v<std::decay_t<decltype(payload)>, std::monostate>) {
+                  return JsonValue();
+                } else {
+                  return Write(Codec{}, payload);
+                }
+              },
+              v.value));
+  return out;
+}
+
+// ---- references between relations ----
+
+/// A relation name a transform reads and the JSON path (under the transform) naming it.
+struct SourceRef {
+  std::string path;
+  std::string name;
+};
+
+void AddRef(std::vector<SourceRef>& refs, std::string_view key, const std::string& name) {
+  refs.push_back({JsonPathAppendKey("", key), name});
+}
+
+void AddRefs(std::vector<SourceRef>& refs, std::string_view key,
+             const std::vector<std::string>& names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    refs.push_back({JsonPathAppendIndex(JsonPathAppendKey("", key), i), names[i]});
+  }
+}
+
+std::vector<SourceRef> SourceRefs(const ViewTransform& transform) {
+  std::vector<SourceRef> refs;
+  std::visit(
+      [&](const auto& t) {
+        using T = std::decay_t<decltype(t)>;
+        if constexpr (std::is_same_v<T, RelateTransform>) {
+          AddRef(refs, "left", t.left);
+          AddRef(refs, "right", t.right);
+        } else if constexpr (requires { t.sources; }) {
+          AddRefs(refs, "sources", t.sources);
+        } else {
+          AddRef(refs, "source", t.source);
+        }
+      },
+      transform);
+  return refs;
+}
+
+}  // namespace
+
+std::vector<std::string> TransformSources(const ViewTransform& transform) {
+  std::vector<std::string> out;
+  for (auto& ref : SourceRefs(transform)) out.push_back(std::move(ref.name));
+  return out;
+}
+
+namespace {
+
+// ---- semantic validation, after the structure has been read ----
+
+using NameIndex = std::map<std::string, size_t, std::less<>>;
+
+std::string ViewPath(size_t i) {
+  return JsonPathAppendIndex(JsonPathAppendKey(kJsonPathRoot, "view_definitions"), i);
+}
+
+std::vector<std::string> Keys(const NameIndex& index) {
+  std::vector<std::string> out;
+  for (const auto& [name, i] : index) out.push_back(name);
+  return out;
+}
+
+/// Input relations and views share one namespace, since transforms name either.
+struct Names {
+  NameIndex inputs;
+  NameIndex views;
+};
+
+Result<Names> IndexNames(const SemanticSpec& spec) {
+  Names names;
+  for (size_t i = 0; i < spec.input_relations.size(); ++i) {
+    const std::string& name = spec.input_relations[i].logical_name;
+    if (!names.inputs.emplace(name, i).second) {
+      return SpecError(JsonPathAppendIndex("$.input_relations", i) + ".logical_name",
+                       "duplicate input relation '" + name + "'");
+    }
+  }
+  for (size_t i = 0; i < spec.view_definitions.size(); ++i) {
+    const std::string& name = spec.view_definitions[i].name;
+    if (names.inputs.contains(name)) {
+      return SpecError(ViewPath(i) + ".name",
+                       "view '" + name + "' has the name of an input relation");
+    }
+    if (!names.views.emplace(name, i).second) {
+      return SpecError(ViewPath(i) + ".name", "duplicate view '" + name + "'");
+    }
+  }
+  return names;
+}
+
+Status CheckViewReferences(const SemanticSpec& spec, const Names& names) {
+  for (size_t i = 0; i < spec.view_definitions.size(); ++i) {
+    const ViewDefinition& view = spec.view_definitions[i];
+    for (size_t d = 0; d < view.view_dependencies.size(); ++d) {
+      const std::string& dep = view.view_dependencies[d];
+      if (names.views.contains(dep)) continue;
+      std::string why = names.inputs.contains(dep)
+                            ? " (an input relation; list views only)"
+                            : SuggestionText(ClosestNames(dep, Keys(names.views), 1));
+      return SpecError(JsonPathAppendIndex(ViewPath(i) + ".view_dependencies", d),
+                       "unknown view '" + dep + "'" + why);
+    }
+    for (const SourceRef& ref : SourceRefs(view.transform)) {
+      if (names.views.contains(ref.name) || names.inputs.contains(ref.name)) continue;
+      std::vector<std::string> known = Keys(names.views);
+      for (auto& input : Keys(names.inputs)) known.push_back(std::move(input));
+      return SpecError(ViewPath(i) + ".transform" + ref.path,
+                       "unknown source '" + ref.name + "': not an input relation or a view" +
+                           SuggestionText(ClosestNames(ref.name, known, 1)));
+    }
+  }
+  return Status::OK();
+}
+
+Status CheckOutputTargets(const SemanticSpec& spec, const Names& names) {
+  std::map<std::string, size_t, std::less<>> tables;
+  for (size_t i = 0; i < spec.output_targets.size(); ++i) {
+    const OutputTarget& target = spec.output_targets[i];
+    const std::string path = JsonPathAppendIndex("$.output_targets", i);
+    if (!tables.emplace(target.table_name, i).second) {
+      return SpecError(path + ".table_name", "duplicate output table '" + target.table_name + "'");
+    }
+    if (!names.views.contains(target.source_view)) {
+      return SpecError(path + ".source_view",
+                       "unknown view '" + target.source_view + "'" +
+                           SuggestionText(ClosestNames(target.source_view, Keys(names.views), 1)));
+    }
+  }
+  return Status::OK();
+}
+
+// Two bindings of one placeholder would make its value depend on the order of the list.
+Status CheckTypedParameters(const SemanticSpec& spec) {
+  std::map<int64_t, size_t> positions;
+  for (size_t i = 0; i < spec.typed_parameters.size(); ++i) {
+    const auto* target = std::get_if<PlaceholderPosTarget>(&spec.typed_parameters[i].target);
+    if (target == nullptr || positions.emplace(target->position, i).second) continue;
+    return SpecError(JsonPathAppendIndex("$.typed_parameters", i) + ".target.position",
+                     "placeholder $" + std::to_string(target->position) + " is bound twice");
+  }
+  return Status::OK();
+}
+
+/// Finds a cycle among views, whose edges are view_dependencies and transform sources naming
+/// views; reports the edge that closes it.
+class CycleFinder {
+ public:
+  CycleFinder(const SemanticSpec& spec, const Names& names)
+      : spec_(spec), edges_(spec.view_definitions.size()) {
+    for (size_t i = 0; i < spec.view_definitions.size(); ++i) {
+      const ViewDefinition& view = spec.view_definitions[i];
+      for (size_t d = 0; d < view.view_dependencies.size(); ++d) {
+        edges_[i].push_back({names.views.find(view.view_dependencies[d])->second,
+                             JsonPathAppendIndex(ViewPath(i) + ".view_dependencies", d)});
+      }
+      for (const SourceRef& ref : SourceRefs(view.transform)) {
+        auto it = names.views.find(ref.name);
+        if (it != names.views.end()) {
+          edges_[i].push_back({it->second, ViewPath(i) + ".transform" + ref.path});
+        }
+      }
+    }
+  }
+
+  Status Run() {
+    state_.assign(edges_.size(), kUnvisited);
+    for (size_t i = 0; i < edges_.size(); ++i) {
+      if (state_[i] == kUnvisited) CA_RETURN_NOT_OK(Visit(i));
+    }
+    return Status::OK();
+  }
+
+ private:
+  struct Edge {
+    size_t target;
+    std::string path;
+  };
+  enum State { kUnvisited, kOnStack, kDone };
+
+  Status Visit(size_t view) {
+    state_[view] = kOnStack;
+    stack_.push_back(view);
+    for (const Edge& edge : edges_[view]) {
+      if (state_[edge.target] == kOnStack) return CycleError(edge);
+      if (state_[edge.target] == kUnvisited) CA_RETURN_NOT_OK(Visit(edge.target));
+    }
+    stack_.pop_back();
+    state_[view] = kDone;
+    return Status::OK();
+  }
+
+  Status CycleError(const Edge& closing) const {
+    auto start = std::find(stack_.begin(), stack_.end(), closing.target);
+    std::string cycle;
+    for (auto it = start; it != stack_.end(); ++it) {
+      cycle += spec_.view_definitions[*it].name + " -> ";
+    }
+    cycle += spec_.view_definitions[closing.target].name;
+    return SpecError(closing.path, "dependency cycle: " + cycle);
+  }
+
+  const SemanticSpec& spec_;
+  std::vector<std::vector<Edge>> edges_;
+  std::vector<State> state_;
+  std::vector<size_t> stack_;
+};
+
+Status ValidateSemantics(const SemanticSpec& spec) {
+  CA_ASSIGN_OR_RAISE(Names names, IndexNames(spec));
+  CA_RETURN_NOT_OK(CheckViewReferences(spec, names));
+  CA_RETURN_NOT_OK(CheckOutputTargets(spec, names));
+  CA_RETURN_NOT_OK(CheckTypedParameters(spec));
+  return CycleFinder(spec, names).Run();
+}
+
+// ---- checks with their own codes, made before the structure is read ----
+
+Status CheckVersionAndLegacyFields(const JsonValue& root) {
+  if (root.Get("parameter_templates") != nullptr) {
+    return InvalidError(stage::kValidation, "LEGACY_PARAMETER_TEMPLATES_UNSUPPORTED",
+                        "the legacy field 'parameter_templates' is no longer supported; bind "
+                        "parameters with 'typed_parameters'",
+                        DetailsJson({{"path", "$.parameter_templates"}}));
+  }
+  const JsonValue* version = root.Get("version");
+  if (version != nullptr && version->is_int() && version->int_value() < kSpecSchemaVersion) {
+    return InvalidError(stage::kValidation, "SPEC_VERSION_UNSUPPORTED",
+                        "spec version " + std::to_string(version->int_value()) +
+                            " is below the minimum supported version " +
+                            std::to_string(kSpecSchemaVersion),
+                        DetailsJson({{"version", version->int_value()},
+                                     {"minimum", kSpecSchemaVersion},
+                                     {"path", "$.version"}}));
+  }
+  return Status::OK();
+}
+
+Status CheckNotEmpty(const SemanticSpec& spec) {
+  if (spec.view_definitions.empty()) {
+    return InvalidError(stage::kValidation, "SPEC_MISSING_VIEW_DEFINITIONS",
+                        "the spec defines no views; view_definitions must not be empty",
+                        DetailsJson({{"path", "$.view_definitions"}}));
+  }
+  if (spec.output_targets.empty()) {
+    return InvalidError(stage::kValidation, "SPEC_MISSING_OUTPUT_TARGETS",
+                        "the spec writes no outputs; output_targets must not be empty",
+                        DetailsJson({{"path", "$.output_targets"}}));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<SemanticSpec> ParseAndValidateSpec(std::string_view json_text) {
+  auto root = JsonValue::Parse(json_text);
+  if (!root.ok()) return SpecError(kJsonPathRoot, "not valid JSON: " + root.status().message());
+  if (!root->is_object()) return TypeMismatch(kJsonPathRoot, "an object", *root);
+  CA_RETURN_NOT_OK(CheckVersionAndLegacyFields(*root));
+  SemanticSpec spec;
+  CA_RETURN_NOT_OK(Read(Codec{}, *root, std::string(kJsonPathRoot), spec));
+  CA_RETURN_NOT_OK(CheckNotEmpty(spec));
+  CA_RETURN_NOT_OK(ValidateSemantics(spec));
+  return spec;
+}
+
+JsonValue SpecToJson(const SemanticSpec& spec) { return Write(Codec{}, spec); }
+
+// JsonValue's writer already emits compact JSON with keys in byte order at every level
+// (objects are std::maps); this names that contract where the hash depends on it.
+std::string CanonicalJson(const JsonValue& value) { return value.ToJson(); }
+
+std::string SpecHashHex(const SemanticSpec& spec) {
+  return Blake2bHex(CanonicalJson(SpecToJson(spec)), 32);
+}
+
+}  // namespace codeanatomy::semantic
