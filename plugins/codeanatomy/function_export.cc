@@ -38,6 +38,9 @@ struct UdfData {
   std::vector<const char*> aliases;  // into the descriptor's strings
   std::vector<const char*> parameter_names;
   std::string descriptor_json;
+  // Looked up once: every batch runs it without a registry lookup (the registry locks).
+  std::shared_ptr<cp::Function> function;
+  bool wants_constants = false;  // it reads its call's constants and field metadata
 };
 
 const UdfData& Data(const CaScalarUdf* self) {
@@ -47,15 +50,12 @@ const UdfData& Data(const CaScalarUdf* self) {
 Result<arrow::Datum> Call(const UdfData& d, std::vector<arrow::Datum> args,
                           const cp::FunctionOptions* options = nullptr) {
   cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, d.bundle->registry.get());
-  return cp::CallFunction(d.descriptor->name, args, options, &ctx);
+  return d.function->Execute(args, options, &ctx);
 }
 
 // Whether the core function reads its call's constants and field metadata (struct_pick,
 // arrow_metadata): exported with return_type_with_constants.
-bool WantsConstants(const UdfData& d) {
-  auto fn = d.bundle->registry->GetFunction(d.descriptor->name);
-  return fn.ok() && engine::WantsBindTimeArguments(**fn);
-}
+bool WantsConstants(const UdfData& d) { return d.wants_constants; }
 
 // The result type given the constants (one-row arrays, borrowed; NULL where not constant) and
 // the metadata the argument schemas carry.
@@ -238,12 +238,20 @@ int ExportFunctionBundle(const char* options_json, CaUdfBundle* out, CaPluginErr
       }
       return scalar;
     }();
+    // Looked up before anything is allocated, so a failure leaves nothing to release.
+    std::vector<std::shared_ptr<cp::Function>> found;
+    for (const auto& d : descriptors) {
+      auto function = bundle->registry->GetFunction(d.name);
+      if (!function.ok()) return SetError(function.status(), error);
+      found.push_back(*function);
+    }
     out->struct_size = sizeof(CaUdfBundle);
     out->n_scalar = descriptors.size();
     out->scalar = new CaScalarUdf[descriptors.size()];
     out->release = ReleaseBundle;
     for (size_t i = 0; i < descriptors.size(); ++i) {
-      auto* data = new UdfData{bundle, &descriptors[i], {}, {}, {}};
+      auto* data = new UdfData{
+          bundle, &descriptors[i], {}, {}, {}, found[i], engine::WantsBindTimeArguments(*found[i])};
       for (const auto& a : descriptors[i].aliases) data->aliases.push_back(a.c_str());
       for (const auto& p : descriptors[i].parameter_names) {
         data->parameter_names.push_back(p.c_str());

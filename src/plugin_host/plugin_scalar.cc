@@ -33,11 +33,12 @@ namespace {
 
 struct BridgeState : public cp::KernelState {
   std::shared_ptr<ScalarBridge> bridge;
-  // For a function with return_type_with_constants: the call's constants and field metadata,
-  // and the result type they gave (resolved once, when the kernel is initialized for the call;
-  // never written after).
+  // For a function with return_type_with_constants: the call's constants and field metadata.
   std::optional<engine::BindTimeArguments> bound;
-  std::shared_ptr<arrow::DataType> bound_type;
+  // The call's result type, resolved once when the kernel is initialized for the call (never
+  // written after: the state is shared by every execution, on any thread), so batches pay no
+  // type lookup.
+  std::shared_ptr<arrow::DataType> result_type;
 };
 
 bool WantsConstants(const ScalarBridge& b) {
@@ -116,7 +117,7 @@ Result<arrow::TypeHolder> ResolveBridge(cp::KernelContext* ctx,
   // each time an expression runs, on any thread): read it, never write it here.
   const auto* state = static_cast<const BridgeState*>(ctx->state());
   auto& bridge = *state->bridge;
-  if (state->bound_type != nullptr) return arrow::TypeHolder(state->bound_type);
+  if (state->result_type != nullptr) return arrow::TypeHolder(state->result_type);
   if (state->bound.has_value()) {
     CA_ASSIGN_OR_RAISE(auto type, AskReturnType(bridge, types, &*state->bound));
     return arrow::TypeHolder(std::move(type));
@@ -134,8 +135,9 @@ Result<std::unique_ptr<cp::KernelState>> InitBridge(std::shared_ptr<ScalarBridge
                             ? static_cast<const engine::BindTimeArguments*>(args.options)
                             : nullptr;
     state->bound = bound != nullptr ? *bound : engine::BindTimeArguments();
-    // Resolved once, here, for the call's argument types.
-    CA_ASSIGN_OR_RAISE(state->bound_type, AskReturnType(*bridge, args.inputs, &*state->bound));
+    CA_ASSIGN_OR_RAISE(state->result_type, AskReturnType(*bridge, args.inputs, &*state->bound));
+  } else {
+    CA_ASSIGN_OR_RAISE(state->result_type, ReturnType(*bridge, args.inputs));
   }
   state->bridge = std::move(bridge);
   return std::unique_ptr<cp::KernelState>(std::move(state));
@@ -163,7 +165,7 @@ Status ExecBridge(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecRes
     }
     types.push_back(arrays.back()->type());
   }
-  std::shared_ptr<arrow::DataType> result_type = state->bound_type;
+  std::shared_ptr<arrow::DataType> result_type = state->result_type;
   if (result_type == nullptr) {
     CA_ASSIGN_OR_RAISE(result_type,
                        bound != nullptr ? AskReturnType(b, types, bound) : ReturnType(b, types));
