@@ -59,6 +59,43 @@ std::string SqlJoinType(JoinType type) {
   return "";
 }
 
+using CpgLayout = std::vector<std::pair<std::string, std::string>>;  // column, SQL type
+
+// The columns of each CPG output (CONTRACTS §6), in order; null for kinds not emitted yet.
+const CpgLayout* CpgColumns(CpgOutputKind kind) {
+  static const CpgLayout kNodes = {
+      {"node_id", "VARCHAR"}, {"node_kind", "VARCHAR"}, {"path", "VARCHAR"}, {"bstart", "BIGINT"},
+      {"bend", "BIGINT"},     {"file_id", "VARCHAR"},   {"name", "VARCHAR"}};
+  static const CpgLayout kEdges = {
+      {"edge_id", "VARCHAR"},     {"edge_kind", "VARCHAR"}, {"src_node_id", "VARCHAR"},
+      {"dst_node_id", "VARCHAR"}, {"origin", "VARCHAR"},    {"resolution_method", "VARCHAR"},
+      {"confidence", "DOUBLE"},   {"score", "DOUBLE"},      {"path", "VARCHAR"},
+      {"bstart", "BIGINT"},       {"bend", "BIGINT"}};
+  static const CpgLayout kProps = {
+      {"entity_kind", "VARCHAR"}, {"entity_id", "VARCHAR"},    {"prop_key", "VARCHAR"},
+      {"value_type", "VARCHAR"},  {"value_string", "VARCHAR"}, {"value_int", "BIGINT"},
+      {"value_float", "DOUBLE"},  {"value_bool", "BOOLEAN"},   {"value_json", "VARCHAR"}};
+  switch (kind) {
+    case CpgOutputKind::kNodes:
+      return &kNodes;
+    case CpgOutputKind::kEdges:
+    case CpgOutputKind::kEdgesBySrc:
+    case CpgOutputKind::kEdgesByDst:
+      return &kEdges;
+    case CpgOutputKind::kProps:
+      return &kProps;
+    case CpgOutputKind::kPropsMap:
+      break;
+  }
+  return nullptr;
+}
+
+std::string CpgColumnList(const CpgLayout& layout) {
+  std::vector<std::string> names;
+  for (const auto& [name, type] : layout) names.push_back(name);
+  return Join(names, ", ");
+}
+
 // Writes the SQL of one view. `columns_of` gives a relation's column names (inputs and the
 // views compiled so far); `location_of` an input relation's Delta location (empty for views).
 class ViewSql {
@@ -81,9 +118,15 @@ class ViewSql {
     return "SELECT * FROM " + QuoteIdent(t.source) + " WHERE " + t.predicate;
   }
 
+  // Each entry is a column of the source (quoted as given) or an SQL expression with its
+  // alias ("def_id AS node_id", "'CALL' AS node_kind"), as DataFusion's select_exprs takes.
   Result<std::string> Sql(const ProjectTransform& t) const {
+    const auto& source = Columns(t.source);
     std::vector<std::string> cols;
-    for (const auto& c : t.columns) cols.push_back(QuoteIdent(c));
+    for (const auto& c : t.columns) {
+      bool is_column = std::find(source.begin(), source.end(), c) != source.end();
+      cols.push_back(is_column ? QuoteIdent(c) : c);
+    }
     return "SELECT " + (cols.empty() ? std::string("*") : Join(cols, ", ")) + " FROM " +
            QuoteIdent(t.source);
   }
@@ -213,9 +256,39 @@ class ViewSql {
                         index_, "\"kind\":\"Normalize\"");
   }
 
-  Result<std::string> Sql(const CpgEmitTransform&) const {
-    return CompileError("NOT_SUPPORTED", "the CpgEmit transform is not supported yet", view_,
-                        index_, "\"kind\":\"CpgEmit\"");
+  // The union of the sources, each cast onto the output kind's columns (CONTRACTS §6).
+  Result<std::string> Sql(const CpgEmitTransform& t) const {
+    const auto* layout = CpgColumns(t.output_kind);
+    if (layout == nullptr) {
+      return CompileError(
+          "NOT_SUPPORTED",
+          "CpgEmit output_kind " + std::string(SpecName(t.output_kind)) + " is not supported yet",
+          view_, index_, "\"kind\":\"CpgEmit\"");
+    }
+    std::vector<std::string> parts;
+    for (const auto& s : t.sources) {
+      const auto& cols = Columns(s);
+      std::vector<std::string> select;
+      for (const auto& [name, type] : *layout) {
+        if (std::find(cols.begin(), cols.end(), name) == cols.end()) {
+          return CompileError(
+              "CPG_COLUMN_MISSING",
+              "CpgEmit source '" + s + "' has no column '" + name + "' (" +
+                  std::string(SpecName(t.output_kind)) + " need " + CpgColumnList(*layout) + ")",
+              view_, index_, "\"source\":" + JsonQuote(s) + ",\"column\":" + JsonQuote(name));
+        }
+        select.push_back("CAST(" + QuoteIdent(name) + " AS " + type + ") AS " + QuoteIdent(name));
+      }
+      parts.push_back("SELECT " + Join(select, ", ") + " FROM " + QuoteIdent(s));
+    }
+    std::string sql = Join(parts, " UNION ALL ");
+    if (t.output_kind == CpgOutputKind::kEdgesBySrc) {
+      return "SELECT * FROM (" + sql + ") AS e ORDER BY src_node_id, edge_kind, edge_id";
+    }
+    if (t.output_kind == CpgOutputKind::kEdgesByDst) {
+      return "SELECT * FROM (" + sql + ") AS e ORDER BY dst_node_id, edge_kind, edge_id";
+    }
+    return sql;
   }
 
   const ViewDefinition& view_;

@@ -2,6 +2,14 @@
 // become Delta providers, each view a lazy DataFrame (planned through SQL text the compiler
 // writes, so views share the binder, the optimizer and the function registry with user SQL)
 // registered as a catalog view that later views and outputs read by name.
+//
+// Transforms: Filter (SQL predicate), Project (each entry a source column or an SQL expression
+// with its alias, as DataFusion's select_exprs), Relate (left's columns, then right's not in left;
+// a same-named join key is one column; Semi/Anti keep left rows), Union (by column name, with an
+// optional discriminator), Aggregate, IncrementalCdf/Metadata/FileManifest (over an input
+// relation's Delta table), CpgEmit (the union of its sources cast onto the CPG columns of
+// CONTRACTS §6: Nodes, Edges, Props; EdgesBySrc/EdgesByDst sorted by the source/destination
+// node). Normalize and CpgEmit PropsMap are NOT_SUPPORTED compilation errors for now.
 #pragma once
 
 #include <memory>

@@ -256,3 +256,60 @@ def test_a_missing_input_table_fails_before_any_write(inputs, tmp_path):
     assert e.value.stage == "compilation"
     assert e.value.details["relation"] == "symbols"
     assert not (inputs["out"] / "file_symbols").exists()
+
+
+def _cpg_spec(inputs, node_columns, edge_kind="EdgesBySrc"):
+    out = inputs["out"]
+    edge_columns = ["s.file_id || '>' || s.symbol AS edge_id", "'DEFINES' AS edge_kind",
+                    "s.file_id AS src_node_id", "s.symbol AS dst_node_id",
+                    "'test' AS origin", "'exact' AS resolution_method", "1 AS confidence",
+                    "CAST(NULL AS DOUBLE) AS score", "'x.py' AS path", "0 AS bstart",
+                    "s.size AS bend"]
+    return _spec(
+        inputs,
+        view_definitions=[
+            _view("file_nodes", {"kind": "Project", "source": "files", "columns": node_columns}),
+            _view("nodes", {"kind": "CpgEmit", "output_kind": "Nodes",
+                            "sources": ["file_nodes", "file_nodes"]}, deps=["file_nodes"]),
+            _view("defines", {"kind": "Project", "source": "symbols",
+                              "columns": [c.replace("s.", "") for c in edge_columns]}),
+            _view("edges", {"kind": "CpgEmit", "output_kind": edge_kind,
+                            "sources": ["defines"]}, deps=["defines"]),
+        ],
+        output_targets=[
+            {"table_name": "cpg_nodes", "source_view": "nodes",
+             "delta_location": str(out / "cpg_nodes"), "columns": []},
+            {"table_name": "cpg_edges", "source_view": "edges",
+             "delta_location": str(out / "cpg_edges"), "columns": []},
+        ])
+
+
+NODE_COLUMNS = ["file_id AS node_id", "'FILE' AS node_kind", "path", "0 AS bstart",
+                "length(path) AS bend", "file_id", "upper(path) AS name"]
+
+
+def test_cpg_emit_casts_its_sources_onto_the_cpg_columns(inputs):
+    run_build({"spec_json": _cpg_spec(inputs, NODE_COLUMNS)})
+    nodes = deltalake.DeltaTable(str(inputs["out"] / "cpg_nodes")).to_pyarrow_table()
+    assert nodes.schema.names == ["node_id", "node_kind", "path", "bstart", "bend", "file_id",
+                                  "name"]
+    assert nodes.schema.field("bstart").type == pa.int64()  # the literal 0 is cast
+    expected = _duck("SELECT file_id AS node_id, 'FILE' AS node_kind, path, 0 AS bstart, "
+                     "length(path) AS bend, file_id, upper(path) AS name FROM files "
+                     "UNION ALL SELECT file_id, 'FILE', path, 0, length(path), file_id, "
+                     "upper(path) FROM files")
+    assert _rows(nodes, nodes.schema.names) == _rows(expected, nodes.schema.names)
+    edges = deltalake.DeltaTable(str(inputs["out"] / "cpg_edges")).to_pyarrow_table()
+    assert edges.schema.field("confidence").type == pa.float64()
+    src = edges.column("src_node_id").to_pylist()
+    assert src == sorted(src) and len(src) == SYMBOLS.num_rows  # EdgesBySrc: ordered by source
+
+
+def test_cpg_emit_names_a_missing_column(inputs):
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": _cpg_spec(inputs, NODE_COLUMNS[:-1])})
+    assert (e.value.stage, e.value.code) == ("compilation", "CPG_COLUMN_MISSING")
+    assert (e.value.details["view"], e.value.details["column"]) == ("nodes", "name")
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": _cpg_spec(inputs, NODE_COLUMNS, edge_kind="PropsMap")})
+    assert e.value.code == "NOT_SUPPORTED"
