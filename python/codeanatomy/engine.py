@@ -14,9 +14,21 @@ import json
 from typing import Any
 
 from codeanatomy import _native
+from codeanatomy.context import SessionFactory
 from codeanatomy.errors import EngineExecutionError
 
-__all__ = ["EngineExecutionError", "parse_and_validate_spec", "run_build", "spec_hash_hex"]
+__all__ = [
+    "CompiledPlan",
+    "CpgMaterializer",
+    "EngineExecutionError",
+    "RunResult",
+    "SemanticPlanCompiler",
+    "SessionFactory",
+    "compile_metadata_json",
+    "parse_and_validate_spec",
+    "run_build",
+    "spec_hash_hex",
+]
 
 
 def _text(value: str | dict[str, Any]) -> str:
@@ -40,3 +52,67 @@ def run_build(request: str | dict[str, Any]) -> dict[str, Any]:
     if isinstance(request, dict) and isinstance(request.get("spec_json"), dict):
         request = {**request, "spec_json": json.dumps(request["spec_json"])}
     return json.loads(_native.run_build_json(_text(request)))
+
+
+def compile_metadata_json(session_factory: SessionFactory, spec: str | dict[str, Any]) -> str:
+    """What a spec would do, without executing it: its hashes, providers, task schedule (views
+    in dependency order) and plan artifacts (each view's SQL and columns), as JSON text."""
+    return _native.compile_metadata_json(session_factory._factory, _text(spec))
+
+
+class CompiledPlan:
+    """A spec validated and compiled (every view planned) on a session of the compiler's
+    factory; executed by :class:`CpgMaterializer`."""
+
+    def __init__(self, spec: dict[str, Any], metadata: dict[str, Any]) -> None:
+        self._spec = spec
+        self.metadata = metadata
+
+    def spec_json(self) -> str:
+        """The canonical spec (every default filled in) as JSON text."""
+        return json.dumps(self._spec)
+
+    def spec_hash_hex(self) -> str:
+        return self.metadata["spec_hash"]
+
+    def task_schedule(self) -> list[str]:
+        return list(self.metadata["task_schedule"])
+
+
+class SemanticPlanCompiler:
+    """Compiles specs (schema version 4) on sessions of ``session_factory``."""
+
+    def __init__(self, session_factory: SessionFactory | None = None) -> None:
+        self.session_factory = session_factory or SessionFactory()
+
+    def compile(self, spec_json: str | dict[str, Any]) -> CompiledPlan:
+        spec = parse_and_validate_spec(spec_json)
+        metadata = json.loads(compile_metadata_json(self.session_factory, spec))
+        return CompiledPlan(spec, metadata)
+
+
+class RunResult:
+    """The run_build response of a materialized plan (CONTRACTS §2)."""
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        self._response = response
+
+    @property
+    def outputs(self) -> list[dict[str, Any]]:
+        return self._response["run_result"]["outputs"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(self._response))
+
+    def to_json(self) -> str:
+        return json.dumps(self._response)
+
+
+class CpgMaterializer:
+    """Streams a compiled plan's outputs into their Delta targets."""
+
+    def execute(self, session_factory: SessionFactory, compiled_plan: CompiledPlan, *,
+                include_manifest: bool = True, include_run_bundle: bool = False) -> RunResult:
+        return RunResult(json.loads(_native.execute_spec_json(
+            session_factory._factory, compiled_plan.spec_json(), include_manifest,
+            include_run_bundle)))

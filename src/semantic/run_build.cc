@@ -262,21 +262,86 @@ Result<std::string> EnvelopeHash(const engine::SessionContext& ctx,
   return Blake2bHex(CanonicalJson(envelope), 32);
 }
 
-Result<JsonValue> RunBuild(std::string_view request_json) {
-  std::string started_at = NowRfc3339();
-  CA_ASSIGN_OR_RAISE(Request request, ParseRequest(request_json));
-  CA_ASSIGN_OR_RAISE(auto factory, engine::SessionFactory::FromProfile(request.engine_profile));
-  CA_ASSIGN_OR_RAISE(SemanticSpec spec, ParseAndValidateSpec(request.spec_json));
+namespace {
+
+// A session from `factory` with the function bundle, and the spec compiled onto it.
+struct Compiled {
+  engine::SessionContext ctx;
+  CompiledPlan plan;
+  std::string envelope_hash;
+};
+
+Result<Compiled> CompileOnSession(const engine::SessionFactory& factory,
+                                  std::string_view spec_json) {
+  CA_ASSIGN_OR_RAISE(SemanticSpec spec, ParseAndValidateSpec(spec_json));
   auto made = engine::SessionContext::Make(factory);
-  if (!made.ok())
+  if (!made.ok()) {
     return WithStage(made.status(), stage::kRuntime, "PREPARE_EXECUTION_CONTEXT_FAILED");
+  }
   engine::SessionContext ctx = std::move(*made);
   if (Status st = InstallFunctions(ctx.state().get()); !st.ok()) {
     return WithStage(st, stage::kRuntime, "PREPARE_EXECUTION_CONTEXT_FAILED");
   }
   CA_ASSIGN_OR_RAISE(CompiledPlan plan, CompileSpec(ctx, spec));
   CA_ASSIGN_OR_RAISE(std::string envelope, EnvelopeHash(ctx, factory, plan));
-  CA_ASSIGN_OR_RAISE(auto outputs, Materialize(plan, RunIdentity{envelope, started_at}));
+  return Compiled{std::move(ctx), std::move(plan), std::move(envelope)};
+}
+
+JsonValue Strings(const std::vector<std::string>& values) {
+  JsonValue out = JsonValue::MakeArray();
+  for (const auto& v : values) out.Append(v);
+  return out;
+}
+
+JsonValue Manifest(const CompiledPlan& plan, const std::string& profile) {
+  JsonValue views = JsonValue::MakeArray();
+  for (const auto& v : plan.views) {
+    JsonValue columns = JsonValue::MakeObject();
+    for (const auto& f : v.df.schema()->fields()) columns.Set(f->name(), f->type()->ToString());
+    JsonValue entry = JsonValue::MakeObject();
+    entry.Set("name", v.name).Set("sql", v.sql).Set("columns", std::move(columns));
+    views.Append(std::move(entry));
+  }
+  JsonValue manifest = JsonValue::MakeObject();
+  manifest.Set("spec_hash", plan.spec_hash)
+      .Set("engine_profile", profile)
+      .Set("rulepack_profile", std::string(SpecName(plan.spec.rulepack_profile)))
+      .Set("active_rules", Strings(plan.rules))
+      .Set("views", std::move(views));
+  return manifest;
+}
+
+}  // namespace
+
+Result<JsonValue> CompileMetadata(const engine::SessionFactory& factory,
+                                  std::string_view spec_json) {
+  CA_ASSIGN_OR_RAISE(Compiled c, CompileOnSession(factory, spec_json));
+  std::vector<std::string> schedule;
+  for (const auto& v : c.plan.views) schedule.push_back(v.name);
+  JsonValue providers = JsonValue::MakeArray();
+  for (const auto& in : c.plan.spec.input_relations) {
+    JsonValue p = JsonValue::MakeObject();
+    p.Set("name", in.logical_name).Set("kind", "delta").Set("location", in.delta_location);
+    p.Set("version_pin", in.version_pin ? JsonValue(*in.version_pin) : JsonValue(nullptr));
+    providers.Append(std::move(p));
+  }
+  JsonValue out = JsonValue::MakeObject();
+  out.Set("spec_hash", c.plan.spec_hash)
+      .Set("envelope_hash", c.envelope_hash)
+      .Set("rulepack_fingerprint", c.plan.rulepack_fingerprint)
+      .Set("providers", std::move(providers))
+      .Set("task_schedule", Strings(schedule))
+      .Set("manifest", Manifest(c.plan, factory.config().profile))
+      .Set("warnings", WarningsJson(c.plan));
+  return out;
+}
+
+Result<JsonValue> ExecuteSpec(const engine::SessionFactory& factory, std::string_view spec_json,
+                              const ExecuteSpecOptions& options) {
+  std::string started_at = NowRfc3339();
+  CA_ASSIGN_OR_RAISE(Compiled c, CompileOnSession(factory, spec_json));
+  const CompiledPlan& plan = c.plan;
+  CA_ASSIGN_OR_RAISE(auto outputs, Materialize(plan, RunIdentity{c.envelope_hash, started_at}));
 
   JsonValue output_list = JsonValue::MakeArray();
   for (const auto& o : outputs) output_list.Append(OutputJson(o));
@@ -284,9 +349,9 @@ Result<JsonValue> RunBuild(std::string_view request_json) {
   JsonValue run_result = JsonValue::MakeObject();
   run_result.Set("outputs", output_list)
       .Set("spec_hash", plan.spec_hash)
-      .Set("envelope_hash", envelope)
+      .Set("envelope_hash", c.envelope_hash)
       .Set("rulepack_fingerprint", plan.rulepack_fingerprint);
-  if (request.include_run_bundle) {
+  if (options.include_run_bundle) {
     CA_ASSIGN_OR_RAISE(auto bundles, PlanBundles(plan));
     run_result.Set("plan_bundles", std::move(bundles));
   } else {
@@ -297,22 +362,8 @@ Result<JsonValue> RunBuild(std::string_view request_json) {
       .Set("started_at", started_at)
       .Set("completed_at", NowRfc3339());
   JsonValue artifacts = JsonValue::MakeObject();
-  if (request.include_manifest) {
-    JsonValue views = JsonValue::MakeArray();
-    for (const auto& v : plan.views) {
-      JsonValue entry = JsonValue::MakeObject();
-      entry.Set("name", v.name).Set("sql", v.sql);
-      views.Append(std::move(entry));
-    }
-    JsonValue rules = JsonValue::MakeArray();
-    for (const auto& r : plan.rules) rules.Append(r);
-    JsonValue manifest = JsonValue::MakeObject();
-    manifest.Set("spec_hash", plan.spec_hash)
-        .Set("engine_profile", request.engine_profile)
-        .Set("rulepack_profile", std::string(SpecName(plan.spec.rulepack_profile)))
-        .Set("active_rules", std::move(rules))
-        .Set("views", std::move(views));
-    artifacts.Set("manifest", std::move(manifest));
+  if (options.include_manifest) {
+    artifacts.Set("manifest", Manifest(plan, factory.config().profile));
   }
   JsonValue diagnostics = JsonValue::MakeObject();
   diagnostics.Set("events", JsonValue::MakeArray()).Set("artifacts", JsonValue::MakeArray());
@@ -324,6 +375,13 @@ Result<JsonValue> RunBuild(std::string_view request_json) {
       .Set("diagnostics", std::move(diagnostics))
       .Set("artifacts", std::move(artifacts));
   return response;
+}
+
+Result<JsonValue> RunBuild(std::string_view request_json) {
+  CA_ASSIGN_OR_RAISE(Request request, ParseRequest(request_json));
+  CA_ASSIGN_OR_RAISE(auto factory, engine::SessionFactory::FromProfile(request.engine_profile));
+  return ExecuteSpec(factory, request.spec_json,
+                     ExecuteSpecOptions{request.include_manifest, request.include_run_bundle});
 }
 
 }  // namespace codeanatomy::semantic

@@ -43,6 +43,23 @@ Result<std::vector<OutputResult>> Materialize(const CompiledPlan& plan, const Ru
 Result<std::string> EnvelopeHash(const engine::SessionContext& ctx,
                                  const engine::SessionFactory& factory, const CompiledPlan& plan);
 
+/// What a compiled spec would do, without executing it (CONTRACTS §1 compile_metadata_json):
+/// {spec_hash, envelope_hash, rulepack_fingerprint, providers[{name, kind, location,
+/// version_pin}], task_schedule (views in dependency order), manifest{views[{name, sql,
+/// columns}], active_rules, ...}, warnings}.
+Result<JsonValue> CompileMetadata(const engine::SessionFactory& factory,
+                                  std::string_view spec_json);
+
+struct ExecuteSpecOptions {
+  bool include_manifest = true;
+  bool include_run_bundle = false;
+};
+
+/// Compiles `spec_json` on a session from `factory` and materializes its outputs: the run_build
+/// response for that spec.
+Result<JsonValue> ExecuteSpec(const engine::SessionFactory& factory, std::string_view spec_json,
+                              const ExecuteSpecOptions& options = {});
+
 /// run_build: request `{spec_json (string), engine_profile?, runtime?, orchestration?}` →
 /// response `{contract_version: 3, run_result, outputs, warnings, diagnostics, artifacts}`
 /// (CONTRACTS §2). Request errors: INVALID_RUN_BUILD_REQUEST, RUN_BUILD_REQUEST_MISSING_SPEC_JSON

@@ -313,3 +313,33 @@ def test_cpg_emit_names_a_missing_column(inputs):
     with pytest.raises(EngineExecutionError) as e:
         run_build({"spec_json": _cpg_spec(inputs, NODE_COLUMNS, edge_kind="PropsMap")})
     assert e.value.code == "NOT_SUPPORTED"
+
+
+def test_compile_then_materialize_with_the_classes(inputs):
+    from codeanatomy.engine import (
+        CpgMaterializer,
+        SemanticPlanCompiler,
+        SessionFactory,
+        compile_metadata_json,
+    )
+
+    factory = SessionFactory("small")
+    spec = _spec(inputs)
+    compiled = SemanticPlanCompiler(factory).compile(json.dumps(spec))
+    assert compiled.spec_hash_hex() == spec_hash_hex(spec)
+    # Every view after the views it reads; nothing written by compiling.
+    schedule = compiled.task_schedule()
+    assert sorted(schedule) == sorted(v["name"] for v in spec["view_definitions"])
+    for view in spec["view_definitions"]:
+        for dep in view["view_dependencies"]:
+            assert schedule.index(dep) < schedule.index(view["name"])
+    assert not inputs["out"].exists()
+    metadata = json.loads(compile_metadata_json(factory, spec))
+    views = {v["name"]: v for v in metadata["manifest"]["views"]}
+    assert views["sizes"]["columns"] == {"path": "string", "total": "int64", "n": "int64"}
+    assert [p["name"] for p in metadata["providers"]] == ["files", "symbols"]
+    result = CpgMaterializer().execute(factory, compiled)
+    assert result.to_dict()["run_result"]["envelope_hash"] == metadata["envelope_hash"]
+    assert [o["table_name"] for o in result.outputs] == ["file_symbols", "sizes", "names"]
+    assert json.loads(result.to_json())["contract_version"] == 3
+    assert deltalake.DeltaTable(str(inputs["out"] / "sizes")).to_pyarrow_table().num_rows == 2
