@@ -7,7 +7,7 @@ extractor pays). Prints lines per second for both, their ratio and each one's pe
 in its own process so the peaks are its own).
 
 Usage: cd /tmp && PYTHONPATH=<package> python3 /work/main/bench/cpg_build.py [--repo DIR]
-(default: the Python standard library's directory).
+(default: a copy of the Python standard library without site-packages).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import ast
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,12 +79,20 @@ def child(which: str, root: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repo", default=os.path.dirname(os.__file__))
+    ap.add_argument("--repo", help="a source tree (default: a copy of the standard library "
+                                   "without site-packages)")
     ap.add_argument("--child", choices=["ast", "codeanatomy"])
     args = ap.parse_args()
     if args.child:
         child(args.child, args.repo)
         return 0
+    if args.repo is None:
+        # The stdlib directory holds site-packages too: copy the library without it.
+        stdlib = os.path.dirname(os.__file__)
+        copy = tempfile.mkdtemp(prefix="ca_stdlib_")
+        args.repo = os.path.join(copy, "stdlib")
+        shutil.copytree(stdlib, args.repo, symlinks=True,
+                        ignore=shutil.ignore_patterns("site-packages", "__pycache__"))
     runs = {}
     for which in ("ast", "codeanatomy"):
         out = subprocess.run([sys.executable, __file__, "--child", which, "--repo", args.repo],
