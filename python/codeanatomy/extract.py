@@ -131,9 +131,10 @@ def extract_repository(root: str | os.PathLike[str]) -> dict[str, pa.Table]:
     if not os.path.isdir(root_dir):
         raise NotADirectoryError(f"not a directory: {root_dir!r}")
     tables = {name: _Columns(schema) for name, schema in EVIDENCE_SCHEMAS.items()}
+    package = _package_of(root_dir)
     for path in _python_files(root_dir):
         starts = {name: len(columns) for name, columns in tables.items()}
-        _extract_file(root_dir, path, tables)
+        _extract_file(root_dir, path, tables, package)
         for name, key in _SORT_KEYS.items():
             tables[name].sort_rows_from(starts[name], key)
     return {name: columns.to_table() for name, columns in tables.items()}
@@ -246,7 +247,21 @@ def _line_of(spans: list[tuple[int, int]], offset: int) -> int:
     return max(len(spans), 1)
 
 
-def _extract_file(root: str, path: str, tables: dict[str, _Columns]) -> None:
+def _package_of(root: str) -> str:
+    """The package directories ``root`` is inside of, as a POSIX path: "json" for the json
+    package's own directory (it has an ``__init__.py``), "" for a tree that is not a package."""
+    parts: list[str] = []
+    directory = os.path.abspath(root)
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        parts.append(os.path.basename(directory))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return "/".join(reversed(parts))
+
+
+def _extract_file(root: str, path: str, tables: dict[str, _Columns], package: str = "") -> None:
     fid = file_id(path)
     diagnostics = tables["diagnostics"]
     try:
@@ -277,7 +292,8 @@ def _extract_file(root: str, path: str, tables: dict[str, _Columns]) -> None:
             diagnostics.add(fid, path, "syntax_error", "parse", _message(err),
                             getattr(err, "lineno", None))
             return
-        extractor = _FileExtractor(path, fid, data, bom, lines, tables)
+        extractor = _FileExtractor(path, fid, data, bom, lines, tables,
+                                   f"{package}/{path}" if package else path)
         extractor.walk(tree)
         try:
             table = symtable.symtable(text, path, "exec")
@@ -306,11 +322,14 @@ class _FileExtractor:
     """Adds one parsed file's rows to the tables."""
 
     def __init__(self, path: str, fid: str, data: bytes, bom: int,
-                 lines: list[tuple[int, int]], tables: dict[str, _Columns]) -> None:
+                 lines: list[tuple[int, int]], tables: dict[str, _Columns],
+                 module_path: str) -> None:
         self.path, self.file_id, self.data, self.bom = path, fid, data, bom
         self.line_starts = [start for start, _ in lines]
         self.tables = tables
-        self.module = module_name(path)
+        # The path modules are named from: `path` under the packages the root is inside of.
+        self.module_path = module_path
+        self.module = module_name(module_path)
         self.module_def_id = ""
         # (parent def id, symtable type, name, line) -> def id, to pair symbol tables with defs
         self.def_keys: dict[tuple[str, str, str, int], str] = {}
@@ -448,7 +467,7 @@ class _FileExtractor:
             if isinstance(node, ast.Import):
                 module, name = alias.name, None
             else:
-                module, name = _resolve_from(self.path, node.module, level), alias.name
+                module, name = _resolve_from(self.module_path, node.module, level), alias.name
             # alias nodes carry positions from Python 3.10; before that, the statement's
             bstart, bend = self.span(alias if hasattr(alias, "lineno") else node)
             import_id = stable_id("import", self.path, bstart, bend,

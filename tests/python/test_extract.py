@@ -423,3 +423,21 @@ def _with_paths(tables, name):
 
 def _line_of(line_starts, offset):
     return sum(1 for start in line_starts if start <= offset)
+
+
+def test_a_package_directory_as_root_keeps_its_package_names():
+    """Building `pkg` itself (as the demo builds the json package's directory): paths stay
+    relative to the root, module names and relative imports keep the package."""
+    tables = extract_repository(FIXTURE / "pkg")
+    assert sorted(tables["repo_files"].column("path").to_pylist()) == [
+        "__init__.py", "models.py", "util.py"]
+    defs = tables["definitions"].to_pylist()
+    assert sorted(d["qualified_name"] for d in defs if d["kind"] == "MODULE") == [
+        "pkg", "pkg.models", "pkg.util"]
+    assert "pkg.models.Model" in {d["qualified_name"] for d in defs if d["kind"] == "CLASS"}
+    imports = {(i["module"], i["name"]) for i in tables["imports"].to_pylist()}
+    assert {("pkg.models", "Model"), ("pkg", "util"), ("pkg.util", "helper")} <= imports
+    # The same tree from its parent names everything alike.
+    whole = extract_repository(FIXTURE)["definitions"].to_pylist()
+    assert {d["qualified_name"] for d in defs} == {
+        d["qualified_name"] for d in whole if d["qualified_name"].startswith("pkg")}
