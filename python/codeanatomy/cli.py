@@ -2,7 +2,7 @@
 
 - ``codeanatomy build PATH --out DIR [--profile P] [--json]``: builds the Code Property Graph of
   the Python files under PATH into Delta tables under DIR (``cpg_nodes``, ``cpg_edges``,
-  ``cpg_props``, ``cpg_edges_by_src``, ``cpg_edges_by_dst``; the evidence under
+  ``cpg_props``, ``cpg_props_map``, ``cpg_edges_by_src``, ``cpg_edges_by_dst``; the evidence under
   ``DIR/evidence``), showing the stages on stderr and a summary at the end (``--json``: the
   summary as JSON, nothing else).
 - ``codeanatomy query DIR SQL``: runs SQL over the Delta tables directly under DIR (and under

@@ -63,7 +63,8 @@ functions; ``bases`` (string, the bases' source text joined with ``", "``) of cl
 bases; ``n_args`` (int) of calls; ``module`` and ``imported_name`` (string) and ``level``
 (int) of imports; ``ctx`` (string) of name references; ``sha256`` (string), ``size_bytes`` and
 ``line_count`` (int) of files, and ``diagnostic`` (string, ``stage: message``) of files that
-could not be parsed.
+could not be parsed. ``cpg_props_map`` has one row per entity with its props as a JSON object
+(``props``, keys sorted) and their number (``prop_count``).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ EDGE_KINDS = ("CONTAINS", "DEFINES", "IMPORTS", "RESOLVES_TO", "CALLS", "INHERIT
               "REFERENCES")
 # Output table -> the CpgEmit output kind that fills it.
 CPG_OUTPUTS = {"cpg_nodes": "Nodes", "cpg_edges": "Edges", "cpg_props": "Props",
-               "cpg_edges_by_src": "EdgesBySrc", "cpg_edges_by_dst": "EdgesByDst"}
+               "cpg_props_map": "PropsMap", "cpg_edges_by_src": "EdgesBySrc",
+               "cpg_edges_by_dst": "EdgesByDst"}
 EVIDENCE_INPUTS = ("repo_files", "definitions", "name_refs", "imports", "call_sites",
                    "diagnostics")
 # Bases are a list column; the engine has no UNNEST, so each position is read by its own view.
@@ -180,7 +182,8 @@ def build_cpg_spec(evidence_dir: str | os.PathLike[str],
                    out_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """A v4 spec reading the evidence Delta tables under ``evidence_dir`` (as written by
     :func:`codeanatomy.extract.write_evidence`) and writing ``cpg_nodes``, ``cpg_edges``,
-    ``cpg_props``, ``cpg_edges_by_src`` and ``cpg_edges_by_dst`` under ``out_dir``. The node,
+    ``cpg_props``, ``cpg_props_map``, ``cpg_edges_by_src`` and ``cpg_edges_by_dst`` under
+    ``out_dir``. The node,
     edge and prop rules are in this module's docstring."""
     evidence, out = os.path.abspath(evidence_dir), os.path.abspath(out_dir)
     v = _Views(EVIDENCE_INPUTS)
@@ -439,7 +442,7 @@ def _prop_views(v: _Views) -> list[str]:
 
 def _place_and_emit(v: _Views, nodes: list[str], edges: list[str], props: list[str]) -> None:
     """Unions each kind of output, adds ``path`` (joining repo_files once) and edge ids, and
-    emits the five output views, named as their tables."""
+    emits the six output views, named as their tables."""
     v.union("nodes_unplaced", *nodes)
     v.relate("nodes_placed", "nodes_unplaced", "file_paths", "file_id")
     v.union("edges_unplaced", *edges)
@@ -449,7 +452,7 @@ def _place_and_emit(v: _Views, nodes: list[str], edges: list[str], props: list[s
               "edge_kind", "src_node_id", "dst_node_id", "origin", "resolution_method",
               "confidence", "confidence AS score", "path", "bstart", "bend")
     v.union("props_all", *props)
-    sources = {"Nodes": "nodes_placed", "Props": "props_all"}
+    sources = {"Nodes": "nodes_placed", "Props": "props_all", "PropsMap": "props_all"}
     for table, kind in CPG_OUTPUTS.items():
         v.emit(table, kind, sources.get(kind, "edges_identified"))
 

@@ -83,9 +83,8 @@ const CpgLayout* CpgColumns(CpgOutputKind kind) {
     case CpgOutputKind::kEdgesByDst:
       return &kEdges;
     case CpgOutputKind::kProps:
+    case CpgOutputKind::kPropsMap:  // its sources are props; the map is built over them
       return &kProps;
-    case CpgOutputKind::kPropsMap:
-      break;
   }
   return nullptr;
 }
@@ -229,12 +228,13 @@ class ViewSql {
     return it->second;
   }
 
+  // The change feed is read by a delta_cdf provider registered under the view's name (it takes
+  // versions or timestamps); the SQL is what a user would write for the version form.
   Result<std::string> Sql(const IncrementalCdfTransform& t) const {
     CA_ASSIGN_OR_RAISE(auto location, Location(t.source));
     if (t.starting_timestamp || t.ending_timestamp) {
-      return CompileError("NOT_SUPPORTED",
-                          "IncrementalCdf by timestamp is not supported yet; give versions", view_,
-                          index_);
+      return "SELECT * FROM " + QuoteIdent(view_.name) + " -- delta_cdf provider over " +
+             QuoteString(location) + " between timestamps";
     }
     return "SELECT * FROM read_delta_cdf(" + QuoteString(location) + ", " +
            std::to_string(t.starting_version.value_or(0)) +
@@ -251,9 +251,64 @@ class ViewSql {
     return "SELECT * FROM delta_add_actions(" + QuoteString(location) + ")";
   }
 
-  Result<std::string> Sql(const NormalizeTransform&) const {
-    return CompileError("NOT_SUPPORTED", "the Normalize transform is not supported yet", view_,
-                        index_, "\"kind\":\"Normalize\"");
+  // The source's columns with each text column normalized in place (utf8_normalize: trimmed,
+  // NFKC, case and inner whitespace kept), then `span` = span_make(bstart, bend) when span_columns
+  // are given, then `entity_id` = stable_id_parts(view name, id columns..., bstart, bend) when
+  // there is any id part.
+  Result<std::string> Sql(const NormalizeTransform& t) const {
+    const auto& cols = Columns(t.source);
+    auto require = [&](const std::string& column, const std::string& field) -> Status {
+      if (std::find(cols.begin(), cols.end(), column) != cols.end()) return Status::OK();
+      return CompileError(
+          "NORMALIZE_COLUMN_MISSING",
+          "Normalize source '" + t.source + "' has no column '" + column + "'", view_, index_,
+          "\"field\":" +
+              JsonQuote("$.view_definitions[" + std::to_string(index_) + "].transform." + field) +
+              ",\"column\":" + JsonQuote(column));
+    };
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < t.id_columns.size(); ++i) {
+      CA_RETURN_NOT_OK(require(t.id_columns[i], "id_columns[" + std::to_string(i) + "]"));
+      parts.push_back(QuoteIdent(t.id_columns[i]));
+    }
+    for (size_t i = 0; i < t.text_columns.size(); ++i) {
+      CA_RETURN_NOT_OK(require(t.text_columns[i], "text_columns[" + std::to_string(i) + "]"));
+    }
+    std::vector<std::string> added;
+    std::string span;
+    if (t.span_columns) {
+      const auto& [bstart, bend] = *t.span_columns;
+      CA_RETURN_NOT_OK(require(bstart, "span_columns[0]"));
+      CA_RETURN_NOT_OK(require(bend, "span_columns[1]"));
+      span = "span_make(CAST(" + QuoteIdent(bstart) + " AS BIGINT), CAST(" + QuoteIdent(bend) +
+             " AS BIGINT)) AS \"span\"";
+      parts.push_back(QuoteIdent(bstart));
+      parts.push_back(QuoteIdent(bend));
+      added.push_back("span");
+    }
+    if (!parts.empty()) added.push_back("entity_id");
+    for (const auto& name : added) {
+      if (std::find(cols.begin(), cols.end(), name) != cols.end()) {
+        return CompileError("NORMALIZE_COLUMN_EXISTS",
+                            "Normalize adds column '" + name + "', which source '" + t.source +
+                                "' already has; project it away or rename it first",
+                            view_, index_, "\"column\":" + JsonQuote(name));
+      }
+    }
+    std::vector<std::string> select;
+    for (const auto& c : cols) {
+      bool is_text =
+          std::find(t.text_columns.begin(), t.text_columns.end(), c) != t.text_columns.end();
+      select.push_back(is_text ? "utf8_normalize(" + QuoteIdent(c) + ", 'NFKC', false, false) AS " +
+                                     QuoteIdent(c)
+                               : QuoteIdent(c));
+    }
+    if (!span.empty()) select.push_back(span);
+    if (!parts.empty()) {
+      select.push_back("stable_id_parts(" + QuoteString(view_.name) + ", " + Join(parts, ", ") +
+                       ") AS \"entity_id\"");
+    }
+    return "SELECT " + Join(select, ", ") + " FROM " + QuoteIdent(t.source);
   }
 
   // The union of the sources, each cast onto the output kind's columns (CONTRACTS §6).
@@ -282,6 +337,7 @@ class ViewSql {
       parts.push_back("SELECT " + Join(select, ", ") + " FROM " + QuoteIdent(s));
     }
     std::string sql = Join(parts, " UNION ALL ");
+    if (t.output_kind == CpgOutputKind::kPropsMap) return PropsMapSql(sql);
     if (t.output_kind == CpgOutputKind::kEdgesBySrc) {
       return "SELECT * FROM (" + sql + ") AS e ORDER BY src_node_id, edge_kind, edge_id";
     }
@@ -289,6 +345,28 @@ class ViewSql {
       return "SELECT * FROM (" + sql + ") AS e ORDER BY dst_node_id, edge_kind, edge_id";
     }
     return sql;
+  }
+
+  // One row per entity: {entity_kind, entity_id, props, prop_count}, props the JSON object of
+  // its properties (keys sorted by bytes, each value typed by value_type: strings quoted,
+  // numbers and booleans bare, json embedded, NULL as null; a repeated key is kept per row).
+  static std::string PropsMapSql(const std::string& props_sql) {
+    auto quoted = [](const std::string& column) {
+      std::string v = "replace(replace(" + QuoteIdent(column) + ", '\\', '\\\\'), '\"', '\\\"')";
+      for (const auto& [raw, escaped] :
+           {std::pair<std::string, std::string>{"\n", "\\n"}, {"\r", "\\r"}, {"\t", "\\t"}}) {
+        v = "replace(" + v + ", '" + raw + "', '" + escaped + "')";
+      }
+      return "('\"' || " + v + " || '\"')";
+    };
+    std::string value = "coalesce(CASE value_type WHEN 'string' THEN " + quoted("value_string") +
+                        " WHEN 'int' THEN CAST(value_int AS VARCHAR)"
+                        " WHEN 'float' THEN CAST(value_float AS VARCHAR)"
+                        " WHEN 'bool' THEN CASE WHEN value_bool THEN 'true' ELSE 'false' END"
+                        " WHEN 'json' THEN value_json END, 'null')";
+    return "SELECT entity_kind, entity_id, '{' || string_agg(" + quoted("prop_key") +
+           " || ':' || " + value + ", ',') || '}' AS props, count(*) AS prop_count FROM (" +
+           props_sql + ") AS p GROUP BY entity_kind, entity_id";
   }
 
   const ViewDefinition& view_;
@@ -347,6 +425,23 @@ std::vector<std::string> RuntimeWarnings(const RuntimeConfig& r) {
   flag(r.enable_domain_planner, "enable_domain_planner");
   flag(r.enable_relation_planner, "enable_relation_planner");
   return out;
+}
+
+// An IncrementalCdf view: a delta_cdf provider over the source's table, registered under the
+// view's name (versions or timestamps bound the range, as CONTRACTS §7 options).
+Result<engine::DataFrame> ChangeFeed(engine::SessionContext& ctx, const IncrementalCdfTransform& t,
+                                     const std::string& location, const std::string& name) {
+  std::string options = "{\"table_uri\":" + JsonQuote(location);
+  auto add = [&](const char* key, const std::string& json) {
+    options += ",\"" + std::string(key) + "\":" + json;
+  };
+  if (t.starting_version) add("starting_version", std::to_string(*t.starting_version));
+  if (t.ending_version) add("ending_version", std::to_string(*t.ending_version));
+  if (t.starting_timestamp) add("starting_timestamp", JsonQuote(*t.starting_timestamp));
+  if (t.ending_timestamp) add("ending_timestamp", JsonQuote(*t.ending_timestamp));
+  CA_ASSIGN_OR_RAISE(auto provider, delta::MakeDeltaProvider("delta_cdf", options + "}"));
+  CA_RETURN_NOT_OK(ctx.RegisterProvider(name, provider));
+  return ctx.Table(name);
 }
 
 }  // namespace
@@ -428,7 +523,9 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
     const ViewDefinition& view = spec.view_definitions[index];
     ViewSql writer(view, index, columns, locations);
     CA_ASSIGN_OR_RAISE(std::string sql, writer.Write());
-    auto df = sql::ExecuteSql(ctx, sql);
+    const auto* cdf = std::get_if<IncrementalCdfTransform>(&view.transform);
+    auto df = cdf != nullptr ? ChangeFeed(ctx, *cdf, locations.at(cdf->source), view.name)
+                             : sql::ExecuteSql(ctx, sql);
     if (!df.ok()) return ViewError(df.status(), view, index, sql);
     auto names = ColumnNames(*df->schema());
     for (const auto& [column, type] : view.output_schema.columns) {
@@ -441,8 +538,10 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
       }
     }
     // No definition text: later views inline this plan as compiled (not re-bound from SQL).
-    CA_RETURN_NOT_OK(
-        ctx.RegisterProvider(view.name, std::make_shared<engine::ViewProvider>(df->plan(), "")));
+    if (cdf == nullptr) {
+      CA_RETURN_NOT_OK(
+          ctx.RegisterProvider(view.name, std::make_shared<engine::ViewProvider>(df->plan(), "")));
+    }
     columns[view.name] = std::move(names);
     plan.views.push_back(CompiledView{view.name, sql, *df});
   }

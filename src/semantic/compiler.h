@@ -6,10 +6,15 @@
 // Transforms: Filter (SQL predicate), Project (each entry a source column or an SQL expression
 // with its alias, as DataFusion's select_exprs), Relate (left's columns, then right's not in left;
 // a same-named join key is one column; Semi/Anti keep left rows), Union (by column name, with an
-// optional discriminator), Aggregate, IncrementalCdf/Metadata/FileManifest (over an input
-// relation's Delta table), CpgEmit (the union of its sources cast onto the CPG columns of
-// CONTRACTS §6: Nodes, Edges, Props; EdgesBySrc/EdgesByDst sorted by the source/destination
-// node). Normalize and CpgEmit PropsMap are NOT_SUPPORTED compilation errors for now.
+// optional discriminator), Aggregate, Normalize (text_columns normalized in place with
+// utf8_normalize: trimmed, NFKC, case kept; other types as their text; `span` = span_make(bstart,
+// bend) from span_columns; `entity_id` = stable_id_parts(view name, id_columns..., bstart, bend),
+// the CPG id rule of CONTRACTS §6 with the view's name as namespace),
+// IncrementalCdf/Metadata/FileManifest (over an input relation's Delta table), CpgEmit (the union
+// of its sources cast onto the CPG columns of CONTRACTS §6: Nodes, Edges, Props;
+// EdgesBySrc/EdgesByDst sorted by the source/destination node; PropsMap one row per entity
+// {entity_kind, entity_id, props (a JSON object, keys sorted), prop_count} built from props-shaped
+// sources).
 #pragma once
 
 #include <memory>

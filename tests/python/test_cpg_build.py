@@ -17,7 +17,7 @@ from codeanatomy.engine import parse_and_validate_spec
 
 FIXTURE = pathlib.Path(__file__).resolve().parent / "fixtures" / "extract_repo"
 SOURCES = ("app.py", "pkg/__init__.py", "pkg/models.py", "pkg/util.py")
-SORT_KEYS = {"cpg_nodes": ("node_id",), "cpg_edges": ("edge_id",),
+SORT_KEYS = {"cpg_nodes": ("node_id",), "cpg_edges": ("edge_id",), "cpg_props_map": ("entity_id",),
              "cpg_edges_by_src": ("edge_id",), "cpg_edges_by_dst": ("edge_id",),
              "cpg_props": ("entity_id", "prop_key")}
 
@@ -279,7 +279,7 @@ def test_the_syntax_error_file_is_a_file_node_and_a_diagnostic(built, graph):
             diagnostic["line_no"]) == ("broken.py", "syntax_error", "parse", 1)
 
 
-def test_summary_and_progress(built):
+def test_summary_and_progress(built, graph):
     summary = built["summary"]
     assert summary["files"] == 5
     assert summary["lines"] == sum(source(p).count(b"\n") for p in (*SOURCES, "broken.py"))
@@ -287,8 +287,10 @@ def test_summary_and_progress(built):
     assert summary["seconds"] > 0 and set(summary["stage_seconds"]) == {
         "extract", "write evidence", "build graph", "count"}
     outputs = {o["table_name"]: o["rows_written"] for o in summary["run_result"]["outputs"]}
+    entities = {(p["entity_kind"], p["entity_id"]) for p in graph.props.values()}
     assert outputs == {"cpg_nodes": 87, "cpg_edges": 107, "cpg_props": 122,
-                       "cpg_edges_by_src": 107, "cpg_edges_by_dst": 107}
+                       "cpg_props_map": len(entities), "cpg_edges_by_src": 107,
+                       "cpg_edges_by_dst": 107}
     assert built["stages"] == [("extract", 0, 4), ("write evidence", 1, 4),
                                ("build graph", 2, 4), ("count", 3, 4), ("done", 4, 4)]
     json.dumps(summary)  # plain data
@@ -354,3 +356,16 @@ def test_cli_build_shows_stages_and_a_summary(tmp_path, capsys):
     assert "CALLS 6" in captured.out and "skipped broken.py:1" in captured.out
     assert cli.main(["build", str(tmp_path / "absent"), "--out", str(tmp_path / "x")]) == 1
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_props_map_holds_each_entitys_props_as_json(graph):
+    value_column = {"string": "value_string", "int": "value_int", "float": "value_float",
+                    "bool": "value_bool"}
+    expected = {}
+    for p in graph.props.values():
+        expected.setdefault(p["entity_id"], {})[p["prop_key"]] = p[value_column[p["value_type"]]]
+    rows = graph.tables["cpg_props_map"].to_pylist()
+    assert {r["entity_id"]: json.loads(r["props"]) for r in rows} == expected
+    for r in rows:
+        assert r["prop_count"] == len(expected[r["entity_id"]])
+        assert list(json.loads(r["props"])) == sorted(expected[r["entity_id"]])

@@ -312,7 +312,38 @@ def test_cpg_emit_names_a_missing_column(inputs):
     assert (e.value.details["view"], e.value.details["column"]) == ("nodes", "name")
     with pytest.raises(EngineExecutionError) as e:
         run_build({"spec_json": _cpg_spec(inputs, NODE_COLUMNS, edge_kind="PropsMap")})
-    assert e.value.code == "NOT_SUPPORTED"
+    assert e.value.code == "CPG_COLUMN_MISSING"  # PropsMap reads props, not edges
+    assert e.value.details["column"] == "entity_kind"
+
+
+def test_normalize_equals_duckdb_with_the_cpg_id_rule(inputs):
+    """Normalize: text normalized (trim + NFKC), span struct, entity_id = stable_id_parts(view,
+    ids..., bstart, bend); the id is worked out with hashlib."""
+    import hashlib
+
+    spec = _spec(inputs)
+    spec["view_definitions"] = [
+        _view("spans", {"kind": "Project", "source": "symbols",
+                        "columns": ["file_id", "symbol", "size AS bstart",
+                                    "size + 3 AS bend"]}),
+        _view("symbols_norm", {"kind": "Normalize", "source": "spans",
+                               "id_columns": ["file_id"], "span_columns": ["bstart", "bend"],
+                               "text_columns": ["symbol"]}, deps=["spans"]),
+    ]
+    spec["output_targets"] = [{"table_name": "norm", "source_view": "symbols_norm",
+                               "delta_location": str(inputs["out"] / "norm"), "columns": []}]
+    run_build({"spec_json": json.dumps(spec)})
+    got = deltalake.DeltaTable(str(inputs["out"] / "norm")).to_pyarrow_table()
+    assert got.schema.names == ["file_id", "symbol", "bstart", "bend", "span", "entity_id"]
+    expected = _duck("SELECT file_id, trim(nfc_normalize(symbol)) AS symbol, size AS bstart, "
+                     "size + 3 AS bend FROM symbols")
+    keys = ["file_id", "symbol", "bstart", "bend"]
+    assert _rows(got, keys) == _rows(expected, keys)
+    for row in got.to_pylist():
+        text = "\x1f".join([row["file_id"], str(row["bstart"]), str(row["bend"])])
+        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        assert row["entity_id"] == "symbols_norm:" + digest
+        assert (row["span"]["bstart"], row["span"]["bend"]) == (row["bstart"], row["bend"])
 
 
 def test_compile_then_materialize_with_the_classes(inputs):
