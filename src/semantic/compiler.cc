@@ -8,6 +8,8 @@
 #include "common/hash.h"
 #include "delta/provider_options.h"
 #include "engine/view.h"
+#include "semantic/parameters.h"
+#include "semantic/pushdown.h"
 #include "sql/statement.h"
 
 namespace codeanatomy::semantic {
@@ -444,6 +446,72 @@ Result<engine::DataFrame> ChangeFeed(engine::SessionContext& ctx, const Incremen
   return ctx.Table(name);
 }
 
+// FilterEq parameters: each targeted input relation becomes a view filtering its Delta scan
+// (`column = value`, pushed into the scan, where the provider prunes files with it).
+Status ApplyFilterEq(engine::SessionContext& ctx, const SemanticSpec& spec,
+                     const std::map<std::string, std::vector<std::string>>& input_columns) {
+  CA_ASSIGN_OR_RAISE(auto by_relation, FilterEqByRelation(spec, input_columns));
+  for (const auto& [relation, filters] : by_relation) {
+    CA_ASSIGN_OR_RAISE(auto df, ctx.Table(relation));
+    for (const auto& f : filters) {
+      auto filtered =
+          df.Filter(engine::Call("=", {engine::Column(f.column), engine::Literal(f.value)}));
+      if (!filtered.ok()) {
+        ErrorInfo info = DescribeError(filtered.status());
+        return EngineError(
+            filtered.status().code(), stage::kCompilation, info.code,
+            "typed parameter at " + f.path + ": " + info.message,
+            "{\"path\":" + JsonQuote(f.path) + ",\"relation\":" + JsonQuote(relation) + "}");
+      }
+      df = *filtered;
+    }
+    CA_RETURN_NOT_OK(ctx.Deregister(relation));
+    CA_RETURN_NOT_OK(
+        ctx.RegisterProvider(relation, std::make_shared<engine::ViewProvider>(df.plan(), "")));
+  }
+  return Status::OK();
+}
+
+// The pushdown contracts of every output's optimized plan, enforced as the profile and
+// runtime.pushdown_enforcement_mode say.
+Status CheckPushdown(engine::SessionContext& ctx, CompiledPlan& plan,
+                     const std::map<std::string, std::string>& input_locations) {
+  const auto& spec = plan.spec;
+  bool strict = spec.rulepack_profile == RulepackProfile::kStrict ||
+                spec.runtime.pushdown_enforcement_mode == PushdownEnforcementMode::kStrict;
+  if (!strict && spec.runtime.pushdown_enforcement_mode == PushdownEnforcementMode::kDisabled) {
+    return Status::OK();
+  }
+  std::set<std::string> tables;
+  for (const auto& [name, location] : input_locations) tables.insert(name);
+  std::vector<PushdownViolation> violations;
+  std::set<std::string> checked;
+  for (const auto& target : spec.output_targets) {
+    const CompiledView* view = plan.view(target.source_view);
+    if (view == nullptr || !checked.insert(view->name).second) continue;
+    CA_ASSIGN_OR_RAISE(auto optimized, view->df.OptimizedPlan());
+    MergeViolations(violations,
+                    FindPushdownViolations(*optimized, tables, ctx.state()->resolver()));
+  }
+  for (const auto& v : violations) {
+    JsonValue filters = JsonValue::MakeArray();
+    for (const auto& f : v.filters) filters.Append(f);
+    JsonValue context = JsonValue::MakeObject();
+    context.Set("table_name", v.table_name)
+        .Set("violation_count", static_cast<int64_t>(v.filters.size()))
+        .Set("filters", std::move(filters));
+    std::string message = std::to_string(v.filters.size()) + " filter(s) on '" + v.table_name +
+                          "' do not reach its Delta provider (pruning): " + Join(v.filters, "; ");
+    if (strict) {
+      return InvalidError(stage::kCompliance, "PUSHDOWN_CONTRACT_VIOLATION", message,
+                          context.ToJson());
+    }
+    plan.warnings.push_back({"PUSHDOWN_CONTRACT_VIOLATION", std::string(stage::kCompliance),
+                             message, std::move(context)});
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 const CompiledView* CompiledPlan::view(const std::string& name) const {
@@ -497,8 +565,14 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
   plan.rules = ActiveRules(spec);
   plan.rulepack_fingerprint = RulepackFingerprint(plan.rules);
   for (const auto& name : RuntimeWarnings(spec.runtime)) {
-    plan.warnings.push_back(name);
+    JsonValue context = JsonValue::MakeObject();
+    context.Set("field", "runtime." + name);
+    plan.warnings.push_back(
+        {"RUNTIME_FLAG_IGNORED", std::string(stage::kRuntime),
+         "runtime." + name + " is accepted but has no effect in this engine yet",
+         std::move(context)});
   }
+  CA_ASSIGN_OR_RAISE(sql::SqlParams params, PlaceholderParams(spec));
   std::map<std::string, std::vector<std::string>> columns;
   std::map<std::string, std::string> locations;
   for (size_t i = 0; i < spec.input_relations.size(); ++i) {
@@ -519,13 +593,14 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
     columns[in.logical_name] = ColumnNames(*(*provider)->schema());
     locations[in.logical_name] = in.delta_location;
   }
+  CA_RETURN_NOT_OK(ApplyFilterEq(ctx, spec, columns));
   for (size_t index : DependencyOrder(spec)) {
     const ViewDefinition& view = spec.view_definitions[index];
     ViewSql writer(view, index, columns, locations);
     CA_ASSIGN_OR_RAISE(std::string sql, writer.Write());
     const auto* cdf = std::get_if<IncrementalCdfTransform>(&view.transform);
     auto df = cdf != nullptr ? ChangeFeed(ctx, *cdf, locations.at(cdf->source), view.name)
-                             : sql::ExecuteSql(ctx, sql);
+                             : sql::ExecuteSql(ctx, sql, params);
     if (!df.ok()) return ViewError(df.status(), view, index, sql);
     auto names = ColumnNames(*df->schema());
     for (const auto& [column, type] : view.output_schema.columns) {
@@ -545,6 +620,7 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
     columns[view.name] = std::move(names);
     plan.views.push_back(CompiledView{view.name, sql, *df});
   }
+  CA_RETURN_NOT_OK(CheckPushdown(ctx, plan, locations));
   return plan;
 }
 

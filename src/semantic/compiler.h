@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json.h"
 #include "engine/dataframe.h"
 #include "engine/session_context.h"
 #include "semantic/spec.h"
@@ -34,6 +35,15 @@ struct CompiledView {
   engine::DataFrame df;
 };
 
+/// A run warning (CONTRACTS §2 warnings[]): an accepted runtime flag without effect
+/// (RUNTIME_FLAG_IGNORED), a pushdown contract violation under Warn, ...
+struct RunWarning {
+  std::string code;
+  std::string stage;
+  std::string message;
+  JsonValue context = JsonValue::MakeObject();
+};
+
 /// A spec compiled onto a session: views in dependency order, the hashes of CONTRACTS §1.
 struct CompiledPlan {
   SemanticSpec spec;
@@ -41,7 +51,7 @@ struct CompiledPlan {
   std::vector<std::string> rules;    ///< the active rules, in order
   std::string rulepack_fingerprint;  ///< BLAKE2b-256 hex over `rules`
   std::vector<CompiledView> views;
-  std::vector<std::string> warnings;  ///< accepted settings that have no effect here
+  std::vector<RunWarning> warnings;
 
   /// The view `name`, or null.
   const CompiledView* view(const std::string& name) const;
@@ -56,9 +66,16 @@ std::vector<std::string> ActiveRules(const SemanticSpec& spec);
 std::string RulepackFingerprint(const std::vector<std::string>& rules);
 
 /// Compiles `spec` onto `ctx`: registers each input relation as a Delta table (pinned to its
-/// version_pin) and each view as a catalog view, in dependency order. A view that does not
-/// plan (an unknown column, a bad predicate, a type error, a missing output_schema column)
-/// fails with stage "compilation", the planner's code, and details {view, path, sql?, cause}.
+/// version_pin; FilterEq typed parameters applied to it as `column = value`) and each view as a
+/// catalog view, in dependency order, with PlaceholderPos parameters bound to the `$n` of its
+/// SQL. A view that does not plan (an unknown column, a bad predicate, a type error, a missing
+/// output_schema column, a `$n` without a value) fails with stage "compilation", the planner's
+/// code, and details {view, path, sql?, cause}.
+///
+/// Pushdown contracts (semantic/pushdown.h) are checked on each output's optimized plan: under
+/// the Strict rulepack profile or runtime.pushdown_enforcement_mode Strict a violation fails
+/// with stage "compliance", PUSHDOWN_CONTRACT_VIOLATION {table_name, violation_count, filters};
+/// under Warn (the default) it is a run warning; Disabled skips the check.
 Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec& spec);
 
 /// "name" with embedded double quotes doubled: an SQL identifier.

@@ -192,14 +192,12 @@ JsonValue OutputJson(const OutputResult& o) {
 
 JsonValue WarningsJson(const CompiledPlan& plan) {
   JsonValue out = JsonValue::MakeArray();
-  for (const auto& field : plan.warnings) {
-    JsonValue context = JsonValue::MakeObject();
-    context.Set("field", "runtime." + field);
+  for (const auto& warning : plan.warnings) {
     JsonValue w = JsonValue::MakeObject();
-    w.Set("code", "RUNTIME_FLAG_IGNORED")
-        .Set("stage", "runtime")
-        .Set("message", "runtime." + field + " is accepted but has no effect in this engine yet")
-        .Set("context", std::move(context));
+    w.Set("code", warning.code)
+        .Set("stage", warning.stage)
+        .Set("message", warning.message)
+        .Set("context", warning.context);
     out.Append(std::move(w));
   }
   return out;

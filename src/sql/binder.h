@@ -15,6 +15,7 @@
 #include "engine/session_state.h"
 #include "engine/table_function.h"
 #include "engine/view.h"
+#include "sql/statement.h"
 
 namespace codeanatomy::sql {
 
@@ -107,6 +108,8 @@ class Binder {
 
   const std::string& text() const { return text_; }
   const engine::FunctionResolver& resolver() const { return fr_; }
+  /// The values of the query's positional parameters: `$n` binds to `params[n - 1]`.
+  void set_params(const SqlParams* params) { params_ = params; }
   /// An error of stage sql at `node`'s location.
   Status ErrorAt(std::string_view code, std::string message, const JsonValue& node,
                  std::string extra = "") const;
@@ -191,6 +194,7 @@ class Binder {
   std::shared_ptr<engine::SessionState> state_;
   std::string text_;
   engine::FunctionResolver fr_;
+  const SqlParams* params_ = nullptr;
   std::vector<std::map<std::string, BoundRelation>> ctes_;  ///< WITH scopes, innermost last
   std::set<std::string> constant_fields_;              ///< fields holding scalar-subquery values
   std::set<std::string> consumed_where_;               ///< WHERE conjuncts the FROM list applied

@@ -233,7 +233,15 @@ Result<ExprPtr> Binder::BindExpr(const JsonValue& node, ExprScope& scope) {
     return engine::Call(fn, std::move(args));
   }
   if (type == "ParamRef") {
-    return ErrorAt("NOT_SUPPORTED", "not supported: query parameters ($n)", node);
+    int64_t number = Member(body, "number").is_int() ? Member(body, "number").int_value() : 0;
+    size_t given = params_ == nullptr ? 0 : params_->size();
+    if (number < 1 || static_cast<size_t>(number) > given || (*params_)[number - 1] == nullptr) {
+      return ErrorAt("PARAMETER_MISSING",
+                     "no value for parameter $" + std::to_string(number) + " (" +
+                         std::to_string(given) + " given)",
+                     node, "\"parameter\":" + std::to_string(number));
+    }
+    return engine::Literal((*params_)[number - 1]);
   }
   if (type == "SQLValueFunction") {
     return ErrorAt("NOT_SUPPORTED",

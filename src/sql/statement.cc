@@ -110,13 +110,14 @@ std::string Join(const std::vector<std::string>& parts, const char* sep) {
 
 class StatementRunner {
  public:
-  StatementRunner(engine::SessionContext& ctx, const std::string& text)
-      : ctx_(ctx), state_(ctx.state()), text_(text) {}
+  StatementRunner(engine::SessionContext& ctx, const std::string& text, const SqlParams& params)
+      : ctx_(ctx), state_(ctx.state()), text_(text), params_(params) {}
 
   Result<engine::DataFrame> Run(const ParsedStatement& st) {
     std::string_view type = NodeType(st.node);
     const JsonValue& body = NodeBody(st.node);
     Binder binder(state_, text_);
+    binder.set_params(&params_);
     if (type == "SelectStmt") {
       CA_ASSIGN_OR_RAISE(auto plan, binder.PlanQuery(st.node));
       return engine::DataFrame(state_, std::move(plan));
@@ -331,6 +332,7 @@ class StatementRunner {
   engine::SessionContext& ctx_;
   std::shared_ptr<engine::SessionState> state_;
   const std::string& text_;
+  const SqlParams& params_;
 };
 
 std::mutex& FormatsMutex() {
@@ -386,6 +388,11 @@ StatementPolicy GetStatementPolicy(engine::SessionState& state) {
 }
 
 Result<engine::DataFrame> ExecuteSql(engine::SessionContext& ctx, const std::string& text) {
+  return ExecuteSql(ctx, text, SqlParams{});
+}
+
+Result<engine::DataFrame> ExecuteSql(engine::SessionContext& ctx, const std::string& text,
+                                     const SqlParams& params) {
   tracing::Span span("SessionContext.sql");
   std::string ext_name, ext_format, ext_location;
   if (MatchCreateExternal(text, &ext_name, &ext_format, &ext_location)) {
@@ -440,7 +447,7 @@ Result<engine::DataFrame> ExecuteSql(engine::SessionContext& ctx, const std::str
   }
   Result<engine::DataFrame> last = Status::Invalid("unreachable");
   for (const auto& st : statements) {
-    StatementRunner runner(ctx, text);
+    StatementRunner runner(ctx, text, params);
     last = runner.Run(st);
     CA_RETURN_NOT_OK(last.status());
   }

@@ -5,12 +5,18 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <arrow/scalar.h>
 
 #include "common/status.h"
 #include "engine/dataframe.h"
 #include "engine/session_context.h"
 
 namespace codeanatomy::sql {
+
+/// Values of an SQL text's positional parameters: `$n` is `params[n - 1]`.
+using SqlParams = std::vector<std::shared_ptr<arrow::Scalar>>;
 
 /// Which statements a session accepts. A forbidden statement is refused (stage sql, code
 /// STATEMENT_NOT_ALLOWED) before any statement of the text runs.
@@ -35,5 +41,9 @@ void RegisterExternalTableFormat(const std::string& format, ExternalTableFactory
 /// Runs the statements of `text` in order and returns the last one's result: a query's
 /// DataFrame (lazy), or a small table describing what a DDL statement did.
 Result<engine::DataFrame> ExecuteSql(engine::SessionContext& ctx, const std::string& text);
+/// ExecuteSql with values for the positional parameters `$1`, `$2`, ... (each a typed Arrow
+/// scalar, bound as a literal); a `$n` without a value is PARAMETER_MISSING at its position.
+Result<engine::DataFrame> ExecuteSql(engine::SessionContext& ctx, const std::string& text,
+                                     const SqlParams& params);
 
 }  // namespace codeanatomy::sql

@@ -374,3 +374,43 @@ def test_compile_then_materialize_with_the_classes(inputs):
     assert [o["table_name"] for o in result.outputs] == ["file_symbols", "sizes", "names"]
     assert json.loads(result.to_json())["contract_version"] == 3
     assert deltalake.DeltaTable(str(inputs["out"] / "sizes")).to_pyarrow_table().num_rows == 2
+
+
+def test_typed_parameters_equal_duckdb_with_the_same_values(inputs):
+    """PlaceholderPos binds `$n` in the views' SQL; FilterEq filters an input relation."""
+    spec = _spec(inputs)
+    spec["view_definitions"][0]["transform"]["predicate"] = "language = $1"
+    spec["typed_parameters"] = [
+        {"label": "lang", "target": {"kind": "PlaceholderPos", "position": 1},
+         "value": {"type": "Utf8", "value": "python"}},
+        {"target": {"kind": "FilterEq", "base_table": "symbols", "filter_column": "file_id"},
+         "value": {"type": "Utf8", "value": "f1"}},
+    ]
+    run_build({"spec_json": spec})
+    got = deltalake.DeltaTable(str(inputs["out"] / "file_symbols")).to_pyarrow_table()
+    expected = _duck("SELECT f.file_id, f.path, s.symbol, s.size FROM files f JOIN symbols s "
+                     "ON f.file_id = s.file_id WHERE f.language = 'python' AND s.file_id = 'f1'")
+    keys = ["file_id", "path", "symbol", "size"]
+    assert _rows(got, keys) == _rows(expected, keys) and got.num_rows == 2
+    spec["typed_parameters"][1]["target"]["filter_column"] = "colour"
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": spec})
+    assert (e.value.code, e.value.details["path"]) == ("PARAMETER_TARGET_NOT_FOUND",
+                                                       "$.typed_parameters[1].target")
+
+
+def test_strict_enforces_pushdown_contracts(inputs):
+    spec = _spec(inputs)
+    # stable_hash64 is a codeanatomy UDF: the Delta provider cannot prune with it.
+    spec["view_definitions"][0]["transform"]["predicate"] = \
+        "language = 'python' AND stable_hash64(path) > 0"
+    response = run_build({"spec_json": spec})
+    [warning] = [w for w in response["warnings"] if w["code"] == "PUSHDOWN_CONTRACT_VIOLATION"]
+    assert (warning["stage"], warning["context"]["table_name"],
+            warning["context"]["violation_count"]) == ("compliance", "files", 1)
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": dict(spec, rulepack_profile="Strict")})
+    assert (e.value.stage, e.value.code) == ("compliance", "PUSHDOWN_CONTRACT_VIOLATION")
+    assert (e.value.details["table_name"], e.value.details["violation_count"]) == ("files", 1)
+    spec["view_definitions"][0]["transform"]["predicate"] = "language = 'python'"
+    assert run_build({"spec_json": dict(spec, rulepack_profile="Strict")})["warnings"] == []

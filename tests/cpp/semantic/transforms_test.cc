@@ -318,5 +318,91 @@ TEST_F(TransformsTest, CpgEmitPropsMapIsOneJsonObjectPerEntity) {
                 R"(node|n1|{"arity":3,"doc":null,"is_async":false,"name":"say \"hi\"\\\n"}|4)"}));
 }
 
+// ---- typed parameters and pushdown contracts
+
+TypedParameter Placeholder(int64_t position, ParameterValue value) {
+  return {std::nullopt, PlaceholderPosTarget{position}, std::move(value)};
+}
+
+TEST_F(TransformsTest, PlaceholderParametersBindTheViewsSql) {
+  auto spec = Spec({View("v", FilterTransform{"defs", "id >= $1 AND path = $2"})});
+  spec.typed_parameters = {Placeholder(2, {ParameterType::kUtf8, std::string("a.py"), {}}),
+                           Placeholder(1, {ParameterType::kInt64, int64_t{2}, {}})};
+  ASSERT_OK_AND_ASSIGN(auto got, Compiled(spec));
+  ASSERT_OK_AND_ASSIGN(
+      auto want,
+      Rows(Table("defs").Filter(Call("and", {Call(">=", {Column("id"), Int64(2)}),
+                                             Call("=", {Column("path"), Str("a.py")})}))));
+  EXPECT_EQ(got, want);
+  ASSERT_EQ(got.size(), 1u);
+  // A $n without a parameter: the SQL binder's error, with the view.
+  spec.typed_parameters.pop_back();
+  auto missing = Compiled(spec);
+  EXPECT_EQ(ErrorCode(missing.status()), "PARAMETER_MISSING");
+  EXPECT_EQ(ErrorStage(missing.status()), "compilation");
+  EXPECT_EQ(ErrorDetails(missing.status()).Get("view")->string_value(), "v");
+}
+
+TEST_F(TransformsTest, FilterEqParametersFilterTheInputRelation) {
+  auto spec = Spec({View("v", ProjectTransform{"defs", {"id", "path"}})});
+  spec.typed_parameters = {{std::string("only b"),
+                            FilterEqTarget{std::string("defs"), "path"},
+                            {ParameterType::kUtf8, std::string("b.py"), {}}}};
+  ASSERT_OK_AND_ASSIGN(auto got, Compiled(spec));
+  EXPECT_EQ(got, (std::vector<std::string>{"3|b.py"}));
+  // Without base_table: every input relation with the column (calls has `name`, so has defs).
+  spec.view_definitions = {View("v", ProjectTransform{"calls", {"callee"}})};
+  spec.typed_parameters = {{std::nullopt,
+                            FilterEqTarget{std::nullopt, "name"},
+                            {ParameterType::kUtf8, std::string("h"), {}}}};
+  ASSERT_OK_AND_ASSIGN(auto calls, Compiled(spec));
+  EXPECT_EQ(calls, (std::vector<std::string>{"1", "1"}));
+  ASSERT_OK_AND_ASSIGN(auto defs, Rows(Table("defs")));
+  EXPECT_EQ(defs.size(), 1u);  // the one def named "h"
+  // A column nobody has, and a base_table that is not an input: the parameter's path.
+  spec.typed_parameters = {{std::nullopt,
+                            FilterEqTarget{std::nullopt, "nope"},
+                            {ParameterType::kInt64, int64_t{1}, {}}}};
+  auto none = Compiled(spec);
+  EXPECT_EQ(ErrorCode(none.status()), "PARAMETER_TARGET_NOT_FOUND");
+  EXPECT_EQ(ErrorDetails(none.status()).Get("path")->string_value(),
+            "$.typed_parameters[0].target");
+  spec.typed_parameters[0].target = FilterEqTarget{std::string("v"), "callee"};
+  EXPECT_EQ(ErrorCode(Compiled(spec).status()), "PARAMETER_TARGET_NOT_FOUND");
+}
+
+TEST_F(TransformsTest, StrictFailsOnAFilterTheDeltaProviderCannotPruneWith) {
+  // stable_hash64 is a codeanatomy UDF: Arrow's registry cannot bind it, so the Delta scan
+  // gets no pruning hint from that conjunct; `id > 1` reaches the provider.
+  auto spec = Spec({View("v", FilterTransform{"defs", "id > 1 AND stable_hash64(name) > 0"})});
+  spec.output_targets = {
+      {"out", Location("out"), "v", {}, MaterializationMode::kOverwrite, {}, {}, std::nullopt}};
+  ASSERT_OK_AND_ASSIGN(auto warned, [&]() -> Result<CompiledPlan> {
+    CA_ASSIGN_OR_RAISE(auto ctx, engine::SessionContext::Make());
+    CA_RETURN_NOT_OK(functions::InstallCodeanatomyBundle(ctx.state().get()));
+    return CompileSpec(ctx, spec);
+  }());
+  ASSERT_EQ(warned.warnings.size(), 1u);
+  EXPECT_EQ(warned.warnings[0].code, "PUSHDOWN_CONTRACT_VIOLATION");
+  EXPECT_EQ(warned.warnings[0].context.Get("violation_count")->int_value(), 1);
+  EXPECT_EQ(warned.warnings[0].context.Get("table_name")->string_value(), "defs");
+
+  spec.rulepack_profile = RulepackProfile::kStrict;
+  auto strict = Compiled(spec);
+  EXPECT_EQ(ErrorCode(strict.status()), "PUSHDOWN_CONTRACT_VIOLATION");
+  EXPECT_EQ(ErrorStage(strict.status()), "compliance");
+  EXPECT_EQ(ErrorDetails(strict.status()).Get("table_name")->string_value(), "defs");
+  EXPECT_EQ(ErrorDetails(strict.status()).Get("violation_count")->int_value(), 1);
+  // Disabled skips the check (the profile's Strict still enforces it).
+  spec.rulepack_profile = RulepackProfile::kDefault;
+  spec.runtime.pushdown_enforcement_mode = PushdownEnforcementMode::kDisabled;
+  ASSERT_OK(Compiled(spec).status());
+  // Strict with portable filters only compiles.
+  spec.runtime.pushdown_enforcement_mode = PushdownEnforcementMode::kStrict;
+  spec.view_definitions[0].transform = FilterTransform{"defs", "id > 1 AND name <> 'x'"};
+  ASSERT_OK_AND_ASSIGN(auto ok, Compiled(spec));
+  EXPECT_EQ(ok.size(), 2u);
+}
+
 }  // namespace
 }  // namespace codeanatomy::semantic

@@ -117,6 +117,28 @@ TEST_F(SqlTest, DateIntervalConstantsFold) {
             (std::vector<std::string>{"2024-02-29 00:00:00.000000|2024-02-29 00:00:00.000000"}));
 }
 
+TEST_F(SqlTest, PositionalParametersBindAsTypedLiterals) {
+  SqlParams params = {std::make_shared<arrow::Int32Scalar>(2),
+                      std::make_shared<arrow::StringScalar>("c")};
+  ASSERT_OK_AND_ASSIGN(auto df,
+                       ExecuteSql(*ctx_, "SELECT s FROM t WHERE k = $1 AND s <> $2", params));
+  ASSERT_OK_AND_ASSIGN(auto table, df.Collect());
+  EXPECT_EQ(Rows(*table), (std::vector<std::string>{"b"}));
+  // A typed NULL parameter compares as NULL: no row.
+  SqlParams null_param = {arrow::MakeNullScalar(arrow::int32())};
+  ASSERT_OK_AND_ASSIGN(auto none, ExecuteSql(*ctx_, "SELECT s FROM t WHERE k = $1", null_param));
+  ASSERT_OK_AND_ASSIGN(auto empty, none.Collect());
+  EXPECT_EQ(empty->num_rows(), 0);
+  // $3 with two values, and $1 with none: the missing parameter, at its position.
+  auto missing = ExecuteSql(*ctx_, "SELECT s FROM t WHERE k = $3", params);
+  EXPECT_EQ(ErrorCode(missing.status()), "PARAMETER_MISSING");
+  EXPECT_EQ(ErrorDetails(missing.status()).Get("parameter")->int_value(), 3);
+  EXPECT_EQ(ErrorDetails(missing.status()).Get("position")->int_value(),
+            26);  // 0-based offset of "$3"
+  auto unbound = Run("SELECT $1");
+  EXPECT_EQ(ErrorCode(unbound.status()), "PARAMETER_MISSING");
+}
+
 TEST_F(SqlTest, ViewsAreInlined) {
   ASSERT_OK(Run("CREATE VIEW big AS SELECT k, v FROM t WHERE v > 1.5").status());
   ASSERT_OK_AND_ASSIGN(auto t, Run("SELECT count(*) FROM big"));
