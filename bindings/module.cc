@@ -22,4 +22,5 @@ NB_MODULE(_native, m) {
   BindPlugins(m);
   BindTableFunctions(m);
   BindSemantic(m);
+  BindSubstrait(m);
 }
