@@ -205,6 +205,9 @@ def build_cpg_spec(evidence_dir: str | os.PathLike[str],
                            for table in CPG_OUTPUTS],
         "rule_intents": [],
         "rulepack_profile": "Default",
+        # Views several outputs read (the edges for cpg_edges and both sorted copies, the
+        # props for cpg_props and cpg_props_map) are computed once per build.
+        "cache_policy": {"min_fanout": 2},
     }
 
 

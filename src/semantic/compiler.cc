@@ -7,7 +7,9 @@
 
 #include "common/hash.h"
 #include "delta/provider_options.h"
+#include "engine/cached_view.h"
 #include "engine/view.h"
+#include "semantic/cache_policy.h"
 #include "semantic/parameters.h"
 #include "semantic/pushdown.h"
 #include "sql/statement.h"
@@ -594,6 +596,9 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
     locations[in.logical_name] = in.delta_location;
   }
   CA_RETURN_NOT_OK(ApplyFilterEq(ctx, spec, columns));
+  CA_ASSIGN_OR_RAISE(CachePolicy policy, ParseCachePolicy(spec));
+  std::set<std::string> cached = CachedViews(spec, policy);
+  plan.cached_views.assign(cached.begin(), cached.end());
   for (size_t index : DependencyOrder(spec)) {
     const ViewDefinition& view = spec.view_definitions[index];
     ViewSql writer(view, index, columns, locations);
@@ -613,7 +618,13 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
       }
     }
     // No definition text: later views inline this plan as compiled (not re-bound from SQL).
-    if (cdf == nullptr) {
+    if (cdf == nullptr && cached.count(view.name) > 0) {
+      // Computed once, on the first run that reads it; this view's own output reads it too.
+      CA_RETURN_NOT_OK(
+          ctx.RegisterProvider(view.name, std::make_shared<engine::CachedViewProvider>(*df)));
+      df = ctx.Table(view.name);
+      if (!df.ok()) return ViewError(df.status(), view, index, sql);
+    } else if (cdf == nullptr) {
       CA_RETURN_NOT_OK(
           ctx.RegisterProvider(view.name, std::make_shared<engine::ViewProvider>(df->plan(), "")));
     }

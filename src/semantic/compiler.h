@@ -51,6 +51,7 @@ struct CompiledPlan {
   std::vector<std::string> rules;    ///< the active rules, in order
   std::string rulepack_fingerprint;  ///< BLAKE2b-256 hex over `rules`
   std::vector<CompiledView> views;
+  std::vector<std::string> cached_views;  ///< computed once per run (semantic/cache_policy.h)
   std::vector<RunWarning> warnings;
 
   /// The view `name`, or null.
@@ -71,6 +72,9 @@ std::string RulepackFingerprint(const std::vector<std::string>& rules);
 /// SQL. A view that does not plan (an unknown column, a bad predicate, a type error, a missing
 /// output_schema column, a `$n` without a value) fails with stage "compilation", the planner's
 /// code, and details {view, path, sql?, cause}.
+///
+/// Views the spec's cache_policy names (semantic/cache_policy.h) are registered as cached views
+/// (engine/cached_view.h): computed on the first run that reads them, then read from memory.
 ///
 /// Pushdown contracts (semantic/pushdown.h) are checked on each output's optimized plan: under
 /// the Strict rulepack profile or runtime.pushdown_enforcement_mode Strict a violation fails

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "engine/cached_view.h"
+
 namespace codeanatomy::semantic {
 
 namespace {
@@ -21,6 +23,14 @@ bool ReachesProvider(const engine::PlanNode& scan, const engine::Expr& filter,
 
 void Collect(const engine::PlanNode& node, const std::set<std::string>& tables,
              const engine::FunctionResolver& resolver, FiltersByTable& out) {
+  if (node.kind == engine::PlanKind::kScan) {
+    // A cached view's scan reads the view's own plan once: check that plan's scans.
+    if (auto cached = std::dynamic_pointer_cast<engine::CachedViewProvider>(node.provider)) {
+      if (auto optimized = cached->frame().OptimizedPlan(); optimized.ok()) {
+        Collect(**optimized, tables, resolver, out);
+      }
+    }
+  }
   if (node.kind == engine::PlanKind::kScan && tables.count(node.table_name) > 0) {
     for (const auto& f : node.filters) {
       if (!ReachesProvider(node, *f, resolver)) out[node.table_name].insert(engine::ToString(*f));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/suggest.h"
+#include "semantic/cache_policy.h"
 #include "semantic/spec.h"
 #include "semantic/spec_internal.h"
 
@@ -233,6 +234,7 @@ Status ValidateSemantics(const SemanticSpec& spec) {
   CA_RETURN_NOT_OK(CheckViewReferences(spec, names));
   CA_RETURN_NOT_OK(CheckOutputTargets(spec, names));
   CA_RETURN_NOT_OK(CheckTypedParameters(spec));
+  CA_RETURN_NOT_OK(ParseCachePolicy(spec).status());
   return CycleFinder(spec, names).Run();
 }
 

@@ -404,5 +404,48 @@ TEST_F(TransformsTest, StrictFailsOnAFilterTheDeltaProviderCannotPruneWith) {
   EXPECT_EQ(ok.size(), 2u);
 }
 
+// ---- cache policy
+
+TEST_F(TransformsTest, SharedViewsAreCachedAndComputedOnce) {
+  auto spec = Spec({View("big", FilterTransform{"defs", "id > 1"}),
+                    View("named", ProjectTransform{"big", {"id", "upper(name) AS n"}}),
+                    View("a", FilterTransform{"named", "id = 2"}),
+                    View("b", FilterTransform{"named", "id = 3"}),
+                    View("c", ProjectTransform{"calls", {"callee"}})});
+  auto target = [&](const std::string& view) {
+    return OutputTarget{
+        view,        Location("out_" + view), view, {}, MaterializationMode::kOverwrite, {}, {},
+        std::nullopt};
+  };
+  spec.output_targets = {target("a"), target("b"), target("c")};
+  // a and b share big and named; named is the last shared step, so only it is cached.
+  spec.cache_policy = JsonValue::Parse(R"({"min_fanout": 2, "views": ["c"]})").ValueOrDie();
+  ASSERT_OK_AND_ASSIGN(auto ctx, engine::SessionContext::Make());
+  ASSERT_OK(functions::InstallCodeanatomyBundle(ctx.state().get()));
+  ASSERT_OK_AND_ASSIGN(auto plan, CompileSpec(ctx, spec));
+  EXPECT_EQ(plan.cached_views, (std::vector<std::string>{"c", "named"}));
+  ASSERT_OK_AND_ASSIGN(auto first, plan.view("a")->df.Collect());
+  EXPECT_EQ(SortedRows(*first), (std::vector<std::string>{"2|\xef\xbc\xa7"}));  // upper(U+FF47)
+  // The input is gone; b still reads the rows named computed for a.
+  fs::remove_all(root_ / "defs");
+  ASSERT_OK_AND_ASSIGN(auto second, plan.view("b")->df.Collect());
+  EXPECT_EQ(SortedRows(*second), (std::vector<std::string>{"3|H"}));
+}
+
+TEST_F(TransformsTest, ACachePolicyNamesTheBadField) {
+  auto spec = Spec({View("v", FilterTransform{"defs", "id > 1"})});
+  spec.output_targets = {
+      {"v", Location("out"), "v", {}, MaterializationMode::kOverwrite, {}, {}, std::nullopt}};
+  for (const auto& [policy, path] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"views": ["v", "w"]})", "$.cache_policy.views[1]"},
+           {R"({"min_fanout": 1})", "$.cache_policy.min_fanout"},
+           {R"({"viewz": []})", "$.cache_policy.viewz"}}) {
+    spec.cache_policy = JsonValue::Parse(policy).ValueOrDie();
+    auto r = ParseAndValidateSpec(SpecToJson(spec).ToJson());
+    EXPECT_EQ(ErrorCode(r.status()), "INVALID_SPEC_JSON") << policy;
+    EXPECT_EQ(ErrorDetails(r.status()).Get("path")->string_value(), path) << policy;
+  }
+}
+
 }  // namespace
 }  // namespace codeanatomy::semantic
