@@ -76,7 +76,16 @@ class CompiledPlan:
         return self.metadata["spec_hash"]
 
     def task_schedule(self) -> list[str]:
+        """The views in dependency order."""
         return list(self.metadata["task_schedule"])
+
+    def task_graph(self) -> list[dict[str, Any]]:
+        """Every task (``input:``, ``view:``, ``output:``) with what it depends on and its level."""
+        return list(self.metadata["task_graph"]["tasks"])
+
+    def cached_views(self) -> list[str]:
+        """The views the spec's cache_policy computes once per run."""
+        return list(self.metadata["cached_views"])
 
 
 class SemanticPlanCompiler:
@@ -100,6 +109,34 @@ class RunResult:
     @property
     def outputs(self) -> list[dict[str, Any]]:
         return self._response["run_result"]["outputs"]
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        """``[{code, stage, message, context}]``: ignored runtime flags, pushdown contract
+        violations under Warn, maintenance operations not available or failed."""
+        return self._response["warnings"]
+
+    @property
+    def task_schedule(self) -> list[dict[str, Any]]:
+        """The tasks in the order they can run: ``{id, kind, name, depends_on, level}``."""
+        return self._response["run_result"]["task_schedule"]
+
+    @property
+    def critical_path(self) -> dict[str, Any]:
+        """``{tasks, seconds}``: the chain to an output that took the longest."""
+        return self._response["run_result"]["critical_path"]
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """``{compile_seconds, total_seconds, outputs: [{table_name, rows_written, files_added,
+        bytes_written, seconds}], cached_views}``."""
+        return self._response["run_result"]["collected_metrics"]
+
+    @property
+    def maintenance(self) -> list[dict[str, Any]]:
+        """What each maintenance operation did per output: ``{table_name, operation, status,
+        version?, reason?}``."""
+        return self._response["run_result"]["maintenance"]
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(self._response))

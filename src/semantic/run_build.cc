@@ -11,6 +11,8 @@
 #include "engine/expr.h"
 #include "functions/registry_snapshot.h"
 #include "functions/window_functions.h"
+#include "semantic/maintenance.h"
+#include "semantic/task_graph.h"
 
 namespace codeanatomy::semantic {
 
@@ -27,6 +29,10 @@ std::string NowRfc3339() {
   char out[48];
   std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms.count()));
   return out;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point begin) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
 }
 
 Status RequestError(std::string_view code, const std::string& path, const std::string& error) {
@@ -226,11 +232,14 @@ Result<std::vector<OutputResult>> Materialize(const CompiledPlan& plan, const Ru
   std::vector<OutputResult> out;
   for (size_t i = 0; i < plan.spec.output_targets.size(); ++i) {
     const OutputTarget& target = plan.spec.output_targets[i];
+    auto begin = std::chrono::steady_clock::now();
     auto written = WriteOutput(plan, target, i, run);
     if (!written.ok()) {
       if (DescribeError(written.status()).stage == stage::kValidation) return written.status();
       return OutputError(written.status(), target, i);
     }
+    written->seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     out.push_back(std::move(*written));
   }
   return out;
@@ -329,6 +338,8 @@ Result<JsonValue> CompileMetadata(const engine::SessionFactory& factory,
       .Set("rulepack_fingerprint", c.plan.rulepack_fingerprint)
       .Set("providers", std::move(providers))
       .Set("task_schedule", Strings(schedule))
+      .Set("task_graph", TaskGraphJson(BuildTaskGraph(c.plan.spec)))
+      .Set("cached_views", Strings(c.plan.cached_views))
       .Set("manifest", Manifest(c.plan, factory.config().profile))
       .Set("warnings", WarningsJson(c.plan));
   return out;
@@ -337,13 +348,35 @@ Result<JsonValue> CompileMetadata(const engine::SessionFactory& factory,
 Result<JsonValue> ExecuteSpec(const engine::SessionFactory& factory, std::string_view spec_json,
                               const ExecuteSpecOptions& options) {
   std::string started_at = NowRfc3339();
+  auto begin = std::chrono::steady_clock::now();
   CA_ASSIGN_OR_RAISE(Compiled c, CompileOnSession(factory, spec_json));
-  const CompiledPlan& plan = c.plan;
+  CompiledPlan& plan = c.plan;
+  double compile_seconds = SecondsSince(begin);
   CA_ASSIGN_OR_RAISE(auto outputs, Materialize(plan, RunIdentity{c.envelope_hash, started_at}));
+  CA_ASSIGN_OR_RAISE(auto maintenance, ParseMaintenance(plan.spec));
+  auto maintained = RunMaintenance(maintenance, outputs, plan.warnings);
 
   JsonValue output_list = JsonValue::MakeArray();
   for (const auto& o : outputs) output_list.Append(OutputJson(o));
   JsonValue warnings = WarningsJson(plan);
+  TaskGraph graph = BuildTaskGraph(plan.spec);
+  std::map<std::string, double> seconds;
+  JsonValue output_metrics = JsonValue::MakeArray();
+  for (const auto& o : outputs) {
+    seconds["output:" + o.table_name] = o.seconds;
+    JsonValue m = JsonValue::MakeObject();
+    m.Set("table_name", o.table_name)
+        .Set("rows_written", o.rows_written)
+        .Set("files_added", o.files_added)
+        .Set("bytes_written", o.bytes_written)
+        .Set("seconds", o.seconds);
+    output_metrics.Append(std::move(m));
+  }
+  JsonValue metrics = JsonValue::MakeObject();
+  metrics.Set("compile_seconds", compile_seconds)
+      .Set("total_seconds", SecondsSince(begin))
+      .Set("outputs", std::move(output_metrics))
+      .Set("cached_views", Strings(plan.cached_views));
   JsonValue run_result = JsonValue::MakeObject();
   run_result.Set("outputs", output_list)
       .Set("spec_hash", plan.spec_hash)
@@ -355,7 +388,10 @@ Result<JsonValue> ExecuteSpec(const engine::SessionFactory& factory, std::string
   } else {
     run_result.Set("plan_bundles", JsonValue::MakeArray());
   }
-  run_result.Set("collected_metrics", nullptr)
+  run_result.Set("collected_metrics", std::move(metrics))
+      .Set("task_schedule", *TaskGraphJson(graph).Get("tasks"))
+      .Set("critical_path", CriticalPathJson(FindCriticalPath(graph, seconds)))
+      .Set("maintenance", MaintenanceJson(maintained))
       .Set("warnings", warnings)
       .Set("started_at", started_at)
       .Set("completed_at", NowRfc3339());

@@ -22,6 +22,7 @@ struct OutputResult {
   int64_t delta_version = 0;
   int64_t files_added = 0;
   int64_t bytes_written = 0;
+  double seconds = 0;  ///< executing the output's plan and committing it
 };
 
 /// The identity of a run, stamped on every commit as `codeanatomy.*` commit properties.

@@ -9,6 +9,7 @@
 
 #include "common/suggest.h"
 #include "semantic/cache_policy.h"
+#include "semantic/maintenance.h"
 #include "semantic/spec.h"
 #include "semantic/spec_internal.h"
 
@@ -235,6 +236,7 @@ Status ValidateSemantics(const SemanticSpec& spec) {
   CA_RETURN_NOT_OK(CheckOutputTargets(spec, names));
   CA_RETURN_NOT_OK(CheckTypedParameters(spec));
   CA_RETURN_NOT_OK(ParseCachePolicy(spec).status());
+  CA_RETURN_NOT_OK(ParseMaintenance(spec).status());
   return CycleFinder(spec, names).Run();
 }
 

@@ -373,6 +373,14 @@ def test_compile_then_materialize_with_the_classes(inputs):
     assert result.to_dict()["run_result"]["envelope_hash"] == metadata["envelope_hash"]
     assert [o["table_name"] for o in result.outputs] == ["file_symbols", "sizes", "names"]
     assert json.loads(result.to_json())["contract_version"] == 3
+    graph = {t["id"]: t for t in compiled.task_graph()}
+    assert graph["output:sizes"]["depends_on"] == ["view:sizes"]
+    assert graph["view:file_symbols"]["depends_on"] == ["input:symbols", "view:py_files"]
+    assert [t["id"] for t in result.task_schedule] == [t["id"] for t in compiled.task_graph()]
+    assert compiled.cached_views() == [] and result.metrics["cached_views"] == []
+    assert [m["rows_written"] for m in result.metrics["outputs"]] == \
+        [o["rows_written"] for o in result.outputs]
+    assert result.critical_path["tasks"][-1].startswith("output:") and result.warnings == []
     assert deltalake.DeltaTable(str(inputs["out"] / "sizes")).to_pyarrow_table().num_rows == 2
 
 
@@ -414,3 +422,42 @@ def test_strict_enforces_pushdown_contracts(inputs):
     assert (e.value.details["table_name"], e.value.details["violation_count"]) == ("files", 1)
     spec["view_definitions"][0]["transform"]["predicate"] = "language = 'python'"
     assert run_build({"spec_json": dict(spec, rulepack_profile="Strict")})["warnings"] == []
+
+
+def test_maintenance_schedule_and_metrics(inputs):
+    spec = _spec(inputs, maintenance={"checkpoint": {"tables": ["sizes"]},
+                                      "vacuum": {"retention_hours": 168}})
+    response = run_build({"spec_json": spec})
+    result = response["run_result"]
+    # checkpoint: a Delta checkpoint of the version just written, read back by delta-rs.
+    [report] = [m for m in result["maintenance"] if m["operation"] == "checkpoint"]
+    assert (report["table_name"], report["status"], report["version"]) == ("sizes", "done", 0)
+    log = inputs["out"] / "sizes" / "_delta_log"
+    assert (log / "00000000000000000000.checkpoint.parquet").exists()
+    assert deltalake.DeltaTable(str(inputs["out"] / "sizes")).to_pyarrow_table().num_rows == 2
+    # vacuum is not available yet: reported per output and as a warning, never silently.
+    vacuum = [m for m in result["maintenance"] if m["operation"] == "vacuum"]
+    assert {m["status"] for m in vacuum} == {"unavailable"} and len(vacuum) == 3
+    [warning] = [w for w in response["warnings"]
+                 if w["code"] == "MAINTENANCE_OPERATION_UNAVAILABLE"]
+    assert warning["context"] == {"operation": "vacuum",
+                                  "tables": ["file_symbols", "sizes", "names"]}
+    # The schedule: every view after what it reads, outputs last on their chains.
+    tasks = {t["id"]: t for t in result["task_schedule"]}
+    order = [t["id"] for t in result["task_schedule"]]
+    for t in result["task_schedule"]:
+        assert all(order.index(d) < order.index(t["id"]) for d in t["depends_on"])
+        assert all(tasks[d]["level"] < t["level"] for d in t["depends_on"])
+    path = result["critical_path"]["tasks"]
+    assert path[0].startswith("input:") and path[-1].startswith("output:")
+    assert all(path[i] in tasks[path[i + 1]]["depends_on"] for i in range(len(path) - 1))
+    metrics = result["collected_metrics"]
+    assert [m["table_name"] for m in metrics["outputs"]] == ["file_symbols", "sizes", "names"]
+    assert result["critical_path"]["seconds"] == max(m["seconds"] for m in metrics["outputs"])
+    assert metrics["total_seconds"] >= metrics["compile_seconds"] > 0
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": _spec(inputs, maintenance={"checkpoint": {"tables": ["x"]}})})
+    assert e.value.details["path"] == "$.maintenance.checkpoint.tables[0]"
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": _spec(inputs, maintenance={"defrag": True})})
+    assert e.value.details["path"] == "$.maintenance.defrag"

@@ -1,0 +1,51 @@
+// The spec's `maintenance` block, run after every output is written:
+//
+//   {"checkpoint": true | {"tables": ["cpg_nodes", ...]},
+//    "compact": ..., "vacuum": ..., "metadata_cleanup": ..., "constraints": ...}
+//
+// An operation is on unless its value is false or null; an object may name the output tables it
+// applies to (`tables`; default: every output). `checkpoint` writes a Delta checkpoint of each
+// output's new version. compact, vacuum, metadata_cleanup and constraints are not available in
+// this engine yet: each is reported as a run warning (MAINTENANCE_OPERATION_UNAVAILABLE), never
+// ignored silently. A maintenance failure (the outputs are committed by then) is the warning
+// MAINTENANCE_OPERATION_FAILED with the cause; it does not fail the run.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "semantic/compiler.h"
+#include "semantic/run_build.h"
+#include "semantic/spec.h"
+
+namespace codeanatomy::semantic {
+
+struct MaintenanceOperation {
+  std::string operation;  ///< checkpoint | compact | vacuum | metadata_cleanup | constraints
+  std::vector<std::string> tables;  ///< output table names; empty: every output
+  bool available = false;
+};
+
+/// The operations of `spec.maintenance` (none when absent). Unknown operations or fields,
+/// wrong types and tables that are not output targets are INVALID_SPEC_JSON with the path.
+Result<std::vector<MaintenanceOperation>> ParseMaintenance(const SemanticSpec& spec);
+
+/// What one operation did on one table.
+struct MaintenanceReport {
+  std::string table_name;
+  std::string operation;
+  std::string status;  ///< done | unavailable | failed
+  int64_t version = -1;
+  std::string reason;
+};
+
+/// Runs the operations over the written outputs; adds the warnings to `warnings`.
+std::vector<MaintenanceReport> RunMaintenance(const std::vector<MaintenanceOperation>& operations,
+                                              const std::vector<OutputResult>& outputs,
+                                              std::vector<RunWarning>& warnings);
+
+/// [{table_name, operation, status, version?, reason?}].
+JsonValue MaintenanceJson(const std::vector<MaintenanceReport>& reports);
+
+}  // namespace codeanatomy::semantic
