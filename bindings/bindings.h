@@ -63,6 +63,7 @@ void BindFunctions(nb::module_& m);
 void BindPlugins(nb::module_& m);
 void BindTableFunctions(nb::module_& m);
 void BindSemantic(nb::module_& m);
+void BindSpecBuilder(nb::module_& m);
 void BindSubstrait(nb::module_& m);
 
 }  // namespace codeanatomy::bindings

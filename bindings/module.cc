@@ -22,5 +22,6 @@ NB_MODULE(_native, m) {
   BindPlugins(m);
   BindTableFunctions(m);
   BindSemantic(m);
+  BindSpecBuilder(m);
   BindSubstrait(m);
 }
