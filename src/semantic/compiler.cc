@@ -419,7 +419,6 @@ std::vector<std::string> RuntimeWarnings(const RuntimeConfig& r) {
   };
   flag(r.compliance_capture, "compliance_capture");
   flag(r.tuner_mode != TunerMode::kOff, "tuner_mode");
-  flag(r.capture_substrait, "capture_substrait");
   flag(r.capture_optimizer_lab, "capture_optimizer_lab");
   flag(r.capture_delta_codec, "capture_delta_codec");
   flag(r.enable_tracing, "enable_tracing");

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include <arrow/config.h>
+#include <arrow/util/base64.h>
 
 #include "common/hash.h"
 #include "delta/table_functions.h"
@@ -11,7 +12,9 @@
 #include "engine/expr.h"
 #include "functions/registry_snapshot.h"
 #include "functions/window_functions.h"
+#include "semantic/lineage.h"
 #include "semantic/maintenance.h"
+#include "semantic/substrait.h"
 #include "semantic/task_graph.h"
 
 namespace codeanatomy::semantic {
@@ -209,6 +212,9 @@ JsonValue WarningsJson(const CompiledPlan& plan) {
   return out;
 }
 
+// Per output: its view's SQL, the logical/optimized/physical plan text, the Substrait plan
+// (base64 of the binary; null with the reason when the plan has what Substrait cannot carry),
+// the lineage, and fingerprints.
 Result<JsonValue> PlanBundles(const CompiledPlan& plan) {
   JsonValue bundles = JsonValue::MakeArray();
   for (const auto& target : plan.spec.output_targets) {
@@ -221,6 +227,17 @@ Result<JsonValue> PlanBundles(const CompiledPlan& plan) {
         .Set("sql", view->sql)
         .Set("plan_text", explain)
         .Set("plan_fingerprint", Blake2bHex(explain, 32));
+    auto substrait = DataFrameToSubstrait(view->df);
+    if (substrait.ok()) {
+      std::string_view bytes(reinterpret_cast<const char*>((*substrait)->data()),
+                             static_cast<size_t>((*substrait)->size()));
+      b.Set("substrait", arrow::util::base64_encode(bytes))
+          .Set("substrait_fingerprint", Blake2bHex(bytes, 32));
+    } else {
+      b.Set("substrait", nullptr).Set("substrait_error", substrait.status().ToString());
+    }
+    CA_ASSIGN_OR_RAISE(auto lineage, LineageOfDataFrame(view->df));
+    b.Set("lineage", lineage.ToJson());
     bundles.Append(std::move(b));
   }
   return bundles;
@@ -332,9 +349,22 @@ Result<JsonValue> CompileMetadata(const engine::SessionFactory& factory,
     p.Set("version_pin", in.version_pin ? JsonValue(*in.version_pin) : JsonValue(nullptr));
     providers.Append(std::move(p));
   }
+  JsonValue lineage = JsonValue::MakeArray();
+  for (const auto& target : c.plan.spec.output_targets) {
+    const CompiledView* view = c.plan.view(target.source_view);
+    if (view == nullptr) continue;
+    auto report = LineageOfDataFrame(view->df);
+    if (!report.ok()) {
+      return WithStage(report.status(), stage::kCompilation, "COMPILE_METADATA_CAPTURE_FAILED");
+    }
+    JsonValue entry = JsonValue::MakeObject();
+    entry.Set("table_name", target.table_name).Set("lineage", report->ToJson());
+    lineage.Append(std::move(entry));
+  }
   JsonValue out = JsonValue::MakeObject();
   out.Set("spec_hash", c.plan.spec_hash)
       .Set("envelope_hash", c.envelope_hash)
+      .Set("lineage", std::move(lineage))
       .Set("rulepack_fingerprint", c.plan.rulepack_fingerprint)
       .Set("providers", std::move(providers))
       .Set("task_schedule", Strings(schedule))
@@ -382,7 +412,7 @@ Result<JsonValue> ExecuteSpec(const engine::SessionFactory& factory, std::string
       .Set("spec_hash", plan.spec_hash)
       .Set("envelope_hash", c.envelope_hash)
       .Set("rulepack_fingerprint", plan.rulepack_fingerprint);
-  if (options.include_run_bundle) {
+  if (options.include_run_bundle || plan.spec.runtime.capture_substrait) {
     CA_ASSIGN_OR_RAISE(auto bundles, PlanBundles(plan));
     run_result.Set("plan_bundles", std::move(bundles));
   } else {
