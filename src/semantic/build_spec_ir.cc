@@ -363,12 +363,11 @@ std::optional<std::vector<std::string>> SemanticIr::ColumnsOf(const std::string&
   if (view->kind->name == "filter" && view->inputs.size() == 1) {
     return ColumnsOf(view->inputs[0], depth + 1);
   }
-  if (view->kind->name == "project") {
-    const JsonValue* columns = view->json->Get("columns");
-    auto names = columns ? AsStrings(kTransformFailed, *columns, "") : Status::Invalid("none");
-    if (names.ok() && std::all_of(names->begin(), names->end(), IsPlainName)) return *names;
-  }
-  return std::nullopt;
+  const JsonValue* columns = view->json->Get("columns");
+  if (view->kind->name != "project" || columns == nullptr) return std::nullopt;
+  auto names = AsStrings(kTransformFailed, *columns, view->path);
+  if (!names.ok() || !std::all_of(names->begin(), names->end(), IsPlainName)) return std::nullopt;
+  return *names;  // plain column names, not expressions
 }
 
 }  // namespace codeanatomy::semantic::build_spec_internal

@@ -133,6 +133,36 @@ TEST(BuildSpecTest, BuiltSpecEqualsTheHandWrittenSpec) {
   EXPECT_EQ(json, CanonicalJson(SpecToJson(hand)));
 }
 
+TEST(BuildSpecTest, EveryExecutableKindMapsOntoItsTransform) {
+  constexpr std::string_view kAllKinds = R"json({"ir_version": 1, "views": [
+    {"name": "n", "kind": "normalize", "inputs": ["files"], "id_columns": ["file_id"],
+     "span_columns": ["bstart", "bend"], "text_columns": ["name"]},
+    {"name": "c", "kind": "incremental_cdf", "inputs": ["files"], "starting_version": 1,
+     "ending_timestamp": "2024-01-01T00:00:00"},
+    {"name": "m", "kind": "metadata", "inputs": ["files"]},
+    {"name": "f", "kind": "file_manifest", "inputs": ["files"]},
+    {"name": "p", "kind": "project", "inputs": ["n"], "columns": ["entity_id", "span"]},
+    {"name": "u", "kind": "union", "inputs": ["p", "p"], "distinct": true},
+    {"name": "e", "kind": "cpg_emit", "inputs": ["n", "u"], "output_kind": "props_map"}]})json";
+  ASSERT_OK_AND_ASSIGN(
+      SemanticSpec spec,
+      BuildSpec(kAllKinds, R"({"input_locations": {"files": "/f"}, "output_targets": ["e"]})"));
+  ASSERT_EQ(spec.view_definitions.size(), 7u);
+  auto transform = [&](size_t i) { return spec.view_definitions[i].transform; };
+  EXPECT_EQ(transform(0), ViewTransform(NormalizeTransform{
+                              "files", {"file_id"}, std::make_pair("bstart", "bend"), {"name"}}));
+  EXPECT_EQ(transform(1), ViewTransform(IncrementalCdfTransform{
+                              "files", 1, std::nullopt, std::nullopt, "2024-01-01T00:00:00"}));
+  EXPECT_EQ(transform(2), ViewTransform(MetadataTransform{"files"}));
+  EXPECT_EQ(transform(3), ViewTransform(FileManifestTransform{"files"}));
+  EXPECT_EQ(transform(4), ViewTransform(ProjectTransform{"n", {"entity_id", "span"}}));
+  EXPECT_EQ(transform(5), ViewTransform(UnionTransform{{"p", "p"}, std::nullopt, true}));
+  EXPECT_EQ(transform(6), ViewTransform(CpgEmitTransform{CpgOutputKind::kPropsMap, {"n", "u"}}));
+  EXPECT_EQ(spec.view_definitions[5].view_dependencies, (std::vector<std::string>{"p"}));
+  EXPECT_EQ(spec.view_definitions[6].view_kind, "cpg_emit");
+  ASSERT_EQ(spec.input_relations.size(), 1u);  // read by four views, listed once
+}
+
 TEST(BuildSpecTest, JoinKeysFromAJoinEdgeInEitherDirection) {
   JsonValue ir = RelateIr(JsonValue::MakeObject());
   JsonValue edge = JsonValue::Parse(R"json({"left_relation": "py_files",

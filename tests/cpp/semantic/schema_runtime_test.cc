@@ -211,6 +211,22 @@ TEST_F(SchemaRuntimeTest, Errors) {
   broken.replace(broken.find("size > 1"), 8, "nope > 1");
   auto uncompiled = SchemaRuntimeJson(factory, broken);
   EXPECT_EQ(ErrorStage(uncompiled.status()), "compilation");
+
+  // An output whose column Delta has no type for (an interval) cannot be described.
+  JsonValue spec = JsonValue::Parse(Spec()).ValueOrDie();
+  spec.mutable_object()["view_definitions"].Append(JsonValue::Parse(R"json({"name": "gaps",
+      "view_kind": "project", "view_dependencies": [], "output_schema": {"columns": {}},
+      "transform": {"kind": "Project", "source": "files",
+                    "columns": ["file_id", "INTERVAL '1 day' AS gap"]}})json")
+                                                       .ValueOrDie());
+  spec.mutable_object()["output_targets"].Append(
+      JsonValue::Parse(R"({"table_name": "gaps", "source_view": "gaps", "columns": []})")
+          .ValueOrDie());
+  auto unstorable = SchemaRuntimeJson(factory, spec.ToJson());
+  EXPECT_EQ(ErrorCode(unstorable.status()), "SCHEMA_RUNTIME_SERIALIZE_FAILED")
+      << unstorable.status().ToString();
+  EXPECT_EQ(ErrorStage(unstorable.status()), "runtime");
+  EXPECT_EQ(ErrorDetails(unstorable.status()).Get("dataset")->string_value(), "gaps");
 }
 
 }  // namespace
