@@ -203,8 +203,8 @@ Status SpecBuilder::ReadOutputTarget(const JsonValue& v, size_t index) {
   const IrView* view = ir_.View(target.source_view);
   if (view == nullptr || !view->kind->executable) {
     std::vector<std::string> executable;
-    for (const IrView& v2 : ir_.views()) {
-      if (v2.kind->executable) executable.push_back(v2.name);
+    for (const IrView& candidate : ir_.views()) {
+      if (candidate.kind->executable) executable.push_back(candidate.name);
     }
     std::string why = view == nullptr
                           ? "unknown view '" + target.source_view + "'" +
