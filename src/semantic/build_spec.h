@@ -11,25 +11,21 @@
 //                     "right_keys": [...]}],
 //    "datasets"?: {name: {"columns": [column, ...] | {column: type}}}}
 //
-// Kinds (spelled in snake_case; enum values such as join types are matched ignoring case and
-// underscores, so "left", "Left", "props_map" and "PropsMap" all work):
-//
-// | kind            | inputs | hints (required*, optional)                                        |
-// |-----------------|--------|--------------------------------------------------------------------|
-// | normalize       | 1      | id_columns*, span_columns [start, end], text_columns (default []) |
-// | relate, join    | 2      | join_type (default: the join edge's, else inner), join_keys | | | |
-// [{left_key, right_key} or a column name on both sides]             | | union           | >= 1   |
-// discriminator_column, distinct (default false)                     | | project         | 1      |
-// columns*                                                           | | filter          | 1      |
-// predicate* (SQL expression text)                                   | | aggregate       | 1      |
-// aggregations* [{column, function, alias}], group_by (default [])    | | incremental_cdf | 1 |
-// starting_version, ending_version, starting_timestamp,              | |                 |        |
-// ending_timestamp                                                   | | metadata        | 1      |
-// -                                                                  | | file_manifest   | 1      |
-// -                                                                  | | cpg_emit        | >= 1   |
-// output_kind* (nodes, edges, props, props_map, edges_by_src, ...)   | | diagnostic,     | any    |
-// - : not executable; kept out of the spec (no executable view may   | | artifact        |        |
-// read one, and none may be an output target)                    |
+// Kinds are spelled in snake_case; enum values such as join types are matched ignoring case and
+// underscores, so "left", "Left", "props_map" and "PropsMap" all work. Each kind, with its
+// number of inputs and its hints (* required):
+//   normalize (1): id_columns*, span_columns [start, end], text_columns (default [])
+//   relate, join (2): join_type (default: the join edge's, else inner), join_keys
+//     [{left_key, right_key} or a column name on both sides]
+//   union (>= 1): discriminator_column, distinct (default false)
+//   project (1): columns*
+//   filter (1): predicate* (SQL expression text)
+//   aggregate (1): aggregations* [{column, function, alias}], group_by (default [])
+//   incremental_cdf (1): starting_version, ending_version, starting_timestamp, ending_timestamp
+//   metadata (1), file_manifest (1): no hints
+//   cpg_emit (>= 1): output_kind* (nodes, edges, props, props_map, edges_by_src, ...)
+//   diagnostic, artifact (any): not executable; kept out of the spec (no executable view may
+//     read one, and none may be an output target)
 //
 // Each executable view becomes a view definition with `view_kind` = its IR kind, the transform
 // of its kind over `inputs` (in order: `source`, `left`/`right`, or `sources`),
