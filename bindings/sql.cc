@@ -10,8 +10,10 @@
 namespace codeanatomy::bindings {
 
 void BindSql(nb::module_& m) {
-  m.def("sql", [](engine::SessionContext& ctx, const std::string& text) {
-    return Unwrap(WithoutGil([&] { return sql::ExecuteSql(ctx, text); }));
+  m.def("sql", [](engine::SessionContext& ctx, const std::string& text, const nb::list& params) {
+    sql::SqlParams values;
+    for (nb::handle p : params) values.push_back(ImportArrowScalar(p));  // one-value arrays
+    return Unwrap(WithoutGil([&] { return sql::ExecuteSql(ctx, text, values); }));
   });
   m.def("set_sql_policy",
         [](engine::SessionContext& ctx, bool allow_ddl, bool allow_dml, bool allow_statements) {

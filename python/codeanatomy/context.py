@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -219,14 +220,18 @@ class SessionContext:
     def schema(self, name: str) -> pa.Schema:
         return self.table(name).schema()
 
-    def sql(self, query: str) -> DataFrame:
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> DataFrame:
         """Runs SQL (PostgreSQL dialect, parsed by PostgreSQL's own parser) and returns the last
         statement's result as a lazy DataFrame. Queries share the DataFrame API's optimizer and
         executor. Also accepted: EXPLAIN, CREATE [OR REPLACE] VIEW, DROP VIEW/TABLE,
         CREATE FUNCTION name(args) RETURNS type RETURN expr, DROP FUNCTION, CREATE TABLE AS,
         SHOW TABLES, DESCRIBE name, SET name = value. DDL runs immediately.
+        ``params`` are the values of ``$1``, ``$2``, ... (Python values typed as pyarrow types
+        them, or pyarrow scalars); a ``$n`` without one is PARAMETER_MISSING.
         Errors are :class:`EngineExecutionError` with stage ``sql`` and the position."""
-        return DataFrame(_native.sql(self._ctx, query))
+        values = [pa.array([p.as_py()], type=p.type) if isinstance(p, pa.Scalar)
+                  else pa.array([p]) for p in (params or [])]
+        return DataFrame(_native.sql(self._ctx, query, values))
 
     def set_sql_policy(
         self, *, allow_ddl: bool = True, allow_dml: bool = True, allow_statements: bool = True

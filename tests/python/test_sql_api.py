@@ -33,6 +33,20 @@ def test_sql_returns_a_lazy_dataframe_that_chains(ctx: ca.SessionContext) -> Non
     assert out == [{"k": 2, "s": "b"}, {"k": 2, "s": "c"}]
 
 
+def test_positional_parameters_equal_duckdb(ctx: ca.SessionContext) -> None:
+    table = ctx.table("t").to_arrow()
+    query = "SELECT s FROM t WHERE k = $1 AND s <> $2 ORDER BY s"
+    got = ctx.sql(query, [2, pa.scalar("c")]).to_pylist()
+    con = duckdb.connect()
+    con.register("t", table)
+    expected = [{"s": s} for (s,) in con.execute(query, [2, "c"]).fetchall()]
+    assert got == expected == [{"s": "b"}]
+    with pytest.raises(EngineExecutionError) as e:
+        ctx.sql("SELECT s FROM t WHERE k = $2", [1])
+    assert (e.value.stage, e.value.code, e.value.details["parameter"]) == (
+        "sql", "PARAMETER_MISSING", 2)
+
+
 def test_sql_and_dataframe_share_the_optimizer(ctx: ca.SessionContext) -> None:
     # The filter reaches the scan in both: one logical plan, one optimizer, one Acero plan.
     via_sql = ctx.sql("SELECT s FROM t WHERE k = 2").explain()
