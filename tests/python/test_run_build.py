@@ -487,3 +487,14 @@ def test_maintenance_schedule_and_metrics(inputs):
     with pytest.raises(EngineExecutionError) as e:
         run_build({"spec_json": _spec(inputs, maintenance={"defrag": True})})
     assert e.value.details["path"] == "$.maintenance.defrag"
+
+
+def test_a_view_that_fails_while_running_is_a_pipeline_failure(inputs):
+    spec = _spec(inputs)
+    spec["view_definitions"][0]["transform"]["predicate"] = "CAST(path AS BIGINT) > 0"
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": spec})  # plans (the cast is valid), fails on 'a.py'
+    assert (e.value.stage, e.value.code) == ("runtime", "PIPELINE_EXECUTION_FAILED")
+    assert (e.value.details["table_name"], e.value.details["path"]) == ("file_symbols",
+                                                                        "$.output_targets[0]")
+    assert not (inputs["out"] / "file_symbols" / "_delta_log").exists()  # nothing committed
