@@ -10,6 +10,7 @@
 #include "engine/cached_view.h"
 #include "engine/view.h"
 #include "semantic/cache_policy.h"
+#include "semantic/join_graph.h"
 #include "semantic/parameters.h"
 #include "semantic/pushdown.h"
 #include "sql/statement.h"
@@ -447,6 +448,23 @@ Result<engine::DataFrame> ChangeFeed(engine::SessionContext& ctx, const Incremen
   return ctx.Table(name);
 }
 
+// A Relate without join_keys takes the keys of the join graph's edge between its sources.
+Result<ViewDefinition> WithEdgeKeys(const SemanticSpec& spec, const ViewDefinition& view,
+                                    size_t index) {
+  const auto* relate = std::get_if<RelateTransform>(&view.transform);
+  if (relate == nullptr || !relate->join_keys.empty()) return view;
+  auto keys = EdgeKeys(spec.join_graph, relate->left, relate->right);
+  if (!keys || keys->empty()) {
+    return CompileError("INVALID_JOIN_KEYS",
+                        "Relate of '" + relate->left + "' and '" + relate->right +
+                            "' has no join_keys and the join_graph has no edge between them",
+                        view, index);
+  }
+  ViewDefinition resolved = view;
+  std::get<RelateTransform>(resolved.transform).join_keys = std::move(*keys);
+  return resolved;
+}
+
 // FilterEq parameters: each targeted input relation becomes a view filtering its Delta scan
 // (`column = value`, pushed into the scan, where the provider prunes files with it).
 Status ApplyFilterEq(engine::SessionContext& ctx, const SemanticSpec& spec,
@@ -600,7 +618,8 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
   plan.cached_views.assign(cached.begin(), cached.end());
   for (size_t index : DependencyOrder(spec)) {
     const ViewDefinition& view = spec.view_definitions[index];
-    ViewSql writer(view, index, columns, locations);
+    CA_ASSIGN_OR_RAISE(ViewDefinition resolved, WithEdgeKeys(spec, view, index));
+    ViewSql writer(resolved, index, columns, locations);
     CA_ASSIGN_OR_RAISE(std::string sql, writer.Write());
     const auto* cdf = std::get_if<IncrementalCdfTransform>(&view.transform);
     auto df = cdf != nullptr ? ChangeFeed(ctx, *cdf, locations.at(cdf->source), view.name)
@@ -630,6 +649,7 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
     columns[view.name] = std::move(names);
     plan.views.push_back(CompiledView{view.name, sql, *df});
   }
+  CA_RETURN_NOT_OK(CheckJoinGraphColumns(spec.join_graph, columns));
   CA_RETURN_NOT_OK(CheckPushdown(ctx, plan, locations));
   return plan;
 }

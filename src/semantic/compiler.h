@@ -5,8 +5,9 @@
 //
 // Transforms: Filter (SQL predicate), Project (each entry a source column or an SQL expression
 // with its alias, as DataFusion's select_exprs), Relate (left's columns, then right's not in left;
-// a same-named join key is one column; Semi/Anti keep left rows), Union (by column name, with an
-// optional discriminator), Aggregate, Normalize (text_columns normalized in place with
+// a same-named join key is one column; Semi/Anti keep left rows; without join_keys, the keys of
+// the join graph's edge between the two sources, semantic/join_graph.h), Union (by column name,
+// with an optional discriminator), Aggregate, Normalize (text_columns normalized in place with
 // utf8_normalize: trimmed, NFKC, case kept; other types as their text; `span` = span_make(bstart,
 // bend) from span_columns; `entity_id` = stable_id_parts(view name, id_columns..., bstart, bend),
 // the CPG id rule of CONTRACTS §6 with the view's name as namespace),

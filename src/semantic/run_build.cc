@@ -12,6 +12,7 @@
 #include "engine/expr.h"
 #include "functions/registry_snapshot.h"
 #include "functions/window_functions.h"
+#include "semantic/join_graph.h"
 #include "semantic/lineage.h"
 #include "semantic/maintenance.h"
 #include "semantic/substrait.h"
@@ -382,6 +383,9 @@ Result<JsonValue> ExecuteSpec(const engine::SessionFactory& factory, std::string
   CA_ASSIGN_OR_RAISE(Compiled c, CompileOnSession(factory, spec_json));
   CompiledPlan& plan = c.plan;
   double compile_seconds = SecondsSince(begin);
+  if (plan.spec.rulepack_profile == RulepackProfile::kStrict) {
+    CA_RETURN_NOT_OK(VerifyConstraints(c.ctx, plan.spec.join_graph, plan.warnings));
+  }
   CA_ASSIGN_OR_RAISE(auto outputs, Materialize(plan, RunIdentity{c.envelope_hash, started_at}));
   CA_ASSIGN_OR_RAISE(auto maintenance, ParseMaintenance(plan.spec));
   auto maintained = RunMaintenance(maintenance, outputs, plan.warnings);

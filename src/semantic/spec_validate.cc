@@ -133,6 +133,35 @@ Status CheckViewReferences(const SemanticSpec& spec, const Names& names) {
   return Status::OK();
 }
 
+// Every relation a join edge or constraint names is an input relation or a view.
+Status CheckJoinGraph(const SemanticSpec& spec, const Names& names) {
+  auto known = [&](const std::string& name) {
+    return names.views.contains(name) || names.inputs.contains(name);
+  };
+  auto unknown = [&](const std::string& path, const std::string& name) {
+    std::vector<std::string> all = Keys(names.views);
+    for (auto& input : Keys(names.inputs)) all.push_back(std::move(input));
+    return SpecError(
+        path, "unknown relation '" + name + "'" + SuggestionText(ClosestNames(name, all, 1)));
+  };
+  for (size_t i = 0; i < spec.join_graph.edges.size(); ++i) {
+    const JoinEdge& e = spec.join_graph.edges[i];
+    std::string path = JsonPathAppendIndex("$.join_graph.edges", i);
+    if (!known(e.left_relation)) return unknown(path + ".left_relation", e.left_relation);
+    if (!known(e.right_relation)) return unknown(path + ".right_relation", e.right_relation);
+  }
+  for (size_t i = 0; i < spec.join_graph.constraints.size(); ++i) {
+    const JoinConstraint& c = spec.join_graph.constraints[i];
+    std::string path = JsonPathAppendIndex("$.join_graph.constraints", i);
+    for (size_t r = 0; r < c.relations.size(); ++r) {
+      if (!known(c.relations[r])) {
+        return unknown(JsonPathAppendIndex(path + ".relations", r), c.relations[r]);
+      }
+    }
+  }
+  return Status::OK();
+}
+
 Status CheckOutputTargets(const SemanticSpec& spec, const Names& names) {
   std::map<std::string, size_t, std::less<>> tables;
   for (size_t i = 0; i < spec.output_targets.size(); ++i) {
@@ -234,6 +263,7 @@ Status ValidateSemantics(const SemanticSpec& spec) {
   CA_ASSIGN_OR_RAISE(Names names, IndexNames(spec));
   CA_RETURN_NOT_OK(CheckViewReferences(spec, names));
   CA_RETURN_NOT_OK(CheckOutputTargets(spec, names));
+  CA_RETURN_NOT_OK(CheckJoinGraph(spec, names));
   CA_RETURN_NOT_OK(CheckTypedParameters(spec));
   CA_RETURN_NOT_OK(ParseCachePolicy(spec).status());
   CA_RETURN_NOT_OK(ParseMaintenance(spec).status());

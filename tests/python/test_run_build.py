@@ -6,6 +6,7 @@ data. Errors: each stage and code, with the path."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import duckdb
 import pyarrow as pa
@@ -498,3 +499,32 @@ def test_a_view_that_fails_while_running_is_a_pipeline_failure(inputs):
     assert (e.value.details["table_name"], e.value.details["path"]) == ("file_symbols",
                                                                         "$.output_targets[0]")
     assert not (inputs["out"] / "file_symbols" / "_delta_log").exists()  # nothing committed
+
+
+def test_strict_verifies_join_graph_constraints_before_writing(inputs):
+    spec = _spec(inputs, rulepack_profile="Strict")
+    spec["join_graph"] = {
+        "edges": [{"left_relation": "files", "right_relation": "symbols", "join_type": "Inner",
+                   "left_keys": ["file_id"], "right_keys": ["file_id"]}],
+        "constraints": [{"name": "file_pk", "constraint_type": "primary_key",
+                         "relations": ["files"], "columns": ["file_id"]}]}
+    # A Relate without keys takes the edge's.
+    spec["view_definitions"][1]["transform"]["join_keys"] = []
+    spec["view_definitions"][1]["transform"]["left"] = "files"
+    spec["view_definitions"][1]["view_dependencies"] = []
+    assert run_build({"spec_json": spec})["run_result"]["outputs"][0]["rows_written"] == \
+        _duck("SELECT * FROM files f JOIN symbols s ON f.file_id = s.file_id").num_rows
+    # symbols.file_id repeats f1: DuckDB counts the extra rows the same way.
+    spec["join_graph"]["constraints"].append(
+        {"name": "symbol_file_unique", "constraint_type": "unique", "relations": ["symbols"],
+         "columns": ["file_id"]})
+    extra = _duck("SELECT coalesce(sum(n - 1), 0) AS x FROM (SELECT count(*) AS n FROM symbols "
+                  "GROUP BY file_id)").column("x")[0].as_py()
+    for output in ("file_symbols", "sizes", "names"):
+        shutil.rmtree(inputs["out"] / output, ignore_errors=True)
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": spec})
+    assert (e.value.stage, e.value.code) == ("compliance", "JOIN_CONSTRAINT_VIOLATION")
+    assert (e.value.details["constraint"], e.value.details["violation_count"]) == (
+        "symbol_file_unique", extra)
+    assert not (inputs["out"] / "file_symbols").exists()  # checked before any write

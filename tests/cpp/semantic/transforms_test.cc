@@ -15,6 +15,7 @@
 #include "engine/session_context.h"
 #include "functions/registry_snapshot.h"
 #include "semantic/compiler.h"
+#include "semantic/join_graph.h"
 #include "semantic/run_build.h"
 
 namespace codeanatomy::semantic {
@@ -445,6 +446,61 @@ TEST_F(TransformsTest, ACachePolicyNamesTheBadField) {
     EXPECT_EQ(ErrorCode(r.status()), "INVALID_SPEC_JSON") << policy;
     EXPECT_EQ(ErrorDetails(r.status()).Get("path")->string_value(), path) << policy;
   }
+}
+
+// ---- the join graph
+
+TEST_F(TransformsTest, ARelateWithoutKeysTakesTheJoinGraphsEdge) {
+  auto spec = Spec({View("v", RelateTransform{"calls", "defs", JoinType::kInner, {}})});
+  spec.join_graph.edges = {{"defs", "calls", JoinType::kInner, {"name"}, {"name"}}};
+  ASSERT_OK_AND_ASSIGN(auto got, Compiled(spec));
+  EXPECT_EQ(got, (std::vector<std::string>{"1|h|3|b.py|0|4", "1|h|3|b.py|0|4"}));
+  spec.join_graph.edges.clear();
+  EXPECT_EQ(ErrorCode(Compiled(spec).status()), "INVALID_JOIN_KEYS");
+  // An edge's key that its relation lacks, with the path (the view gives its own keys).
+  spec.view_definitions[0].transform =
+      RelateTransform{"calls", "defs", JoinType::kInner, {{"name", "name"}}};
+  spec.join_graph.edges = {{"defs", "calls", JoinType::kInner, {"name"}, {"nam"}}};
+  auto bad = Compiled(spec);
+  EXPECT_EQ(ErrorCode(bad.status()), "INVALID_JOIN_KEYS");
+  EXPECT_EQ(ErrorDetails(bad.status()).Get("path")->string_value(),
+            "$.join_graph.edges[0].right_keys[0]");
+  // A relation no one defined is refused at validation.
+  spec.join_graph.edges = {{"defs", "cals", JoinType::kInner, {"name"}, {"name"}}};
+  spec.output_targets = {
+      {"v", Location("out"), "v", {}, MaterializationMode::kOverwrite, {}, {}, std::nullopt}};
+  auto unknown = ParseAndValidateSpec(SpecToJson(spec).ToJson());
+  EXPECT_EQ(ErrorCode(unknown.status()), "INVALID_SPEC_JSON");
+  EXPECT_EQ(ErrorDetails(unknown.status()).Get("path")->string_value(),
+            "$.join_graph.edges[0].right_relation");
+}
+
+TEST_F(TransformsTest, ConstraintsAreVerifiedOnTheData) {
+  auto spec = Spec({View("v", ProjectTransform{"calls", {"callee"}})});
+  ASSERT_OK(Compiled(spec).status());
+  // calls: callee 1 twice (not unique), names all set (not null); defs ids unique.
+  auto verify = [&](JoinConstraint c) -> Status {
+    std::vector<RunWarning> warnings;
+    JoinGraph graph;
+    graph.constraints = {std::move(c)};
+    CA_RETURN_NOT_OK(CheckJoinGraphColumns(
+        graph,
+        {{"calls", {"callee", "name"}}, {"defs", {"id", "name", "path", "bstart", "bend"}}}));
+    CA_RETURN_NOT_OK(VerifyConstraints(*ctx_, graph, warnings));
+    return warnings.empty() ? Status::OK() : Status::Invalid(warnings[0].code);
+  };
+  ASSERT_OK(verify({"ids", "primary_key", {"defs"}, {"id"}}));
+  ASSERT_OK(verify({"named", "not_null", {"calls", "defs"}, {"name"}}));
+  Status dup = verify({"callee_unique", "unique", {"calls"}, {"callee"}});
+  EXPECT_EQ(ErrorCode(dup), "JOIN_CONSTRAINT_VIOLATION");
+  EXPECT_EQ(ErrorStage(dup), "compliance");
+  EXPECT_EQ(ErrorDetails(dup).Get("violation_count")->int_value(), 1);  // one extra row
+  EXPECT_EQ(ErrorDetails(dup).Get("relation")->string_value(), "calls");
+  // (1, h) twice: the pair is not unique either.
+  EXPECT_EQ(ErrorCode(verify({"pair_unique", "unique", {"calls"}, {"callee", "name"}})),
+            "JOIN_CONSTRAINT_VIOLATION");
+  EXPECT_EQ(verify({"x", "sorted", {"calls"}, {"callee"}}).message(), "JOIN_CONSTRAINT_UNCHECKED");
+  EXPECT_EQ(ErrorCode(verify({"c", "unique", {"calls"}, {"id"}})), "INVALID_JOIN_CONSTRAINT");
 }
 
 }  // namespace
