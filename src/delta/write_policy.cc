@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <sstream>
 #include <vector>
 
 #include <arrow/util/key_value_metadata.h>
@@ -99,6 +101,37 @@ bool HasInvariants(const arrow::FieldVector& fields) {
     if (HasInvariants(f->type()->fields())) return true;
   }
   return false;
+}
+
+Status ApplyDataFileProperties(const std::map<std::string, std::string>& props,
+                               WriteOptions* options) {
+  if (auto it = props.find("delta.targetFileSize");
+      it != props.end() && options->target_file_size <= 0) {
+    CA_ASSIGN_OR_RAISE(options->target_file_size, ParseByteSize(it->second));
+  }
+  // Data skipping statistics: the first N leaf columns or the named ones.
+  if (auto it = props.find("delta.dataSkippingNumIndexedCols"); it != props.end()) {
+    char* end = nullptr;
+    long long n = std::strtoll(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end != '\0' || n < -1) {
+      return DeltaError(
+          "INVALID_TABLE_PROPERTY",
+          "delta.dataSkippingNumIndexedCols must be an integer >= -1, not '" + it->second + "'",
+          "\"property\":\"delta.dataSkippingNumIndexedCols\"");
+    }
+    options->num_indexed_cols = n;
+  }
+  if (auto it = props.find("delta.dataSkippingStatsColumns"); it != props.end()) {
+    std::vector<std::string> names;
+    std::string item;
+    std::istringstream in(it->second);
+    while (std::getline(in, item, ',')) {
+      auto trimmed = arrow::internal::TrimString(item);
+      if (!trimmed.empty()) names.push_back(trimmed);
+    }
+    options->stats_columns = std::move(names);
+  }
+  return Status::OK();
 }
 
 bool ChangeDataFeedEnabled(const Metadata& m) {

@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "delta/snapshot.h"
+#include "delta/writer.h"
 
 namespace codeanatomy::delta {
 
@@ -32,6 +33,13 @@ Result<int64_t> ParseByteSize(const std::string& text);
 
 /// Whether a field at any depth carries delta.invariants.
 bool HasInvariants(const arrow::FieldVector& fields);
+
+/// Applies the table properties that shape data files to `options`: delta.targetFileSize (when
+/// options has no target yet), delta.dataSkippingNumIndexedCols and
+/// delta.dataSkippingStatsColumns (PROTOCOL.md "Per-file Statistics"). Malformed values are
+/// INVALID_TABLE_PROPERTY.
+Status ApplyDataFileProperties(const std::map<std::string, std::string>& props,
+                               WriteOptions* options);
 
 /// delta.enableChangeDataFeed is "true".
 bool ChangeDataFeedEnabled(const Metadata& m);

@@ -1,10 +1,7 @@
 #include "delta/writer.h"
 
-#include <chrono>
 #include <map>
 #include <set>
-#include <sstream>
-#include <thread>
 
 #include <arrow/util/key_value_metadata.h>
 #include <arrow/util/string.h>
@@ -13,7 +10,7 @@
 
 #include "common/json.h"
 #include "common/tracing.h"
-#include "delta/checkpoint.h"
+#include "delta/commit_log.h"
 #include "delta/conflict.h"
 #include "delta/data_files.h"
 #include "delta/delta_error.h"
@@ -27,34 +24,6 @@
 namespace codeanatomy::delta {
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string CommitPath(const std::string& root, int64_t version) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "%020lld.json", static_cast<long long>(version));
-  return root + "/_delta_log/" + name;
-}
-
-// Percent-encodes a relative path for the log (RFC 2396 path characters stay as they are).
-std::string EncodePath(const std::string& path) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || std::strchr("/-_.~!*'()=:@&+$,;", c) != nullptr) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // The table schema after writing `data` under `mode` (columns matched by name): unchanged,
 // extended by the data's new columns (merge; they become nullable), or the data's (overwrite).
@@ -280,36 +249,8 @@ Result<WriteResult> WriteDelta(const std::string& uri,
   }
   WriteOptions effective = options;
   effective.partition_by = partition_by;
-  {
-    const auto& props = exists ? (*existing)->metadata().configuration : options.configuration;
-    if (auto it = props.find("delta.targetFileSize");
-        it != props.end() && effective.target_file_size <= 0) {
-      CA_ASSIGN_OR_RAISE(effective.target_file_size, ParseByteSize(it->second));
-    }
-    // Data skipping statistics (PROTOCOL.md "Per-file Statistics"): the first N leaf columns
-    // or the named ones.
-    if (auto it = props.find("delta.dataSkippingNumIndexedCols"); it != props.end()) {
-      char* end = nullptr;
-      long long n = std::strtoll(it->second.c_str(), &end, 10);
-      if (it->second.empty() || *end != '\0' || n < -1) {
-        return DeltaError(
-            "INVALID_TABLE_PROPERTY",
-            "delta.dataSkippingNumIndexedCols must be an integer >= -1, not '" + it->second + "'",
-            "\"property\":\"delta.dataSkippingNumIndexedCols\"");
-      }
-      effective.num_indexed_cols = n;
-    }
-    if (auto it = props.find("delta.dataSkippingStatsColumns"); it != props.end()) {
-      std::vector<std::string> names;
-      std::string item;
-      std::istringstream in(it->second);
-      while (std::getline(in, item, ',')) {
-        auto trimmed = arrow::internal::TrimString(item);
-        if (!trimmed.empty()) names.push_back(trimmed);
-      }
-      effective.stats_columns = std::move(names);
-    }
-  }
+  CA_RETURN_NOT_OK(ApplyDataFileProperties(
+      exists ? (*existing)->metadata().configuration : options.configuration, &effective));
   // Overwrite by predicate: check the data, find the files holding matching rows, and write
   // their other rows again.
   std::optional<PredicateRewrite> rewrite;
@@ -483,36 +424,8 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     txn.Set("txn", std::move(t));
     commit += txn.ToJson() + "\n";
   }
-  for (const FileAction* fp : removed) {
-    const FileAction& f = *fp;
-    JsonValue r = JsonValue::MakeObject();
-    r.Set("path", f.path);
-    r.Set("deletionTimestamp", now);
-    r.Set("dataChange", true);
-    r.Set("extendedFileMetadata", true);
-    JsonValue pv = JsonValue::MakeObject();
-    for (const auto& [k, v] : f.partition_values) pv.Set(k, v ? JsonValue(*v) : JsonValue());
-    r.Set("partitionValues", std::move(pv));
-    r.Set("size", f.size);
-    if (f.deletion_vector) r.Set("deletionVector", *f.deletion_vector);
-    JsonValue rm = JsonValue::MakeObject();
-    rm.Set("remove", std::move(r));
-    commit += rm.ToJson() + "\n";
-  }
-  for (const auto& f : files) {
-    JsonValue a = JsonValue::MakeObject();
-    a.Set("path", EncodePath(f.relative));
-    JsonValue pv = JsonValue::MakeObject();
-    for (const auto& [k, v] : f.partition_values) pv.Set(k, v ? JsonValue(*v) : JsonValue());
-    a.Set("partitionValues", std::move(pv));
-    a.Set("size", f.size);
-    a.Set("modificationTime", now);
-    a.Set("dataChange", true);
-    a.Set("stats", f.stats.ToJson());
-    JsonValue add = JsonValue::MakeObject();
-    add.Set("add", std::move(a));
-    commit += add.ToJson() + "\n";
-  }
+  for (const FileAction* f : removed) commit += RemoveActionLine(*f, now, /*data_change=*/true);
+  for (const auto& f : files) commit += AddActionLine(f, now, /*data_change=*/true);
 
   for (const auto& f : change_files) {
     JsonValue c = JsonValue::MakeObject();
@@ -527,50 +440,22 @@ Result<WriteResult> WriteDelta(const std::string& uri,
     commit += cdc.ToJson() + "\n";
   }
 
-  int64_t version = read ? read->version() + 1 : 0;
-  for (int attempt = 0;; ++attempt) {
-    Status st = store->PutIfAbsent(CommitPath(root, version), commit);
-    if (st.ok()) {
-      result.version = version;
-      result.attempts = attempt + 1;
-      // Every N commits (delta.checkpointInterval, default 100) a checkpoint. The commit has
-      // landed either way: a failed checkpoint leaves nothing behind and readers replay JSON.
-      // (The interval is a table property; only the commit due for one loads its snapshot.)
-      const auto& conf = read ? read->metadata().configuration : options.configuration;
-      if (version > 0 && version % CheckpointInterval(conf) == 0) {
-        auto committed = Snapshot::Load(uri, VersionNumber{version});
-        result.checkpointed = committed.ok() && WriteCheckpoint(**committed).ok();
-      }
-      return result;
-    }
-    // Another writer took the version. A table created meanwhile is a conflict; otherwise each
-    // commit that landed since the read is checked against what this write read and removes
-    // (PROTOCOL.md's rules; blind appends pass), and the write moves after them.
-    if (DescribeError(st).code != "COMMIT_CONFLICT" || !read || attempt >= options.max_retries) {
-      return st;
-    }
-    for (;; ++version) {
-      auto winner = ReadCommitActions(uri, version);
-      if (!winner.ok()) {
-        if (DescribeError(winner.status()).code == "VERSION_NOT_FOUND") break;
-        return winner.status();
-      }
-      if (options.app_transaction) {  // committed by a concurrent retry of the same write
-        for (const Txn& t : winner->actions.txns) {
-          if (t.app_id == options.app_transaction->first &&
-              t.version >= options.app_transaction->second) {
-            WriteResult skipped;
-            skipped.version = winner->version;
-            skipped.read_version = result.read_version;
-            skipped.skipped = true;
-            return skipped;
-          }
-        }
-      }
-      CA_RETURN_NOT_OK(CheckConflict(*read, footprint, *winner));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(attempt, 6)));
+  CA_ASSIGN_OR_RAISE(auto outcome,
+                     CommitWithRetries(*store, uri, root, read.get(), footprint, commit,
+                                       options.max_retries, options.app_transaction));
+  if (outcome.superseded) {  // a concurrent retry of the same write committed it
+    WriteResult skipped;
+    skipped.version = outcome.version;
+    skipped.read_version = result.read_version;
+    skipped.skipped = true;
+    return skipped;
   }
+  result.version = outcome.version;
+  result.attempts = outcome.attempts;
+  // Every N commits (delta.checkpointInterval, default 100) a checkpoint.
+  result.checkpointed = CheckpointIfDue(
+      uri, outcome.version, read ? read->metadata().configuration : options.configuration);
+  return result;
 }
 
 }  // namespace codeanatomy::delta
