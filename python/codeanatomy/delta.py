@@ -114,6 +114,20 @@ class DeltaTable:
         return {"version": version, "read_version": read_version, "num_added_files": added,
                 "num_removed_files": removed, "num_copied_rows": kept}
 
+    def vacuum(self, retention_hours: float | None = None, dry_run: bool = True,
+               enforce_retention_duration: bool = True, *, full: bool = False) -> list[str]:
+        """Deletes the files of removed files whose removal is older than ``retention_hours``
+        (default: the table's ``delta.deletedFileRetentionDuration``, one week when unset) and
+        returns them, relative to the table root, sorted, as delta-rs' ``vacuum``; ``full``
+        also deletes files the log never mentions (older than the retention). ``dry_run`` (the
+        default) only lists them. A retention shorter than the table's is refused
+        (``RETENTION_TOO_SHORT``) unless ``enforce_retention_duration`` is false. Active files,
+        their deletion vectors, the files of younger removals, the log and hidden paths are
+        never deleted."""
+        files, _, _ = _native.delta_vacuum(self._uri, retention_hours, dry_run,
+                                           enforce_retention_duration, full)
+        return files
+
     def update(self, updates: dict[str, str], predicate: str | None = None) -> dict[str, int]:
         """Sets columns (``{"col": "SQL expression"}``) in the rows matching ``predicate`` (SQL;
         None: every row); the files holding them are rewritten. Returns the new version and

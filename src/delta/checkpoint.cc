@@ -149,21 +149,20 @@ Result<int64_t> ParseIntervalMs(std::string_view text) {
   return bad();
 }
 
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// delta.deletedFileRetentionDuration ("interval 1 week" by default) in milliseconds.
 Result<int64_t> TombstoneRetentionMs(const Snapshot& snap) {
   const auto& conf = snap.metadata().configuration;
   auto it = conf.find("delta.deletedFileRetentionDuration");
   if (it == conf.end()) return int64_t{7} * 24 * 3600 * 1000;
   CA_ASSIGN_OR_RAISE(auto ms, ParseIntervalMs(it->second));
   return ms;
+}
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 Status WriteFileAtomically(

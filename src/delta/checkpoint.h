@@ -21,6 +21,11 @@ Status WriteCheckpoint(const Snapshot& snapshot);
 /// milliseconds; INVALID_TABLE_PROPERTY otherwise.
 Result<int64_t> ParseIntervalMs(std::string_view text);
 
+/// How long removed files stay restorable: delta.deletedFileRetentionDuration in milliseconds
+/// ("interval 1 week" when unset). VACUUM keeps the files of younger tombstones; checkpoints
+/// keep those tombstones.
+Result<int64_t> TombstoneRetentionMs(const Snapshot& snapshot);
+
 /// The table's checkpoint interval ("delta.checkpointInterval", default 100).
 int64_t CheckpointInterval(const Snapshot& snapshot);
 int64_t CheckpointInterval(const std::map<std::string, std::string>& configuration);

@@ -21,6 +21,43 @@ Status Checkpoint(const std::string& location, int64_t version) {
   return delta::WriteCheckpoint(*snapshot);
 }
 
+Status ReadVacuumOption(const std::string& field, const JsonValue& v, const std::string& path,
+                        delta::VacuumOptions& out) {
+  if (field == "retention_hours") {
+    if (!v.is_number() || v.number_value() < 0) {
+      return internal::SpecError(path, "must be a non-negative number of hours");
+    }
+    out.retention_hours = v.number_value();
+    return Status::OK();
+  }
+  bool* flag = field == "enforce_retention_duration" ? &out.enforce_retention_duration
+               : field == "full"                     ? &out.full
+               : field == "dry_run"                  ? &out.dry_run
+                                                     : nullptr;
+  if (flag == nullptr) {
+    return internal::SpecError(path,
+                               "unknown field (retention_hours, enforce_retention_duration, "
+                               "full, dry_run, tables)");
+  }
+  if (!v.is_bool()) return internal::SpecError(path, "must be true or false");
+  *flag = v.bool_value();
+  return Status::OK();
+}
+
+// Runs an available operation on one output; fills the report's status and numbers.
+Status RunOn(const MaintenanceOperation& op, const OutputResult& o, MaintenanceReport& r) {
+  if (op.operation == "checkpoint") {
+    CA_RETURN_NOT_OK(Checkpoint(o.delta_location, o.delta_version));
+    r.version = o.delta_version;
+  } else {
+    CA_ASSIGN_OR_RAISE(auto vacuumed, delta::Vacuum(o.delta_location, op.vacuum));
+    r.version = vacuumed.version;
+    r.files = static_cast<int64_t>(vacuumed.files.size());
+  }
+  r.status = "done";
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::vector<MaintenanceOperation>> ParseMaintenance(const SemanticSpec& spec) {
@@ -36,10 +73,15 @@ Result<std::vector<MaintenanceOperation>> ParseMaintenance(const SemanticSpec& s
                                  "vacuum, metadata_cleanup, constraints)");
     }
     if (value.is_null() || (value.is_bool() && !value.bool_value())) continue;
-    MaintenanceOperation op{key, {}, key == "checkpoint"};
+    MaintenanceOperation op{key, {}, key == "checkpoint" || key == "vacuum", {}};
+    op.vacuum.dry_run = false;
     if (value.is_object()) {
       for (const auto& [field, v] : value.object_value()) {
         std::string field_path = JsonPathAppendKey(path, field);
+        if (key == "vacuum" && field != "tables") {
+          CA_RETURN_NOT_OK(ReadVacuumOption(field, v, field_path, op.vacuum));
+          continue;
+        }
         if (field != "tables") {
           if (op.available) return internal::SpecError(field_path, "unknown field (tables)");
           continue;  // options of operations this engine does not run: kept for the warning
@@ -72,14 +114,12 @@ std::vector<MaintenanceReport> RunMaintenance(const std::vector<MaintenanceOpera
     for (const auto& o : outputs) {
       if (!only.empty() && only.count(o.table_name) == 0) continue;
       tables.Append(o.table_name);
-      MaintenanceReport r{o.table_name, op.operation, "unavailable", -1, ""};
+      MaintenanceReport r{o.table_name, op.operation, "unavailable", -1, "", -1};
       if (!op.available) {
         r.reason = op.operation + " is not available in this engine yet";
-      } else if (Status st = Checkpoint(o.delta_location, o.delta_version); st.ok()) {
-        r.status = "done";
-        r.version = o.delta_version;
-      } else {
+      } else if (Status st = RunOn(op, o, r); !st.ok()) {
         r.status = "failed";
+        r.version = -1;
         r.reason = st.ToString();
         JsonValue context = JsonValue::MakeObject();
         context.Set("operation", op.operation).Set("table_name", o.table_name);
@@ -108,6 +148,7 @@ JsonValue MaintenanceJson(const std::vector<MaintenanceReport>& reports) {
     JsonValue entry = JsonValue::MakeObject();
     entry.Set("table_name", r.table_name).Set("operation", r.operation).Set("status", r.status);
     if (r.version >= 0) entry.Set("version", r.version);
+    if (r.files >= 0) entry.Set("files", r.files);
     if (!r.reason.empty()) entry.Set("reason", r.reason);
     out.Append(std::move(entry));
   }

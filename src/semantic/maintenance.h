@@ -1,13 +1,16 @@
 // The spec's `maintenance` block, run after every output is written:
 //
 //   {"checkpoint": true | {"tables": ["cpg_nodes", ...]},
-//    "compact": ..., "vacuum": ..., "metadata_cleanup": ..., "constraints": ...}
+//    "vacuum": true | {"retention_hours": 168, "enforce_retention_duration": true,
+//                      "full": false, "dry_run": false, "tables": [...]},
+//    "compact": ..., "metadata_cleanup": ..., "constraints": ...}
 //
 // An operation is on unless its value is false or null; an object may name the output tables it
 // applies to (`tables`; default: every output). `checkpoint` writes a Delta checkpoint of each
-// output's new version. compact, vacuum, metadata_cleanup and constraints are not available in
-// this engine yet: each is reported as a run warning (MAINTENANCE_OPERATION_UNAVAILABLE), never
-// ignored silently. A maintenance failure (the outputs are committed by then) is the warning
+// output's new version; `vacuum` runs delta/vacuum.h on each output (the table's retention by
+// default). compact, metadata_cleanup and constraints are not available in this engine yet:
+// each is reported as a run warning (MAINTENANCE_OPERATION_UNAVAILABLE), never ignored
+// silently. A maintenance failure (the outputs are committed by then) is the warning
 // MAINTENANCE_OPERATION_FAILED with the cause; it does not fail the run.
 #pragma once
 
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "delta/vacuum.h"
 #include "semantic/compiler.h"
 #include "semantic/run_build.h"
 #include "semantic/spec.h"
@@ -25,6 +29,7 @@ struct MaintenanceOperation {
   std::string operation;  ///< checkpoint | compact | vacuum | metadata_cleanup | constraints
   std::vector<std::string> tables;  ///< output table names; empty: every output
   bool available = false;
+  delta::VacuumOptions vacuum;  ///< vacuum only (dry_run false by default here)
 };
 
 /// The operations of `spec.maintenance` (none when absent). Unknown operations or fields,
@@ -38,6 +43,7 @@ struct MaintenanceReport {
   std::string status;  ///< done | unavailable | failed
   int64_t version = -1;
   std::string reason;
+  int64_t files = -1;  ///< vacuum: files deleted (or listed, dry run)
 };
 
 /// Runs the operations over the written outputs; adds the warnings to `warnings`.

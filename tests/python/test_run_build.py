@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 
 import duckdb
 import pyarrow as pa
@@ -453,7 +454,7 @@ def test_strict_enforces_pushdown_contracts(inputs):
 
 def test_maintenance_schedule_and_metrics(inputs):
     spec = _spec(inputs, maintenance={"checkpoint": {"tables": ["sizes"]},
-                                      "vacuum": {"retention_hours": 168}})
+                                      "metadata_cleanup": {"retention_hours": 168}})
     response = run_build({"spec_json": spec})
     result = response["run_result"]
     # checkpoint: a Delta checkpoint of the version just written, read back by delta-rs.
@@ -462,12 +463,12 @@ def test_maintenance_schedule_and_metrics(inputs):
     log = inputs["out"] / "sizes" / "_delta_log"
     assert (log / "00000000000000000000.checkpoint.parquet").exists()
     assert deltalake.DeltaTable(str(inputs["out"] / "sizes")).to_pyarrow_table().num_rows == 2
-    # vacuum is not available yet: reported per output and as a warning, never silently.
-    vacuum = [m for m in result["maintenance"] if m["operation"] == "vacuum"]
-    assert {m["status"] for m in vacuum} == {"unavailable"} and len(vacuum) == 3
+    # metadata_cleanup is not available yet: reported per output and as a warning.
+    cleanup = [m for m in result["maintenance"] if m["operation"] == "metadata_cleanup"]
+    assert {m["status"] for m in cleanup} == {"unavailable"} and len(cleanup) == 3
     [warning] = [w for w in response["warnings"]
                  if w["code"] == "MAINTENANCE_OPERATION_UNAVAILABLE"]
-    assert warning["context"] == {"operation": "vacuum",
+    assert warning["context"] == {"operation": "metadata_cleanup",
                                   "tables": ["file_symbols", "sizes", "names"]}
     # The schedule: every view after what it reads, outputs last on their chains.
     tasks = {t["id"]: t for t in result["task_schedule"]}
@@ -528,3 +529,28 @@ def test_strict_verifies_join_graph_constraints_before_writing(inputs):
     assert (e.value.details["constraint"], e.value.details["violation_count"]) == (
         "symbol_file_unique", extra)
     assert not (inputs["out"] / "file_symbols").exists()  # checked before any write
+
+
+def test_maintenance_vacuum_deletes_what_the_overwrite_replaced(inputs):
+    spec = _spec(inputs)
+    run_build({"spec_json": spec})
+    old_files = {p.name for p in (inputs["out"] / "names").glob("*.parquet")}
+    time.sleep(0.05)
+    spec["maintenance"] = {"vacuum": {"retention_hours": 0, "enforce_retention_duration": False,
+                                      "tables": ["names"]}}
+    response = run_build({"spec_json": spec})  # overwrites, then vacuums the replaced file
+    [report] = response["run_result"]["maintenance"]
+    assert (report["table_name"], report["status"], report["files"]) == ("names", "done",
+                                                                        len(old_files))
+    left = {p.name for p in (inputs["out"] / "names").glob("*.parquet")}
+    assert not (left & old_files)
+    table = deltalake.DeltaTable(str(inputs["out"] / "names"))
+    assert table.to_pyarrow_table().num_rows == FILES.num_rows
+    spec["maintenance"] = {"vacuum": {"retention_hours": 0}}  # enforced: refused, as a warning
+    response = run_build({"spec_json": spec})
+    assert {m["status"] for m in response["run_result"]["maintenance"]} == {"failed"}
+    assert {w["code"] for w in response["warnings"]} == {"MAINTENANCE_OPERATION_FAILED"}
+    spec["maintenance"] = {"vacuum": {"retention": 0}}
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": spec})
+    assert e.value.details["path"] == "$.maintenance.vacuum.retention"
