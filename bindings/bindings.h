@@ -59,6 +59,7 @@ void BindTracing(nb::module_& m);
 void BindSql(nb::module_& m);
 void BindDelta(nb::module_& m);
 void BindDeltaWrite(nb::module_& m);
+void BindDeltaOptimize(nb::module_& m);
 void BindDeltaMaintenance(nb::module_& m);
 void BindFunctions(nb::module_& m);
 void BindPlugins(nb::module_& m);

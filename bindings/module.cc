@@ -18,6 +18,7 @@ NB_MODULE(_native, m) {
   BindSql(m);
   BindDelta(m);
   BindDeltaWrite(m);
+  BindDeltaOptimize(m);
   BindDeltaMaintenance(m);
   BindFunctions(m);
   BindPlugins(m);

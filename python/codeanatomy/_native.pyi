@@ -142,6 +142,14 @@ def delta_write(
     target_file_size: Optional[int] = None,
     compression: str = "snappy",
 ) -> tuple[int, int, int, int, int, bool, int]: ...
+def delta_optimize_compact(
+    uri: str,
+    target_size: Optional[int] = None,
+    partition_filters: Sequence[tuple[str, str]] = ...,
+    commit_properties_json: str = "",
+    read_version: Optional[int] = None,
+    z_order_columns: Sequence[str] = ...,
+) -> str: ...
 
 def install_codeanatomy_functions(ctx: SessionContext, config_json: str = "") -> None: ...
 def registry_snapshot_json(ctx: SessionContext) -> str: ...

@@ -138,6 +138,44 @@ class DeltaTable:
         return {"version": version, "read_version": read_version, "num_added_files": added,
                 "num_removed_files": removed, "num_rewritten_rows": rows}
 
+    def optimize_compact(
+        self,
+        target_size: int | None = None,
+        partition_filters: list[tuple[Any, ...]] | None = None,
+        *,
+        commit_properties: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Compacts small files (delta-rs' ``optimize.compact``): per partition, files smaller
+        than ``target_size`` bytes (default: the table property ``delta.targetFileSize``, else
+        100 MiB) are bin-packed, and each bin of two or more files is rewritten as one file.
+        Rows are only moved: the commit (operation ``OPTIMIZE``) removes and adds files with
+        ``dataChange`` false, and rows deleted by deletion vectors stay deleted. Nothing to pack
+        commits nothing.
+
+        ``partition_filters``: ``[(column, "=", value), ...]`` (or ``(column, value)`` pairs) on
+        partition columns; only matching partitions are compacted. ``commit_properties``: extra
+        commitInfo members.
+
+        The compaction reads this snapshot's version. A concurrent append does not conflict; a
+        concurrent commit that removed a compacted file does (``CONCURRENT_DELETE_DELETE`` /
+        ``CONCURRENT_DELETE_READ``).
+
+        Returns delta-rs' metrics (``numFilesAdded``, ``numFilesRemoved``, ``filesAdded`` and
+        ``filesRemoved`` as JSON text, ``partitionsOptimized``, ``numBatches``,
+        ``totalConsideredFiles``, ``totalFilesSkipped``, ``preserveInsertionOrder``) plus
+        ``version``, ``read_version``, ``committed``, ``target_size``, ``bytes_added``,
+        ``bytes_removed`` and ``num_rows``."""
+        return json.loads(_native.delta_optimize_compact(
+            self._uri, target_size, _partition_filter_pairs(partition_filters),
+            json.dumps({str(k): str(v) for k, v in (commit_properties or {}).items()}),
+            self.version))
+
+    def optimize_z_order(self, columns: list[str]) -> dict[str, Any]:
+        """Z-order optimization is not implemented: raises ``NOT_SUPPORTED`` (stage ``delta``)
+        naming the columns; ``optimize_compact`` bin-packs files without reordering rows."""
+        return json.loads(_native.delta_optimize_compact(
+            self._uri, None, [], "", self.version, [str(c) for c in columns]))
+
     def check_protocol_gate(self, min_reader_version: int | None = None,
                             min_writer_version: int | None = None,
                             required_reader_features: list[str] | None = None,
@@ -160,6 +198,19 @@ class DeltaTable:
 
     def __repr__(self) -> str:
         return f"DeltaTable({self._uri!r}, version={self.version})"
+
+
+def _partition_filter_pairs(filters: list[tuple[Any, ...]] | None) -> list[tuple[str, str]]:
+    """delta-rs-style ``(column, "=", value)`` filters (or ``(column, value)``) as pairs."""
+    pairs = []
+    for f in filters or []:
+        if len(f) == 3 and f[1] == "=":
+            pairs.append((str(f[0]), str(f[2])))
+        elif len(f) == 2:
+            pairs.append((str(f[0]), str(f[1])))
+        else:
+            raise ValueError(f"partition filters must be (column, '=', value), not {f!r}")
+    return pairs
 
 
 def write_delta(

@@ -72,8 +72,7 @@ class BinReader : public arrow::RecordBatchReader {
                             "\"path\":" + JsonQuote(f.path));
         }
       }
-      current_ = std::make_shared<arrow::TableBatchReader>(rows);
-      tables_.push_back(std::move(rows));  // batches borrow from the table
+      current_ = std::make_shared<arrow::TableBatchReader>(std::move(rows));
     }
   }
 
@@ -83,8 +82,7 @@ class BinReader : public arrow::RecordBatchReader {
   std::shared_ptr<arrow::Schema> schema_;
   int64_t* num_batches_;
   size_t next_ = 0;
-  std::shared_ptr<arrow::TableBatchReader> current_;
-  std::vector<std::shared_ptr<arrow::Table>> tables_;
+  std::shared_ptr<arrow::TableBatchReader> current_;  // owns the current file's rows
 };
 
 FileSizeStats SizeStats(const std::vector<int64_t>& sizes) {
