@@ -49,6 +49,12 @@ Status RunOn(const MaintenanceOperation& op, const OutputResult& o, MaintenanceR
   if (op.operation == "checkpoint") {
     CA_RETURN_NOT_OK(Checkpoint(o.delta_location, o.delta_version));
     r.version = o.delta_version;
+  } else if (op.operation == "compact") {
+    delta::OptimizeOptions options;
+    options.target_size = op.target_size;
+    CA_ASSIGN_OR_RAISE(auto compacted, delta::Compact(o.delta_location, options));
+    r.version = compacted.version;
+    r.files = compacted.files_removed;
   } else {
     CA_ASSIGN_OR_RAISE(auto vacuumed, delta::Vacuum(o.delta_location, op.vacuum));
     r.version = vacuumed.version;
@@ -73,7 +79,8 @@ Result<std::vector<MaintenanceOperation>> ParseMaintenance(const SemanticSpec& s
                                  "vacuum, metadata_cleanup, constraints)");
     }
     if (value.is_null() || (value.is_bool() && !value.bool_value())) continue;
-    MaintenanceOperation op{key, {}, key == "checkpoint" || key == "vacuum", {}};
+    MaintenanceOperation op{
+        key, {}, key == "checkpoint" || key == "vacuum" || key == "compact", {}, std::nullopt};
     op.vacuum.dry_run = false;
     if (value.is_object()) {
       for (const auto& [field, v] : value.object_value()) {
@@ -82,8 +89,19 @@ Result<std::vector<MaintenanceOperation>> ParseMaintenance(const SemanticSpec& s
           CA_RETURN_NOT_OK(ReadVacuumOption(field, v, field_path, op.vacuum));
           continue;
         }
+        if (key == "compact" && field == "target_size") {
+          if (!v.is_int() || v.int_value() <= 0) {
+            return internal::SpecError(field_path, "must be a positive number of bytes");
+          }
+          op.target_size = v.int_value();
+          continue;
+        }
         if (field != "tables") {
-          if (op.available) return internal::SpecError(field_path, "unknown field (tables)");
+          if (op.available) {
+            return internal::SpecError(field_path, key == "compact"
+                                                       ? "unknown field (target_size, tables)"
+                                                       : "unknown field (tables)");
+          }
           continue;  // options of operations this engine does not run: kept for the warning
         }
         if (!v.is_array()) return internal::SpecError(field_path, "must be an array of tables");

@@ -554,3 +554,21 @@ def test_maintenance_vacuum_deletes_what_the_overwrite_replaced(inputs):
     with pytest.raises(EngineExecutionError) as e:
         run_build({"spec_json": spec})
     assert e.value.details["path"] == "$.maintenance.vacuum.retention"
+
+
+def test_maintenance_compact_packs_appended_files(inputs):
+    spec = _spec(inputs)
+    spec["output_targets"][2]["materialization_mode"] = "Append"
+    run_build({"spec_json": spec})
+    spec["maintenance"] = {"compact": {"tables": ["names"]}}
+    response = run_build({"spec_json": spec})  # appends a second file, then packs the two
+    [report] = response["run_result"]["maintenance"]
+    assert (report["table_name"], report["status"], report["files"]) == ("names", "done", 2)
+    table = deltalake.DeltaTable(str(inputs["out"] / "names"))
+    assert report["version"] == table.version() == 2
+    assert len(table.file_uris()) == 1 and table.to_pyarrow_table().num_rows == 2 * FILES.num_rows
+    assert table.history(1)[0]["operation"] == "OPTIMIZE"
+    spec["maintenance"] = {"compact": {"target_size": 0}}
+    with pytest.raises(EngineExecutionError) as e:
+        run_build({"spec_json": spec})
+    assert e.value.details["path"] == "$.maintenance.compact.target_size"
