@@ -68,12 +68,15 @@ def codeanatomy_build(root: str) -> dict:
         summary = build_cpg(root, out)
         seconds = time.perf_counter() - start
     return {"files": summary["files"], "lines": summary["lines"], "seconds": seconds,
-            "nodes": summary["nodes"], "edges": sum(summary["edges_by_kind"].values())}
+            "nodes": summary["nodes"], "edges": sum(summary["edges_by_kind"].values()),
+            "stage_seconds": summary["stage_seconds"]}
 
 
 def child(which: str, root: str) -> None:
     result = ast_walk_baseline(root) if which == "ast" else codeanatomy_build(root)
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # extraction's worker processes (the largest one)
+    result["workers_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))
 
 
@@ -86,6 +89,7 @@ def main() -> int:
     if args.child:
         child(args.child, args.repo)
         return 0
+    copy = None
     if args.repo is None:
         # The stdlib directory holds site-packages too: copy the library without it.
         stdlib = os.path.dirname(os.__file__)
@@ -101,6 +105,8 @@ def main() -> int:
             print(out.stderr, file=sys.stderr)
             return 1
         runs[which] = json.loads(out.stdout.strip().splitlines()[-1])
+    if copy is not None:
+        shutil.rmtree(copy, ignore_errors=True)
     a, c = runs["ast"], runs["codeanatomy"]
     print(f"repo: {args.repo}; {c['files']} files, {c['lines']:,} lines; host cpus={os.cpu_count()}")
     print("| extractor | seconds | lines/s | peak RSS | output |")
@@ -112,6 +118,9 @@ def main() -> int:
           f"{c['lines'] / c['seconds']:,.0f} | {c['peak_rss_mib']:.0f} MiB | {c['nodes']:,} nodes, "
           f"{c['edges']:,} edges |")
     print(f"ratio (codeanatomy time / ast.walk time): {c['seconds'] / a['seconds']:.2f}")
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in c["stage_seconds"].items())
+    print(f"codeanatomy stages: {stages}; largest extraction worker "
+          f"{c['workers_peak_rss_mib']:.0f} MiB (os.cpu_count() workers)")
     return 0
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import ast
 import codecs
+import concurrent.futures
 import hashlib
+import multiprocessing
 import os
 import re
 import symtable
@@ -95,7 +97,8 @@ _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _ANONYMOUS_SCOPES = frozenset({"lambda", "listcomp", "setcomp", "dictcomp", "genexpr"})
 
 
-def extract_repository(root: str | os.PathLike[str]) -> dict[str, pa.Table]:
+def extract_repository(root: str | os.PathLike[str],
+                       workers: int | None = None) -> dict[str, pa.Table]:
     """Reads every ``.py`` file under ``root`` (sorted by path; directories named in
     ``SKIPPED_DIRS`` or starting with ``.`` are skipped) into evidence tables, keyed by the names
     of ``EVIDENCE_SCHEMAS``:
@@ -126,18 +129,61 @@ def extract_repository(root: str | os.PathLike[str]) -> dict[str, pa.Table]:
     code: decorators, base classes, default values and annotations belong to the scope around
     the definition; lambdas and comprehensions belong to the definition around them.
     A file that cannot be decoded or parsed keeps its ``repo_files`` and ``line_index`` rows and
-    gets a ``diagnostics`` row; extraction goes on with the next file."""
+    gets a ``diagnostics`` row; extraction goes on with the next file.
+
+    ``workers`` processes share the files (default: one per CPU, and one for trees of fewer
+    than ``PARALLEL_MIN_FILES`` files): each extracts a contiguous run of the sorted paths and
+    the runs are concatenated in order, so the tables are the same whatever the number."""
     root_dir = os.fspath(root)
     if not os.path.isdir(root_dir):
         raise NotADirectoryError(f"not a directory: {root_dir!r}")
-    tables = {name: _Columns(schema) for name, schema in EVIDENCE_SCHEMAS.items()}
     package = _package_of(root_dir)
-    for path in _python_files(root_dir):
+    paths = _python_files(root_dir)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(paths) >= PARALLEL_MIN_FILES else 1
+    workers = max(1, min(workers, len(paths)))
+    if workers == 1:
+        return _extract_files(root_dir, paths, package)
+    # Runs of about equal bytes, several per worker so that one slow run does not idle the rest.
+    runs = _runs(root_dir, paths, workers * 4)
+    context = multiprocessing.get_context("spawn")  # no fork of a process running Arrow threads
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        parts = list(pool.map(_extract_files, [root_dir] * len(runs), runs,
+                              [package] * len(runs)))
+    return {name: pa.concat_tables([p[name] for p in parts])
+            for name in EVIDENCE_SCHEMAS}
+
+
+PARALLEL_MIN_FILES = 200
+
+
+def _extract_files(root_dir: str, paths: list[str], package: str) -> dict[str, pa.Table]:
+    tables = {name: _Columns(schema) for name, schema in EVIDENCE_SCHEMAS.items()}
+    for path in paths:
         starts = {name: len(columns) for name, columns in tables.items()}
         _extract_file(root_dir, path, tables, package)
         for name, key in _SORT_KEYS.items():
             tables[name].sort_rows_from(starts[name], key)
     return {name: columns.to_table() for name, columns in tables.items()}
+
+
+def _runs(root_dir: str, paths: list[str], count: int) -> list[list[str]]:
+    """`paths` cut, in order, into at most `count` runs of about equal size in bytes."""
+    sizes = []
+    for path in paths:
+        try:
+            sizes.append(os.path.getsize(os.path.join(root_dir, path)) + 1)
+        except OSError:
+            sizes.append(1)
+    share = sum(sizes) / count
+    runs: list[list[str]] = [[]]
+    filled = 0.0
+    for path, size in zip(paths, sizes, strict=True):
+        if runs[-1] and filled >= share * len(runs) and len(runs) < count:
+            runs.append([])
+        runs[-1].append(path)
+        filled += size
+    return runs
 
 
 def write_evidence(tables: dict[str, pa.Table], out_dir: str | os.PathLike[str]) -> dict[str, int]:
