@@ -41,7 +41,11 @@ DEFINES, the import's, the call's, the class's or the reference's for the others
      (``util.helper`` for ``from . import util``): the import target, or the member of it
      whose qualified name is the target + ``.`` + name. Method ``import``, confidence 0.9, or
      ``import_reexport``, 0.8, when the target was reached through a package's re-export;
-  2. otherwise (the text is neither an imported name nor an imported name, a dot and the
+  2. a call ``self.m(...)`` or ``cls.m(...)`` written directly in a method of class ``C``: the
+     methods named ``m`` defined in ``C`` itself. Method ``receiver_class``, confidence 1.0
+     (1/n for n such methods, e.g. a property's getter and setter); a method ``C`` inherits
+     falls to rule 3;
+  3. otherwise (the text is neither an imported name nor an imported name, a dot and the
      callee's name) by name among the FUNCTION and CLASS definitions of the same file: the
      call's ``callee_name`` (its last dotted part, whatever the receiver: ``self.describe``
      and ``model.path`` both count), a base's whole text. Method ``local_name``, confidence
@@ -357,11 +361,34 @@ def _site_edges(v: _Views) -> list[str]:
               "src_node_id", "target_id", *site_columns, "resolution_method",
               _import_confidence("base_confidence"))
 
-    # 2. by name in the file, for sites whose text does not start with an imported name
+    # 2. `self.m(...)` / `cls.m(...)` directly in a method: the methods m of its own class
+    v.filter("receiver_calls", "call_sites",
+             "callee_text = 'self.' || callee_name OR callee_text = 'cls.' || callee_name")
+    v.project("receiver_call_scopes", "receiver_calls", "call_id AS site_id",
+              "scope_def_id AS caller_id", "callee_name AS method_name")
+    v.project("caller_owners", "definitions", "def_id AS caller_id", "parent_def_id AS class_id")
+    v.relate("receiver_calls_owned", "receiver_call_scopes", "caller_owners", "caller_id")
+    v.filter("class_definitions", "definitions", "kind = 'CLASS'")
+    v.project("class_ids", "class_definitions", "def_id AS class_id")
+    v.relate("receiver_calls_in_class", "receiver_calls_owned", "class_ids", "class_id")
+    v.filter("method_definitions", "definitions", "kind = 'FUNCTION'")
+    v.project("class_methods", "method_definitions", "parent_def_id AS class_id",
+              "def_id AS target_id", "name AS method_name")
+    v.relate("receiver_targets", "receiver_calls_in_class", "class_methods", "class_id",
+             "method_name")
+    v.relate("receiver_sites", "sites", "receiver_targets", "site_id")
+    v.project("receiver_resolutions", "receiver_sites", "site_id", "site_kind", "src_node_id",
+              "target_id", *site_columns, "'receiver_class' AS resolution_method",
+              "CAST(1.0 AS DOUBLE) AS base_confidence")
+
+    # 3. by name in the file, for sites whose text does not start with an imported name and
+    #    that rule 2 did not resolve
     v.relate("site_import_pairs", "sites", "import_names", "file_id")
     v.filter("imported_sites", "site_import_pairs",
              "site_text = local_name OR site_text = local_name || '.' || site_name")
-    v.relate("unimported_sites", "sites", "imported_sites", "site_id", how="Anti")
+    v.relate("unimported_sites_all", "sites", "imported_sites", "site_id", how="Anti")
+    v.relate("unimported_sites", "unimported_sites_all", "receiver_targets", "site_id",
+             how="Anti")
     v.relate("sites_by_name", "unimported_sites", "named_targets", "file_id",
              ("site_name", "target_name"))
     v.filter("local_candidates", "sites_by_name", target_fits)
@@ -369,7 +396,8 @@ def _site_edges(v: _Views) -> list[str]:
               "target_id", *site_columns, "'local_name' AS resolution_method",
               "CAST(1.0 AS DOUBLE) AS base_confidence")
 
-    v.union("site_candidates", "import_resolutions", "local_resolutions")
+    v.union("site_candidates", "import_resolutions", "receiver_resolutions",
+            "local_resolutions")
     keys = ["site_id", "site_kind", "src_node_id", "target_id", *site_columns,
             "resolution_method"]
     v.aggregate("site_targets", "site_candidates", keys,

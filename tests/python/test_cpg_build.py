@@ -369,3 +369,40 @@ def test_props_map_holds_each_entitys_props_as_json(graph):
     for r in rows:
         assert r["prop_count"] == len(expected[r["entity_id"]])
         assert list(json.loads(r["props"])) == sorted(expected[r["entity_id"]])
+
+
+def test_self_calls_resolve_to_the_methods_of_their_own_class(tmp_path):
+    """`self.m()` in a method of C goes to C's own m (receiver_class, 1.0); an inherited m is
+    left to the by-name rule (1/n over the file's definitions named m)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "shapes.py").write_text(
+        "class A:\n"
+        "    def describe(self):\n        return 'a'\n"
+        "    def show(self):\n        return self.describe()\n"
+        "class B:\n"
+        "    def describe(self):\n        return 'b'\n"
+        "    @classmethod\n    def make(cls):\n        return cls.describe(cls)\n"
+        "class C(A):\n"
+        "    def run(self):\n        return self.describe()\n"
+        "def describe():\n    return None\n")
+    build_cpg(repo, tmp_path / "out", profile="small")
+    g = Graph(tmp_path / "out")
+    calls = {}
+    for e in g.edges_of("CALLS"):
+        caller = g.nodes[e["src_node_id"]]
+        calls.setdefault(caller["bstart"], []).append(
+            (g.qualified_name(e["dst_node_id"]), e["resolution_method"],
+             round(e["confidence"], 3)))
+    text = (repo / "shapes.py").read_bytes()
+    at = {text.index(b"self.describe()"): "A.show",
+          text.index(b"cls.describe(cls)"): "B.make",
+          text.rindex(b"self.describe()"): "C.run"}
+    got = {at[k]: sorted(v) for k, v in calls.items()}
+    assert got == {
+        "A.show": [("shapes.A.describe", "receiver_class", 1.0)],
+        "B.make": [("shapes.B.describe", "receiver_class", 1.0)],
+        "C.run": sorted([("shapes.A.describe", "local_name", 0.333),
+                         ("shapes.B.describe", "local_name", 0.333),
+                         ("shapes.describe", "local_name", 0.333)]),
+    }
