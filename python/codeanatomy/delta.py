@@ -128,6 +128,14 @@ class DeltaTable:
                                            enforce_retention_duration, full)
         return files
 
+    def cleanup_metadata(self) -> list[str]:
+        """Deletes the log files older than ``delta.logRetentionDuration`` (30 days when unset)
+        that precede a checkpoint every retained version can be read from (as delta-rs'
+        ``cleanup_metadata``); returns their names in ``_delta_log``, sorted. Without such a
+        checkpoint nothing is deleted. Versions before it can no longer be time-travelled to."""
+        files, _ = _native.delta_cleanup_metadata(self._uri, None)
+        return files
+
     def update(self, updates: dict[str, str], predicate: str | None = None) -> dict[str, int]:
         """Sets columns (``{"col": "SQL expression"}``) in the rows matching ``predicate`` (SQL;
         None: every row); the files holding them are rewritten. Returns the new version and

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "delta/checkpoint.h"
+#include "delta/log_cleanup.h"
 #include "delta/snapshot.h"
 #include "semantic/spec_internal.h"
 
@@ -49,6 +50,10 @@ Status RunOn(const MaintenanceOperation& op, const OutputResult& o, MaintenanceR
   if (op.operation == "checkpoint") {
     CA_RETURN_NOT_OK(Checkpoint(o.delta_location, o.delta_version));
     r.version = o.delta_version;
+  } else if (op.operation == "metadata_cleanup") {
+    CA_ASSIGN_OR_RAISE(auto cleaned, delta::CleanupMetadata(o.delta_location));
+    r.version = o.delta_version;
+    r.files = static_cast<int64_t>(cleaned.files.size());
   } else if (op.operation == "compact") {
     delta::OptimizeOptions options;
     options.target_size = op.target_size;
@@ -79,8 +84,7 @@ Result<std::vector<MaintenanceOperation>> ParseMaintenance(const SemanticSpec& s
                                  "vacuum, metadata_cleanup, constraints)");
     }
     if (value.is_null() || (value.is_bool() && !value.bool_value())) continue;
-    MaintenanceOperation op{
-        key, {}, key == "checkpoint" || key == "vacuum" || key == "compact", {}, std::nullopt};
+    MaintenanceOperation op{key, {}, key != "constraints", {}, std::nullopt};
     op.vacuum.dry_run = false;
     if (value.is_object()) {
       for (const auto& [field, v] : value.object_value()) {

@@ -4,16 +4,16 @@
 //    "vacuum": true | {"retention_hours": 168, "enforce_retention_duration": true,
 //                      "full": false, "dry_run": false, "tables": [...]},
 //    "compact": true | {"target_size": 104857600, "tables": [...]},
-//    "metadata_cleanup": ..., "constraints": ...}
+//    "metadata_cleanup": true | {"tables": [...]}, "constraints": ...}
 //
 // An operation is on unless its value is false or null; an object may name the output tables it
 // applies to (`tables`; default: every output). `checkpoint` writes a Delta checkpoint of each
 // output's new version; `vacuum` runs delta/vacuum.h on each output (the table's retention by
-// default); `compact` runs delta/optimize.h's Compact (bin-packing small files). metadata_cleanup
-// and constraints are not available in this engine yet: each is reported as a run warning
-// (MAINTENANCE_OPERATION_UNAVAILABLE), never ignored silently. A maintenance failure (the outputs
-// are committed by then) is the warning MAINTENANCE_OPERATION_FAILED with the cause; it does not
-// fail the run.
+// default); `compact` runs delta/optimize.h's Compact (bin-packing small files);
+// `metadata_cleanup` runs delta/log_cleanup.h (expired log files). `constraints` is not available
+// in this engine yet: it is reported as a run warning (MAINTENANCE_OPERATION_UNAVAILABLE), never
+// ignored silently. A maintenance failure (the outputs are committed by then) is the warning
+// MAINTENANCE_OPERATION_FAILED with the cause; it does not fail the run.
 #pragma once
 
 #include <optional>

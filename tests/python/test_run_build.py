@@ -454,7 +454,8 @@ def test_strict_enforces_pushdown_contracts(inputs):
 
 def test_maintenance_schedule_and_metrics(inputs):
     spec = _spec(inputs, maintenance={"checkpoint": {"tables": ["sizes"]},
-                                      "metadata_cleanup": {"retention_hours": 168}})
+                                      "metadata_cleanup": True,
+                                      "constraints": [{"name": "c", "expr": "n > 0"}]})
     response = run_build({"spec_json": spec})
     result = response["run_result"]
     # checkpoint: a Delta checkpoint of the version just written, read back by delta-rs.
@@ -463,12 +464,15 @@ def test_maintenance_schedule_and_metrics(inputs):
     log = inputs["out"] / "sizes" / "_delta_log"
     assert (log / "00000000000000000000.checkpoint.parquet").exists()
     assert deltalake.DeltaTable(str(inputs["out"] / "sizes")).to_pyarrow_table().num_rows == 2
-    # metadata_cleanup is not available yet: reported per output and as a warning.
+    # metadata_cleanup runs (nothing has expired); constraints is not available yet:
+    # reported per output and as a warning, never silently.
     cleanup = [m for m in result["maintenance"] if m["operation"] == "metadata_cleanup"]
-    assert {m["status"] for m in cleanup} == {"unavailable"} and len(cleanup) == 3
+    assert [(m["status"], m["files"]) for m in cleanup] == [("done", 0)] * 3
+    unavailable = [m for m in result["maintenance"] if m["operation"] == "constraints"]
+    assert {m["status"] for m in unavailable} == {"unavailable"} and len(unavailable) == 3
     [warning] = [w for w in response["warnings"]
                  if w["code"] == "MAINTENANCE_OPERATION_UNAVAILABLE"]
-    assert warning["context"] == {"operation": "metadata_cleanup",
+    assert warning["context"] == {"operation": "constraints",
                                   "tables": ["file_symbols", "sizes", "names"]}
     # The schedule: every view after what it reads, outputs last on their chains.
     tasks = {t["id"]: t for t in result["task_schedule"]}
