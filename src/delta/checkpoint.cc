@@ -11,6 +11,7 @@
 
 #include <arrow/util/string.h>
 
+#include "delta/commit_log.h"
 #include "delta/deletion_vector.h"
 #include "delta/delta_error.h"
 
@@ -158,12 +159,6 @@ Result<int64_t> TombstoneRetentionMs(const Snapshot& snap) {
 }
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status WriteFileAtomically(
     arrow::fs::FileSystem& fs, const std::string& path,

@@ -7,6 +7,7 @@
 #include <arrow/filesystem/filesystem.h>
 
 #include "delta/checkpoint.h"
+#include "delta/commit_log.h"
 #include "delta/log_files.h"
 #include "delta/snapshot.h"
 
@@ -40,10 +41,7 @@ Result<CleanupResult> CleanupMetadata(const std::string& uri, std::optional<int6
     cutoff = *cutoff_ms;
   } else {
     CA_ASSIGN_OR_RAISE(int64_t retention, LogRetentionMs(*snapshot));
-    cutoff = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count() -
-             retention;
+    cutoff = NowMs() - retention;
   }
   const auto& fs = snapshot->filesystem();
   arrow::fs::FileSelector selector;

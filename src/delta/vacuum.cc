@@ -8,6 +8,7 @@
 #include <arrow/filesystem/filesystem.h>
 
 #include "delta/checkpoint.h"
+#include "delta/commit_log.h"
 #include "delta/deletion_vector.h"
 #include "delta/delta_error.h"
 #include "delta/snapshot.h"
@@ -15,12 +16,6 @@
 namespace codeanatomy::delta {
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // delta-rs' is_hidden_directory: the path relative to the root.
 bool IsHidden(const std::string& relative, const std::vector<std::string>& partition_columns) {

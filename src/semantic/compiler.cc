@@ -41,12 +41,6 @@ Status CompileError(std::string_view code, const std::string& message, const Vie
                           (extra.empty() ? "" : "," + extra) + "}");
 }
 
-std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i > 0 ? separator : "") + parts[i];
-  return out;
-}
-
 std::string SqlJoinType(JoinType type) {
   switch (type) {
     case JoinType::kInner:
@@ -465,72 +459,6 @@ Result<ViewDefinition> WithEdgeKeys(const SemanticSpec& spec, const ViewDefiniti
   return resolved;
 }
 
-// FilterEq parameters: each targeted input relation becomes a view filtering its Delta scan
-// (`column = value`, pushed into the scan, where the provider prunes files with it).
-Status ApplyFilterEq(engine::SessionContext& ctx, const SemanticSpec& spec,
-                     const std::map<std::string, std::vector<std::string>>& input_columns) {
-  CA_ASSIGN_OR_RAISE(auto by_relation, FilterEqByRelation(spec, input_columns));
-  for (const auto& [relation, filters] : by_relation) {
-    CA_ASSIGN_OR_RAISE(auto df, ctx.Table(relation));
-    for (const auto& f : filters) {
-      auto filtered =
-          df.Filter(engine::Call("=", {engine::Column(f.column), engine::Literal(f.value)}));
-      if (!filtered.ok()) {
-        ErrorInfo info = DescribeError(filtered.status());
-        return EngineError(
-            filtered.status().code(), stage::kCompilation, info.code,
-            "typed parameter at " + f.path + ": " + info.message,
-            "{\"path\":" + JsonQuote(f.path) + ",\"relation\":" + JsonQuote(relation) + "}");
-      }
-      df = *filtered;
-    }
-    CA_RETURN_NOT_OK(ctx.Deregister(relation));
-    CA_RETURN_NOT_OK(
-        ctx.RegisterProvider(relation, std::make_shared<engine::ViewProvider>(df.plan(), "")));
-  }
-  return Status::OK();
-}
-
-// The pushdown contracts of every output's optimized plan, enforced as the profile and
-// runtime.pushdown_enforcement_mode say.
-Status CheckPushdown(engine::SessionContext& ctx, CompiledPlan& plan,
-                     const std::map<std::string, std::string>& input_locations) {
-  const auto& spec = plan.spec;
-  bool strict = spec.rulepack_profile == RulepackProfile::kStrict ||
-                spec.runtime.pushdown_enforcement_mode == PushdownEnforcementMode::kStrict;
-  if (!strict && spec.runtime.pushdown_enforcement_mode == PushdownEnforcementMode::kDisabled) {
-    return Status::OK();
-  }
-  std::set<std::string> tables;
-  for (const auto& [name, location] : input_locations) tables.insert(name);
-  std::vector<PushdownViolation> violations;
-  std::set<std::string> checked;
-  for (const auto& target : spec.output_targets) {
-    const CompiledView* view = plan.view(target.source_view);
-    if (view == nullptr || !checked.insert(view->name).second) continue;
-    CA_ASSIGN_OR_RAISE(auto optimized, view->df.OptimizedPlan());
-    MergeViolations(violations,
-                    FindPushdownViolations(*optimized, tables, ctx.state()->resolver()));
-  }
-  for (const auto& v : violations) {
-    JsonValue filters = JsonValue::MakeArray();
-    for (const auto& f : v.filters) filters.Append(f);
-    JsonValue context = JsonValue::MakeObject();
-    context.Set("table_name", v.table_name)
-        .Set("violation_count", static_cast<int64_t>(v.filters.size()))
-        .Set("filters", std::move(filters));
-    std::string message = std::to_string(v.filters.size()) + " filter(s) on '" + v.table_name +
-                          "' do not reach its Delta provider (pruning): " + Join(v.filters, "; ");
-    if (strict) {
-      return InvalidError(stage::kCompliance, "PUSHDOWN_CONTRACT_VIOLATION", message,
-                          context.ToJson());
-    }
-    plan.warnings.push_back({"PUSHDOWN_CONTRACT_VIOLATION", std::string(stage::kCompliance),
-                             message, std::move(context)});
-  }
-  return Status::OK();
-}
-
 }  // namespace
 
 const CompiledView* CompiledPlan::view(const std::string& name) const {
@@ -544,6 +472,12 @@ std::string QuoteIdent(const std::string& name) {
   std::string out = "\"";
   for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
+}
+
+std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i > 0 ? separator : "") + parts[i];
+  return out;
 }
 
 std::string QuoteString(const std::string& text) {
@@ -612,7 +546,7 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
     columns[in.logical_name] = ColumnNames(*(*provider)->schema());
     locations[in.logical_name] = in.delta_location;
   }
-  CA_RETURN_NOT_OK(ApplyFilterEq(ctx, spec, columns));
+  CA_RETURN_NOT_OK(ApplyFilterEqParameters(ctx, spec, columns));
   CA_ASSIGN_OR_RAISE(CachePolicy policy, ParseCachePolicy(spec));
   std::set<std::string> cached = CachedViews(spec, policy);
   plan.cached_views.assign(cached.begin(), cached.end());
@@ -650,7 +584,7 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
     plan.views.push_back(CompiledView{view.name, sql, *df});
   }
   CA_RETURN_NOT_OK(CheckJoinGraphColumns(spec.join_graph, columns));
-  CA_RETURN_NOT_OK(CheckPushdown(ctx, plan, locations));
+  CA_RETURN_NOT_OK(EnforcePushdownContracts(ctx, plan, locations));
   return plan;
 }
 

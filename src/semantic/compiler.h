@@ -85,6 +85,8 @@ Result<CompiledPlan> CompileSpec(engine::SessionContext& ctx, const SemanticSpec
 
 /// "name" with embedded double quotes doubled: an SQL identifier.
 std::string QuoteIdent(const std::string& name);
+/// `parts` joined by `separator` (SQL lists: select items, conjunctions).
+std::string Join(const std::vector<std::string>& parts, const std::string& separator);
 /// 'text' with embedded single quotes doubled: an SQL string literal.
 std::string QuoteString(const std::string& text);
 

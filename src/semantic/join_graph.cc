@@ -21,12 +21,6 @@ Status Missing(std::string_view code, const std::string& path, const std::string
                           ",\"column\":" + JsonQuote(column) + "}");
 }
 
-std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i > 0 ? separator : "") + parts[i];
-  return out;
-}
-
 // The rows of `relation` breaking the constraint kind: SQL counting them.
 std::string ViolationSql(const std::string& kind, const std::string& relation,
                          const std::vector<std::string>& columns) {

@@ -5,6 +5,7 @@
 #include <arrow/compute/cast.h>
 
 #include "common/json.h"
+#include "engine/view.h"
 
 namespace codeanatomy::semantic {
 
@@ -127,6 +128,33 @@ Result<std::map<std::string, std::vector<EqualityFilter>>> FilterEqByRelation(
     }
   }
   return out;
+}
+
+// FilterEq parameters: each targeted input relation becomes a view filtering its Delta scan
+// (`column = value`, pushed into the scan, where the provider prunes files with it).
+Status ApplyFilterEqParameters(
+    engine::SessionContext& ctx, const SemanticSpec& spec,
+    const std::map<std::string, std::vector<std::string>>& input_columns) {
+  CA_ASSIGN_OR_RAISE(auto by_relation, FilterEqByRelation(spec, input_columns));
+  for (const auto& [relation, filters] : by_relation) {
+    CA_ASSIGN_OR_RAISE(auto df, ctx.Table(relation));
+    for (const auto& f : filters) {
+      auto filtered =
+          df.Filter(engine::Call("=", {engine::Column(f.column), engine::Literal(f.value)}));
+      if (!filtered.ok()) {
+        ErrorInfo info = DescribeError(filtered.status());
+        return EngineError(
+            filtered.status().code(), stage::kCompilation, info.code,
+            "typed parameter at " + f.path + ": " + info.message,
+            "{\"path\":" + JsonQuote(f.path) + ",\"relation\":" + JsonQuote(relation) + "}");
+      }
+      df = *filtered;
+    }
+    CA_RETURN_NOT_OK(ctx.Deregister(relation));
+    CA_RETURN_NOT_OK(
+        ctx.RegisterProvider(relation, std::make_shared<engine::ViewProvider>(df.plan(), "")));
+  }
+  return Status::OK();
 }
 
 }  // namespace codeanatomy::semantic

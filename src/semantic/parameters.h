@@ -11,6 +11,7 @@
 #include <arrow/scalar.h>
 
 #include "common/status.h"
+#include "engine/session_context.h"
 #include "semantic/spec.h"
 #include "sql/statement.h"
 
@@ -39,5 +40,12 @@ struct EqualityFilter {
 /// (stage compilation) with the parameter's path.
 Result<std::map<std::string, std::vector<EqualityFilter>>> FilterEqByRelation(
     const SemanticSpec& spec, const std::map<std::string, std::vector<std::string>>& columns);
+
+/// Applies the FilterEq parameters: each targeted input relation (registered in `ctx`) is
+/// replaced by a view filtering its scan on `column = value` (pushed into the Delta scan, where
+/// the provider prunes files with it). `input_columns` holds each input relation's columns.
+Status ApplyFilterEqParameters(
+    engine::SessionContext& ctx, const SemanticSpec& spec,
+    const std::map<std::string, std::vector<std::string>>& input_columns);
 
 }  // namespace codeanatomy::semantic

@@ -66,4 +66,44 @@ void MergeViolations(std::vector<PushdownViolation>& into,
   into = ToList(by_table);
 }
 
+// The pushdown contracts of every output's optimized plan, enforced as the profile and
+// runtime.pushdown_enforcement_mode say.
+Status EnforcePushdownContracts(engine::SessionContext& ctx, CompiledPlan& plan,
+                                const std::map<std::string, std::string>& input_locations) {
+  const auto& spec = plan.spec;
+  bool strict = spec.rulepack_profile == RulepackProfile::kStrict ||
+                spec.runtime.pushdown_enforcement_mode == PushdownEnforcementMode::kStrict;
+  if (!strict && spec.runtime.pushdown_enforcement_mode == PushdownEnforcementMode::kDisabled) {
+    return Status::OK();
+  }
+  std::set<std::string> tables;
+  for (const auto& [name, location] : input_locations) tables.insert(name);
+  std::vector<PushdownViolation> violations;
+  std::set<std::string> checked;
+  for (const auto& target : spec.output_targets) {
+    const CompiledView* view = plan.view(target.source_view);
+    if (view == nullptr || !checked.insert(view->name).second) continue;
+    CA_ASSIGN_OR_RAISE(auto optimized, view->df.OptimizedPlan());
+    MergeViolations(violations,
+                    FindPushdownViolations(*optimized, tables, ctx.state()->resolver()));
+  }
+  for (const auto& v : violations) {
+    JsonValue filters = JsonValue::MakeArray();
+    for (const auto& f : v.filters) filters.Append(f);
+    JsonValue context = JsonValue::MakeObject();
+    context.Set("table_name", v.table_name)
+        .Set("violation_count", static_cast<int64_t>(v.filters.size()))
+        .Set("filters", std::move(filters));
+    std::string message = std::to_string(v.filters.size()) + " filter(s) on '" + v.table_name +
+                          "' do not reach its Delta provider (pruning): " + Join(v.filters, "; ");
+    if (strict) {
+      return InvalidError(stage::kCompliance, "PUSHDOWN_CONTRACT_VIOLATION", message,
+                          context.ToJson());
+    }
+    plan.warnings.push_back({"PUSHDOWN_CONTRACT_VIOLATION", std::string(stage::kCompliance),
+                             message, std::move(context)});
+  }
+  return Status::OK();
+}
+
 }  // namespace codeanatomy::semantic

@@ -4,12 +4,15 @@
 // only the engine can evaluate after the scan (one calling a session UDF, say) is a violation.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "engine/expr.h"
 #include "engine/logical_plan.h"
+#include "engine/session_context.h"
+#include "semantic/compiler.h"
 
 namespace codeanatomy::semantic {
 
@@ -28,5 +31,13 @@ std::vector<PushdownViolation> FindPushdownViolations(const engine::PlanNode& op
 /// Merges `more` into `into` (per table, filters united).
 void MergeViolations(std::vector<PushdownViolation>& into,
                      const std::vector<PushdownViolation>& more);
+
+/// Checks every output's optimized plan of `plan` (its views compiled on `ctx`) for violations
+/// on scans of the input relations (`input_locations` keys): under the Strict rulepack profile
+/// or runtime.pushdown_enforcement_mode Strict the first fails with stage "compliance",
+/// PUSHDOWN_CONTRACT_VIOLATION {table_name, violation_count, filters}; under Warn each is a run
+/// warning; Disabled skips the check.
+Status EnforcePushdownContracts(engine::SessionContext& ctx, CompiledPlan& plan,
+                                const std::map<std::string, std::string>& input_locations);
 
 }  // namespace codeanatomy::semantic

@@ -120,12 +120,6 @@ Result<Request> ParseRequest(std::string_view text) {
   return r;
 }
 
-Status InstallFunctions(engine::SessionState* state) {
-  CA_RETURN_NOT_OK(functions::InstallCodeanatomyBundle(state));
-  CA_RETURN_NOT_OK(delta::RegisterDeltaTableFunctions(state));
-  return functions::InstallWindowFunctions(state);
-}
-
 Status OutputError(const Status& cause, const OutputTarget& target, size_t index) {
   ErrorInfo info = DescribeError(cause);
   std::string code = info.stage == stage::kExecution || info.code.empty()
@@ -246,6 +240,12 @@ Result<JsonValue> PlanBundles(const CompiledPlan& plan) {
 
 }  // namespace
 
+Status InstallSessionFunctions(engine::SessionState* state) {
+  CA_RETURN_NOT_OK(functions::InstallCodeanatomyBundle(state));
+  CA_RETURN_NOT_OK(delta::RegisterDeltaTableFunctions(state));
+  return functions::InstallWindowFunctions(state);
+}
+
 Result<std::vector<OutputResult>> Materialize(const CompiledPlan& plan, const RunIdentity& run) {
   std::vector<OutputResult> out;
   for (size_t i = 0; i < plan.spec.output_targets.size(); ++i) {
@@ -304,7 +304,7 @@ Result<Compiled> CompileOnSession(const engine::SessionFactory& factory,
     return WithStage(made.status(), stage::kRuntime, "PREPARE_EXECUTION_CONTEXT_FAILED");
   }
   engine::SessionContext ctx = std::move(*made);
-  if (Status st = InstallFunctions(ctx.state().get()); !st.ok()) {
+  if (Status st = InstallSessionFunctions(ctx.state().get()); !st.ok()) {
     return WithStage(st, stage::kRuntime, "PREPARE_EXECUTION_CONTEXT_FAILED");
   }
   CA_ASSIGN_OR_RAISE(CompiledPlan plan, CompileSpec(ctx, spec));

@@ -31,6 +31,10 @@ struct RunIdentity {
   std::string run_started_at;  ///< RFC 3339 UTC
 };
 
+/// Installs what a run_build session has: the codeanatomy function bundle, the Delta table
+/// functions and the window functions.
+Status InstallSessionFunctions(engine::SessionState* state);
+
 /// Streams each output target's view (its `columns`, in order; all when empty) into its Delta
 /// location: Overwrite or Append, `partition_by`, `max_commit_retries`, and commit properties
 /// codeanatomy.{spec_hash, envelope_hash, rulepack_fingerprint, rulepack_profile,

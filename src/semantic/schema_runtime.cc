@@ -11,6 +11,7 @@
 #include "functions/registry_snapshot.h"
 #include "functions/window_functions.h"
 #include "semantic/build_spec_internal.h"
+#include "semantic/run_build.h"
 #include "semantic/spec_internal.h"
 
 namespace codeanatomy::semantic {
@@ -24,13 +25,6 @@ using internal::DetailsJson;
 
 constexpr std::string_view kRuntimeInvalid = build_spec_internal::kSchemaRuntimeInvalid;
 constexpr std::array<std::string_view, 3> kKindNames = {"input", "view", "output"};
-
-// The functions run_build's sessions have, so views plan the same way here.
-Status InstallSessionFunctions(engine::SessionState* state) {
-  CA_RETURN_NOT_OK(functions::InstallCodeanatomyBundle(state));
-  CA_RETURN_NOT_OK(delta::RegisterDeltaTableFunctions(state));
-  return functions::InstallWindowFunctions(state);
-}
 
 std::vector<DatasetColumn> Columns(const arrow::Schema& schema) {
   std::vector<DatasetColumn> out;

@@ -24,4 +24,9 @@ Status CheckNotEmpty(const SemanticSpec& spec);
 /// Names, references, output targets, typed parameters and cycles (INVALID_SPEC_JSON).
 Status ValidateSemantics(const SemanticSpec& spec);
 
+/// "YYYY-MM-DD" naming a real calendar day.
+bool IsIsoDate(std::string_view s);
+/// "YYYY-MM-DDThh:mm:ss[.fraction]", or with a space for `T`: the forms the original accepted.
+bool IsIsoTimestamp(std::string_view s);
+
 }  // namespace codeanatomy::semantic::internal

@@ -1,6 +1,8 @@
 // Errors, JSON reading helpers and extension declarations shared by the Substrait producer,
-// consumer and the lineage report.
+// consumer and the lineage report, and the binary plan read as JSON.
 #include <algorithm>
+
+#include <arrow/engine/substrait/serde.h>
 
 #include "semantic/substrait_internal.h"
 
@@ -207,3 +209,21 @@ void SplitConjunction(const engine::ExprPtr& expr, std::vector<engine::ExprPtr>*
 }
 
 }  // namespace codeanatomy::semantic::substrait_internal
+
+namespace codeanatomy::semantic {
+
+using substrait_internal::InvalidPlan;
+
+// The binary form, as Arrow reads it, in the protobuf JSON mapping the consumer and the lineage
+// report read.
+Result<JsonValue> SubstraitPlanToJson(const arrow::Buffer& plan) {
+  auto json = arrow::engine::internal::SubstraitToJSON("Plan", plan);
+  if (!json.ok()) {
+    return InvalidPlan("$", "the bytes are not a Substrait plan: " + json.status().message());
+  }
+  auto parsed = JsonValue::Parse(*json);
+  if (!parsed.ok()) return InvalidPlan("$", "unreadable plan JSON: " + parsed.status().message());
+  return parsed.MoveValueUnsafe();
+}
+
+}  // namespace codeanatomy::semantic

@@ -3,8 +3,6 @@
 // names from their expressions (made unique), and the root's names are applied at the end.
 #include <set>
 
-#include <arrow/engine/substrait/serde.h>
-
 #include "common/tracing.h"
 #include "engine/window_udf.h"
 #include "semantic/substrait.h"
@@ -583,16 +581,6 @@ class PlanReader {
 };
 
 }  // namespace
-
-Result<JsonValue> SubstraitPlanToJson(const arrow::Buffer& plan) {
-  auto json = arrow::engine::internal::SubstraitToJSON("Plan", plan);
-  if (!json.ok()) {
-    return InvalidPlan("$", "the bytes are not a Substrait plan: " + json.status().message());
-  }
-  auto parsed = JsonValue::Parse(*json);
-  if (!parsed.ok()) return InvalidPlan("$", "unreadable plan JSON: " + parsed.status().message());
-  return parsed.MoveValueUnsafe();
-}
 
 Result<engine::DataFrame> ReplaySubstraitPlan(engine::SessionContext& ctx,
                                               const arrow::Buffer& plan) {
