@@ -30,10 +30,12 @@ import duckdb, duckdb_extension_delta
 root = os.path.dirname(duckdb_extension_delta.__file__)
 ext = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if f.endswith(".duckdb_extension")][0]
 con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+con.execute("SET enable_progress_bar = false")
 con.execute(f"LOAD '{ext}'")
 rows = con.sql(f"SELECT * FROM delta_scan('{sys.argv[1]}')").fetchall()
 cols = [d[0] for d in con.sql(f"SELECT * FROM delta_scan('{sys.argv[1]}') LIMIT 0").description]
-print(json.dumps({"columns": cols, "rows": [[str(v) if v is not None else None for v in r] for r in rows]}))
+with open(sys.argv[2], "w") as out:
+    json.dump({"columns": cols, "rows": [[str(v) if v is not None else None for v in r] for r in rows]}, out)
 """
 
 
@@ -57,10 +59,14 @@ def duckdb_delta() -> Path:
 
 def _duckdb_rows(env_dir: Path, table: str) -> tuple[list[str], list[tuple]]:
     env = dict(os.environ, PYTHONPATH=str(env_dir))
-    out = subprocess.run([sys.executable, "-c", _READER, table], capture_output=True, text=True,
-                         env=env, timeout=300)
+    # The rows travel in a file: DuckDB may print a progress bar on stdout when a scan is slow.
+    result_file = f"{table}.duckdb.json"
+    out = subprocess.run([sys.executable, "-c", _READER, table, result_file], capture_output=True,
+                         text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    data = json.loads(out.stdout)
+    with open(result_file) as f:
+        data = json.load(f)
+    os.remove(result_file)
     return data["columns"], sorted(tuple(r) for r in data["rows"])
 
 
